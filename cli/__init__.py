@@ -1,0 +1,1 @@
+"""The `ideko` command line: the only layer that may import both compiler and runtime."""

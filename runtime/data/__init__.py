@@ -1,0 +1,1 @@
+"""ideko.runtime.data."""
