@@ -1,0 +1,37 @@
+# The README's two commands: `make demo` (main job end to end) and `make test` (the suite).
+# Both set everything up from nothing: a virtualenv in .venv with the project installed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+DATA := data/synthetic
+SPEC := specs/ideko.yaml
+
+.PHONY: demo test lint check-generated clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[runtime,dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## demo: synthetic IDEKO-like data -> compile specs/ideko.yaml -> ideko run it -> report path
+demo: $(STAMP)
+	$(BIN)/ideko data synth $(DATA) --seed 7
+	$(BIN)/ideko-compile $(SPEC)
+	$(BIN)/ideko run generated/ideko-anomaly-classification/pipeline.yaml
+
+## test: lint, layer contracts, drift check of generated/, then the whole pytest suite
+test: $(STAMP) lint check-generated
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+check-generated: $(STAMP)
+	@for spec in specs/*.yaml; do echo "ideko-compile --check $$spec"; $(BIN)/ideko-compile --check $$spec || exit 1; done
+
+clean:
+	rm -rf $(VENV) .ideko $(DATA)
