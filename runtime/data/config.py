@@ -1,0 +1,193 @@
+"""Typed view of the ``data_config`` JSON section (see runtime/README.md).
+
+The runtime never imports the compiler, so it re-reads the JSON contract here and checks it
+once, giving a clear error instead of a KeyError deep inside preprocessing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ideko.runtime.data.errors import DataError
+
+DEFAULT_CLASSES: tuple[tuple[str, str], ...] = (
+    ("not_anomalous", "not anomalous"),
+    ("mechanical_anomalies", "mechanical anomaly"),
+    ("electrical_anomalies", "electrical anomaly"),
+)
+SPLIT_STRATEGIES = ("random", "stratified", "by_day")
+SCALINGS = ("none", "standard", "minmax")
+PADDING_SIDES = ("post", "pre")
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    strategy: str = "random"
+    test_size: float = 0.2
+    test_days: tuple[str, ...] = ()
+    seed: int = 2
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    min_series: int = 1
+    min_per_class: int = 1
+    max_nan_fraction: float = 0.0
+    required_indicators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    indicators: tuple[str, ...]
+    classes: tuple[tuple[str, str], ...] = DEFAULT_CLASSES  # (folder, label) in spec order
+    padding_value: float = 0.0
+    padding_side: str = "post"
+    scaling: str = "none"
+    split: SplitConfig = field(default_factory=SplitConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
+
+    @property
+    def class_folders(self) -> dict[str, str]:
+        return dict(self.classes)
+
+    @property
+    def needed_columns(self) -> tuple[str, ...]:
+        """Kept indicators first, then required-only ones (checked in headers, not kept)."""
+        extra = tuple(c for c in self.gate.required_indicators if c not in self.indicators)
+        return self.indicators + extra
+
+    def with_seed(self, seed: int | None) -> DataConfig:
+        """The pipeline's ``seed`` parameter overrides ``split.seed``."""
+        if seed is None:
+            return self
+        split = SplitConfig(self.split.strategy, self.split.test_size, self.split.test_days, seed)
+        return DataConfig(
+            self.indicators,
+            self.classes,
+            self.padding_value,
+            self.padding_side,
+            self.scaling,
+            split,
+            self.gate,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Back to the JSON contract shape (used in metadata sidecars)."""
+        return {
+            "indicators": list(self.indicators),
+            "classes": dict(self.classes),
+            "padding": {"value": self.padding_value, "side": self.padding_side},
+            "scaling": self.scaling,
+            "split": {
+                "strategy": self.split.strategy,
+                "test_size": self.split.test_size,
+                "test_days": list(self.split.test_days),
+                "seed": self.split.seed,
+            },
+            "quality_gate": {
+                "min_series": self.gate.min_series,
+                "min_per_class": self.gate.min_per_class,
+                "max_nan_fraction": self.gate.max_nan_fraction,
+                "required_indicators": list(self.gate.required_indicators),
+            },
+        }
+
+
+def parse_data_config(value: str | dict[str, Any]) -> DataConfig:
+    """Parse and check ``data_config`` (JSON text or dict); raise DataError listing problems."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"data_config is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise DataError("data_config must be a JSON object")
+    errors: list[str] = []
+    raw = dict(value)
+    indicators = _str_list(raw.get("indicators"), "indicators", errors)
+    if not indicators and not any(e.startswith("indicators") for e in errors):
+        errors.append("indicators: list at least one indicator column (e.g. [f3, f4, f5])")
+    classes_raw = raw.get("classes") or dict(DEFAULT_CLASSES)
+    classes: tuple[tuple[str, str], ...] = ()
+    if not isinstance(classes_raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in classes_raw.items()
+    ):
+        errors.append("classes: must map class folder names to label names (strings)")
+    elif len(set(classes_raw.values())) != len(classes_raw):
+        errors.append("classes: two folders map to the same label name")
+    else:
+        classes = tuple(classes_raw.items())
+    padding = _obj(raw.get("padding"), "padding", errors)
+    pad_value = _num(padding.get("value", 0.0), "padding.value", errors)
+    pad_side = padding.get("side", "post")
+    if pad_side not in PADDING_SIDES:
+        errors.append(f"padding.side: {pad_side!r} is not one of {', '.join(PADDING_SIDES)}")
+    scaling = raw.get("scaling", "none")
+    if scaling not in SCALINGS:
+        errors.append(f"scaling: {scaling!r} is not one of {', '.join(SCALINGS)}")
+    split = _parse_split(_obj(raw.get("split"), "split", errors), errors)
+    gate = _parse_gate(_obj(raw.get("quality_gate"), "quality_gate", errors), errors)
+    if errors:
+        raise DataError("invalid data_config:\n  - " + "\n  - ".join(errors))
+    return DataConfig(
+        tuple(indicators), classes, float(pad_value), str(pad_side), str(scaling), split, gate
+    )
+
+
+def _parse_split(raw: dict[str, Any], errors: list[str]) -> SplitConfig:
+    strategy = raw.get("strategy", "random")
+    if strategy not in SPLIT_STRATEGIES:
+        errors.append(f"split.strategy: {strategy!r} is not one of {', '.join(SPLIT_STRATEGIES)}")
+    test_size = _num(raw.get("test_size", 0.2), "split.test_size", errors)
+    if "test_size" in raw and not 0.0 < test_size < 1.0:
+        errors.append(f"split.test_size: {test_size} must be between 0 and 1 (exclusive)")
+    test_days = _str_list(raw.get("test_days", []), "split.test_days", errors)
+    seed = raw.get("seed", 2)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        errors.append(f"split.seed: {seed!r} must be a non-negative integer")
+        seed = 0
+    return SplitConfig(str(strategy), float(test_size), tuple(test_days), seed)
+
+
+def _parse_gate(raw: dict[str, Any], errors: list[str]) -> GateConfig:
+    ints = {}
+    for key, default in (("min_series", 1), ("min_per_class", 1)):
+        val = raw.get(key, default)
+        if not isinstance(val, int) or isinstance(val, bool) or val < 0:
+            errors.append(f"quality_gate.{key}: {val!r} must be a non-negative integer")
+            val = default
+        ints[key] = val
+    nan = _num(raw.get("max_nan_fraction", 0.0), "quality_gate.max_nan_fraction", errors)
+    if not 0.0 <= nan <= 1.0:
+        errors.append(f"quality_gate.max_nan_fraction: {nan} must be between 0 and 1")
+    req = _str_list(raw.get("required_indicators", []), "quality_gate.required_indicators", errors)
+    return GateConfig(ints["min_series"], ints["min_per_class"], float(nan), tuple(req))
+
+
+def _obj(value: Any, where: str, errors: list[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.append(f"{where}: must be an object")
+        return {}
+    return value
+
+
+def _num(value: Any, where: str, errors: list[str]) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors.append(f"{where}: {value!r} must be a number")
+        return 0.0
+    return float(value)
+
+
+def _str_list(value: Any, where: str, errors: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        errors.append(f"{where}: must be a list of non-empty strings")
+        return []
+    if len(set(value)) != len(value):
+        errors.append(f"{where}: lists a name twice")
+    return list(value)

@@ -1,0 +1,112 @@
+"""Dataset files passed between steps: one compressed ``.npz`` plus a JSON sidecar.
+
+``.npz`` arrays: ``X`` float32 (n, T, F), ``y`` one-hot float32 (n, C), ``labels`` (label name
+per row), ``days`` (day folder per row), ``paths`` (source file per row, relative to the data
+root) and ``classes`` (column order of ``y``, LabelEncoder order). The file is written through
+a file object, so a KFP artifact ``.path`` without extension is used as-is (``np.savez``
+would append ``.npz`` to a path string).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ideko.runtime.data.atomic import atomic_open, write_text
+from ideko.runtime.data.errors import DataError
+
+ARRAY_NAMES = ("X", "y", "labels", "days", "paths", "classes")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One side of the split, ready for Keras: padded ``X`` and one-hot ``y``."""
+
+    X: np.ndarray
+    y: np.ndarray
+    labels: np.ndarray
+    days: np.ndarray
+    paths: np.ndarray
+    classes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        n = self.X.shape[0]
+        if self.X.ndim != 3:
+            raise DataError(f"X must be 3-D (series, time, indicators), got shape {self.X.shape}")
+        if self.y.shape != (n, len(self.classes)):
+            raise DataError(f"y has shape {self.y.shape}, expected {(n, len(self.classes))}")
+        for name in ("labels", "days", "paths"):
+            if len(getattr(self, name)) != n:
+                raise DataError(f"{name} has {len(getattr(self, name))} rows, X has {n}")
+
+    def __len__(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def y_int(self) -> np.ndarray:
+        """Integer class indices (argmax of the one-hot rows)."""
+        return self.y.argmax(axis=1) if len(self) else np.zeros(0, dtype=np.int64)
+
+    def class_distribution(self) -> dict[str, int]:
+        """Series per class name, every class present (0 when absent)."""
+        counts = dict.fromkeys(self.classes, 0)
+        for label in self.labels.tolist():
+            counts[label] = counts.get(label, 0) + 1
+        return counts
+
+
+def save_dataset(path: str | os.PathLike[str], dataset: Dataset) -> None:
+    """Write ``dataset`` to exactly ``path`` (no extension added), atomically."""
+    arrays = {
+        "X": np.ascontiguousarray(dataset.X, dtype=np.float32),
+        "y": np.ascontiguousarray(dataset.y, dtype=np.float32),
+        "labels": np.asarray(dataset.labels, dtype=str),
+        "days": np.asarray(dataset.days, dtype=str),
+        "paths": np.asarray(dataset.paths, dtype=str),
+        "classes": np.asarray(dataset.classes, dtype=str),
+    }
+    with atomic_open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
+def load_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """Read a file written by :func:`save_dataset`; raise DataError if it is not one."""
+    source = Path(path)
+    if not source.is_file():
+        raise DataError(f"dataset file {source} does not exist")
+    try:
+        with np.load(source, allow_pickle=False) as npz:
+            missing = [name for name in ARRAY_NAMES if name not in npz.files]
+            if missing:
+                raise DataError(f"{source} is not an ideko dataset: missing {', '.join(missing)}")
+            arrays = {name: npz[name] for name in ARRAY_NAMES}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{source} is not a readable .npz dataset: {exc}") from exc
+    return Dataset(
+        X=arrays["X"],
+        y=arrays["y"],
+        labels=arrays["labels"],
+        days=arrays["days"],
+        paths=arrays["paths"],
+        classes=tuple(arrays["classes"].tolist()),
+    )
+
+
+def save_metadata(path: str | os.PathLike[str], metadata: dict[str, Any]) -> None:
+    """Write the JSON sidecar (sorted keys, stable output) atomically."""
+    write_text(path, json.dumps(metadata, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a JSON sidecar written by :func:`save_metadata`."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read dataset metadata {path}: {exc}") from exc
