@@ -1,0 +1,137 @@
+"""The whole data flow in one call: read -> assess -> split -> scale -> pad -> encode.
+
+``prepare`` is the single function both the preprocess step and an in-process baseline call,
+so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ideko.runtime.data.config import DataConfig, parse_data_config
+from ideko.runtime.data.dataset_io import Dataset
+from ideko.runtime.data.errors import DataError
+from ideko.runtime.data.preprocess import (
+    apply_scaler,
+    encode_labels,
+    fit_scaler,
+    one_hot,
+    pad_series,
+    replace_non_finite,
+    split_indices,
+)
+from ideko.runtime.data.quality import QualityReport, assess
+from ideko.runtime.data.reader import RawData, read_tree
+
+FORMAT = "ideko-dataset/v1"
+
+
+def as_config(data_config: str | dict[str, Any] | DataConfig) -> DataConfig:
+    """Accept the JSON text, its dict, or an already parsed config."""
+    if isinstance(data_config, DataConfig):
+        return data_config
+    return parse_data_config(data_config)
+
+
+def load_raw(
+    data_dir: str | Path, data_config: str | dict[str, Any] | DataConfig
+) -> tuple[list[np.ndarray], list[str], list[str], list[str], QualityReport]:
+    """Read and assess a tree: (series, labels, days, paths, quality report)."""
+    config = as_config(data_config)
+    raw = read_tree(data_dir, config)
+    return raw.series, raw.labels, raw.days, raw.paths, assess(raw, config)
+
+
+def prepare(
+    data_dir: str | Path,
+    data_config: str | dict[str, Any] | DataConfig,
+    seed: int | None = None,
+) -> tuple[Dataset, Dataset, dict[str, Any], QualityReport]:
+    """Read ``data_dir`` and return (train, test, metadata sidecar, quality report).
+
+    ``seed`` (the pipeline parameter) overrides ``split.seed``. A FAIL verdict still yields
+    datasets (steps must write their outputs); if the split itself is impossible the test set
+    is empty and the failure is a reason.
+    """
+    config = as_config(data_config).with_seed(seed)
+    raw = read_tree(data_dir, config)
+    report = assess(raw, config)
+    classes, y_int = encode_labels(raw.labels, [label for _, label in config.classes])
+    try:
+        train_idx, test_idx = split_indices(len(raw.series), y_int, raw.days, config.split)
+    except DataError as exc:
+        report.fail(f"split: {exc}")
+        train_idx, test_idx = np.arange(len(raw.series)), np.arange(0)
+    scaler = fit_scaler([raw.series[i] for i in train_idx], config.scaling)
+    series = apply_scaler(raw.series, scaler)
+    if report.nan_allowed:
+        series = replace_non_finite(series, config.padding_value)
+    length = max((len(s) for s in series), default=0)
+    datasets = [
+        _build(raw, series, idx, y_int, classes, config, length) for idx in (train_idx, test_idx)
+    ]
+    metadata = _metadata(raw, config, datasets, classes, scaler, report, length, str(data_dir))
+    return datasets[0], datasets[1], metadata, report
+
+
+def _build(
+    raw: RawData,
+    series: list[np.ndarray],
+    idx: np.ndarray,
+    y_int: np.ndarray,
+    classes: tuple[str, ...],
+    config: DataConfig,
+    length: int,
+) -> Dataset:
+    picked = [series[i] for i in idx]
+    X = pad_series(picked, value=config.padding_value, side=config.padding_side, maxlen=length)
+    if not picked:
+        X = np.zeros((0, length, len(config.indicators)), dtype=np.float32)
+    return Dataset(
+        X=X,
+        y=one_hot(y_int[idx], len(classes)),
+        labels=np.array([raw.labels[i] for i in idx], dtype=str),
+        days=np.array([raw.days[i] for i in idx], dtype=str),
+        paths=np.array([raw.paths[i] for i in idx], dtype=str),
+        classes=classes,
+    )
+
+
+def _metadata(
+    raw: RawData,
+    config: DataConfig,
+    datasets: list[Dataset],
+    classes: tuple[str, ...],
+    scaler: dict[str, Any],
+    report: QualityReport,
+    length: int,
+    source: str,
+) -> dict[str, Any]:
+    train, test = datasets
+    everything = {c: train.class_distribution()[c] + test.class_distribution()[c] for c in classes}
+    return {
+        "format": FORMAT,
+        "source": {"uri": source, "fingerprint": raw.fingerprint, "num_files": raw.num_files},
+        "indicators": list(config.indicators),
+        "classes": list(classes),
+        "class_folders": dict(config.classes),
+        "padding": {"value": config.padding_value, "side": config.padding_side, "length": length},
+        "scaling": scaler,
+        "split": {
+            "strategy": config.split.strategy,
+            "test_size": config.split.test_size,
+            "seed": config.split.seed,
+            "train_days": sorted(set(train.days.tolist())),
+            "test_days": sorted(set(test.days.tolist())),
+        },
+        "shapes": {"train": list(train.X.shape), "test": list(test.X.shape)},
+        "class_distribution": {
+            "train": train.class_distribution(),
+            "test": test.class_distribution(),
+            "all": everything,
+        },
+        "nan_replaced": report.nan_allowed and report.series_with_nan > 0,
+        "quality": report.to_dict(),
+    }
