@@ -1,0 +1,241 @@
+"""Build Katib ``Experiment`` manifests (kubeflow.org/v1beta1) for the models that declare HPO.
+
+Pure: returns plain dicts in Katib's field order; the writer serialises them. The manifests
+are built as dicts rather than through ``kubeflow_katib_api.models`` because importing that
+package loads every Kubernetes model (~0.5 s per compile); the tests round-trip each
+manifest through ``V1beta1Experiment`` and enforce Katib's admission-webhook rules instead.
+
+The trial is a batch/v1 Job running ``python -m ideko.runtime.steps.train``. Its arguments
+are a contract with the tune step, which rewrites ``--data-uri X --data-config Y`` into
+``--train-data <artifact uri>`` at run time (see compiler/README.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict
+from typing import Any
+
+from ideko.compiler.spec_model import (
+    HpoParameter,
+    Model,
+    Resources,
+    Spec,
+    StepKind,
+    canonical_json,
+)
+
+API_VERSION = "kubeflow.org/v1beta1"
+PRIMARY_CONTAINER = "training"
+TRAIN_MODULE = "ideko.runtime.steps.train"
+PIPELINE_SERVICE_ACCOUNT = "pipeline-runner"
+# Katib names the suggestion Deployment/Service `<experiment>-<algorithm>`; Services must be
+# DNS-1035 labels of at most 63 characters and the longest algorithm name is
+# "bayesianoptimization" (20), so experiment names are kept to 40 characters.
+MAX_EXPERIMENT_NAME = 40
+JOB_SUCCESS = 'status.conditions.#(type=="Complete")#|#(status=="True")#'
+JOB_FAILURE = 'status.conditions.#(type=="Failed")#|#(status=="True")#'
+_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def effective_resources(spec: Spec, kind: StepKind, model: Model | None = None) -> Resources:
+    """The step's resources with the model's own ``resources`` overriding field by field."""
+    base = spec.execution.steps[kind].resources
+    if model is None:
+        return base
+    own = model.resources
+    return Resources(
+        cpu_request=own.cpu_request or base.cpu_request,
+        cpu_limit=own.cpu_limit or base.cpu_limit,
+        memory_request=own.memory_request or base.memory_request,
+        memory_limit=own.memory_limit or base.memory_limit,
+    )
+
+
+def experiment_name(pipeline: str, model: str) -> str:
+    """``<pipeline>-<model>``, shortened with a stable hash suffix to Katib's name rules."""
+    name = re.sub(r"[^a-z0-9-]+", "-", f"{pipeline}-{model}".lower()).strip("-")
+    if not name[:1].isalpha():
+        name = f"x-{name}"
+    if len(name) <= MAX_EXPERIMENT_NAME and _NAME_RE.match(name):
+        return name
+    digest = hashlib.sha256(f"{pipeline}/{model}".encode()).hexdigest()[:8]
+    head = name[: MAX_EXPERIMENT_NAME - len(digest) - 1].rstrip("-")
+    return f"{head}-{digest}"
+
+
+def _number(value: float | int | None, integer: bool) -> str | None:
+    if value is None:
+        return None
+    return str(int(value)) if integer else repr(float(value))
+
+
+def _parameter(param: HpoParameter) -> dict[str, Any]:
+    """One Katib ``ParameterSpec``; Katib wants every feasible-space value as a string."""
+    if param.type in ("categorical", "discrete"):
+        space: dict[str, Any] = {"list": [str(v) for v in param.values]}
+    else:
+        integer = param.type == "int"
+        space = {"min": _number(param.min, integer), "max": _number(param.max, integer)}
+        if param.step is not None:
+            space["step"] = _number(param.step, integer)
+        if param.distribution is not None:
+            space["distribution"] = param.distribution
+    return {"name": param.name, "parameterType": param.type, "feasibleSpace": space}
+
+
+def _k8s_resources(resources: Resources) -> dict[str, dict[str, str]]:
+    requests = {"cpu": resources.cpu_request, "memory": resources.memory_request}
+    limits = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
+    out = {
+        "requests": {k: v for k, v in requests.items() if v},
+        "limits": {k: v for k, v in limits.items() if v},
+    }
+    return {k: v for k, v in out.items() if v}
+
+
+def trial_args(spec: Spec, model: Model) -> list[str]:
+    """Arguments of the trial's train entry point, one ``--set`` per searched parameter."""
+    assert model.hpo is not None
+    args = [
+        "--model-config",
+        canonical_json(model.config()),
+        "--data-uri",
+        spec.data.source.location(),
+        "--data-config",
+        canonical_json(spec.data_config()),
+        "--seed",
+        str(spec.data.split.seed),
+    ]
+    if model.hpo.weights is not None:
+        args += ["--score-weights", canonical_json(asdict(model.hpo.weights))]
+    for param in model.hpo.parameters:
+        args += ["--set", f"{param.target}=${{trialParameters.{param.name}}}"]
+    return args
+
+
+def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": PRIMARY_CONTAINER,
+        "image": spec.image,
+        "command": ["python", "-m", TRAIN_MODULE],
+        "args": trial_args(spec, model),
+    }
+    resources = _k8s_resources(effective_resources(spec, "train", model))
+    if resources:
+        container["resources"] = resources
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {"annotations": {"sidecar.istio.io/inject": "false"}},
+                "spec": {"restartPolicy": "Never", "containers": [container]},
+            },
+        },
+    }
+
+
+def build_experiment(spec: Spec, model: Model) -> dict[str, Any]:
+    """The Katib Experiment for one model with ``hpo``."""
+    hpo = model.hpo
+    if hpo is None:
+        raise ValueError(f"model {model.name!r} declares no hpo")
+    objective: dict[str, Any] = {"type": hpo.objective.type}
+    if hpo.objective.goal is not None:
+        objective["goal"] = hpo.objective.goal
+    objective["objectiveMetricName"] = hpo.objective.metric
+    additional = [m for m in hpo.additional_metrics if m != hpo.objective.metric]
+    if additional:
+        objective["additionalMetricNames"] = additional
+    algorithm: dict[str, Any] = {"algorithmName": hpo.algorithm}
+    if hpo.algorithm_settings:
+        algorithm["algorithmSettings"] = [
+            {"name": k, "value": str(v)} for k, v in hpo.algorithm_settings
+        ]
+    experiment_spec: dict[str, Any] = {"algorithm": algorithm}
+    if hpo.early_stopping is not None:
+        stop = hpo.early_stopping
+        experiment_spec["earlyStopping"] = {
+            "algorithmName": stop.algorithm,
+            "algorithmSettings": [
+                {"name": "min_trials_required", "value": str(stop.min_trials_required)},
+                {"name": "start_step", "value": str(stop.start_step)},
+            ],
+        }
+    experiment_spec.update(
+        {
+            "maxFailedTrialCount": hpo.max_failed_trials,
+            "maxTrialCount": hpo.max_trials,
+            "metricsCollectorSpec": {"collector": {"kind": "StdOut"}},
+            "objective": objective,
+            "parallelTrialCount": hpo.parallel_trials,
+            "parameters": [_parameter(p) for p in hpo.parameters],
+            "resumePolicy": "Never",
+            "trialTemplate": {
+                "failureCondition": JOB_FAILURE,
+                "primaryContainerName": PRIMARY_CONTAINER,
+                "successCondition": JOB_SUCCESS,
+                "trialParameters": [
+                    {
+                        "name": p.name,
+                        "reference": p.name,
+                        "description": f"{model.key} {p.target}",
+                    }
+                    for p in hpo.parameters
+                ],
+                "trialSpec": _trial_job(spec, model),
+            },
+        }
+    )
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Experiment",
+        "metadata": {
+            "name": experiment_name(spec.metadata.name, model.name),
+            "labels": {
+                "app.kubernetes.io/managed-by": "ideko",
+                "ideko.dev/model": model.name,
+                "ideko.dev/pipeline": spec.metadata.name,
+            },
+        },
+        "spec": experiment_spec,
+    }
+
+
+def build_katib(spec: Spec) -> dict[str, dict[str, Any]]:
+    """``{model name: Experiment}`` for every enabled model with ``hpo``, in spec order."""
+    return {m.name: build_experiment(spec, m) for m in spec.enabled_models if m.hpo is not None}
+
+
+def build_rbac(spec: Spec) -> list[dict[str, Any]]:
+    """Role + RoleBinding letting the pipeline's service account run Katib Experiments."""
+    name = f"{spec.metadata.name}-katib"[:63].rstrip("-")
+    labels = {"app.kubernetes.io/managed-by": "ideko", "ideko.dev/pipeline": spec.metadata.name}
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": name, "labels": labels},
+        "rules": [
+            {
+                "apiGroups": ["kubeflow.org"],
+                "resources": ["experiments"],
+                "verbs": ["create", "delete", "get", "list", "patch", "watch"],
+            },
+            {
+                "apiGroups": ["kubeflow.org"],
+                "resources": ["experiments/status", "suggestions", "trials", "trials/status"],
+                "verbs": ["get", "list", "watch"],
+            },
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": name, "labels": labels},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"kind": "ServiceAccount", "name": PIPELINE_SERVICE_ACCOUNT}],
+    }
+    return [role, binding]
