@@ -1,0 +1,83 @@
+"""``load_spec``: the one way from a spec file to a typed, validated ``Spec``.
+
+The pipeline, each stage its own module and testable alone:
+read YAML (``yaml_doc``) -> resolve ``models.include`` (``include``) -> upgrade older
+apiVersions (``UPGRADES``) -> JSON Schema (``schema_check``) -> fill defaults
+(``normalize``) -> typed objects (``typed``) -> registered semantic checks (``semantic``).
+Problems are collected across stages where the data allows it and raised once as a
+``SpecError`` whose diagnostics are sorted by file, line, column and path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ideko.compiler.check_context import CheckContext
+from ideko.compiler.diagnostics import Diagnostic, SpecError
+from ideko.compiler.include import resolve_includes
+from ideko.compiler.normalize import normalize
+from ideko.compiler.schema_check import check_schema
+from ideko.compiler.semantic import run_checks
+from ideko.compiler.spec_model import Spec
+from ideko.compiler.typed import to_spec
+from ideko.compiler.yaml_doc import read_yaml
+
+__all__ = ["Diagnostic", "SpecError", "find_repo_root", "load_spec"]
+
+CURRENT_API_VERSION = "ideko.dev/v1"
+# apiVersion -> function rewriting such data into the next version. Empty while v1 is the
+# only version; a v2 adds "ideko.dev/v1": _v1_to_v2 here and bumps CURRENT_API_VERSION.
+UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def find_repo_root(spec_path: Path) -> Path:
+    """Nearest ancestor of the spec holding pyproject.toml or .git, else the spec's folder."""
+    start = spec_path.resolve().parent
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").exists() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite data written for an older apiVersion into the current one."""
+    seen: set[str] = set()
+    while isinstance(data.get("apiVersion"), str) and data["apiVersion"] in UPGRADES:
+        version = data["apiVersion"]
+        if version in seen:  # a broken upgrade table must not loop forever
+            break
+        seen.add(version)
+        data = UPGRADES[version](data)
+    return data
+
+
+def load_spec(path: Path, repo_root: Path | None = None) -> Spec:
+    """Load and validate the spec at ``path``; raise SpecError listing every problem."""
+    path = Path(path)
+    display = str(path)
+    root = repo_root if repo_root is not None else find_repo_root(path)
+    document = read_yaml(path, display)
+    if not isinstance(document.data, dict):
+        kind = "a list" if isinstance(document.data, list) else "a single value"
+        raise SpecError([Diagnostic(display, 1, 1, "", f"expected a mapping of settings "
+                                    f"(apiVersion, metadata, ...), got {kind}")])
+    resolved = resolve_includes(document, path, root)
+    data = upgrade(resolved.data)
+    schema_diagnostics = check_schema(data, resolved.locator)
+    if resolved.diagnostics:
+        # Without the included models, `models` is incomplete: its schema errors are noise.
+        schema_diagnostics = [d for d in schema_diagnostics if not _under_models(d)]
+    diagnostics = [*resolved.diagnostics, *schema_diagnostics]
+    if diagnostics:
+        raise SpecError(diagnostics)
+    spec = to_spec(normalize(data), display)
+    diagnostics = run_checks(spec, CheckContext(resolved.locator, data))
+    if diagnostics:
+        raise SpecError(diagnostics)
+    return spec
+
+
+def _under_models(diag: Diagnostic) -> bool:
+    return diag.path == "models" or diag.path.startswith("models.")
