@@ -1,0 +1,93 @@
+"""Launch one attempt of a task as a subprocess in its own process group, with a log file
+and an optional timeout; stop it cleanly (SIGTERM, then SIGKILL) on timeout or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections import deque
+from pathlib import Path
+
+KILL_GRACE_SECONDS = 5.0
+
+
+class TaskProcess:
+    """A running attempt; ``poll`` returns its exit code once it ended (timeouts included)."""
+
+    def __init__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        timeout: float | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_path
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.timed_out = False
+        self._log = log_path.open("wb")
+        try:
+            self._proc = subprocess.Popen(
+                command,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,  # Ctrl-C reaches the runner, which stops children itself
+            )
+        except OSError:
+            self._log.close()
+            raise
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def poll(self) -> int | None:
+        code = self._proc.poll()
+        if code is None and self.timeout and time.monotonic() - self.started > self.timeout:
+            self.timed_out = True
+            self.stop()
+            code = self._proc.returncode
+        if code is not None:
+            self._finish()
+        return code
+
+    def stop(self, grace: float = KILL_GRACE_SECONDS) -> None:
+        """Terminate the whole process group; kill it if it outlives ``grace`` seconds."""
+        if self._proc.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self._proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self._proc.wait()
+        self._signal(signal.SIGKILL)  # leftovers of the group (e.g. the sh wrapper's child)
+        self._finish()
+
+    def _signal(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self._proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _finish(self) -> None:
+        if not self._log.closed:
+            if self.timed_out:
+                self._log.write(f"\n[ideko run] killed after {self.timeout:g}s timeout\n".encode())
+            self._log.close()
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    """The last ``lines`` lines of a log, for failure messages."""
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as f:
+            return "".join(deque(f, maxlen=lines)).rstrip()
+    except OSError:
+        return ""
