@@ -194,7 +194,8 @@ class LocalRunner:
                 record.resumed = record.resumed or self.options.resume is not None
                 self.outputs[path] = record.outputs
             else:
-                self.state.tasks[path] = TaskRecord()
+                earlier = record.earlier_attempts + record.attempts
+                self.state.tasks[path] = TaskRecord(earlier_attempts=earlier)
 
     # --- the loop ---------------------------------------------------------------------
     def _execute(self) -> None:
@@ -316,7 +317,7 @@ class LocalRunner:
         process = TaskProcess(
             prepared.command,
             env,
-            self.paths.log_file(node.path, record.attempts),
+            self.paths.log_file(node.path, record.earlier_attempts + record.attempts),
             timeout=timeout,
             cwd=Path.cwd(),
         )

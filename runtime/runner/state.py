@@ -32,7 +32,8 @@ TERMINAL = frozenset({SUCCEEDED, FAILED, SKIPPED, NOT_RUN, INTERRUPTED})
 @dataclass
 class TaskRecord:
     state: str = PENDING
-    attempts: int = 0
+    attempts: int = 0  # attempts in this session (what the retry policy counts)
+    earlier_attempts: int = 0  # attempts of interrupted sessions, so logs are never overwritten
     cached: bool = False
     resumed: bool = False  # taken over from the interrupted run, not re-executed
     started: float | None = None  # epoch seconds
