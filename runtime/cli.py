@@ -1,0 +1,39 @@
+"""``ideko step <name> …`` and ``ideko baseline …``.
+
+``ideko step <name>`` forwards its arguments to ``ideko.runtime.steps.<name>.main`` — the
+same CLI as ``python -m ideko.runtime.steps.<name>`` — importing only the chosen step, so
+TensorFlow is loaded only by the steps that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+from typing import Any
+
+STEPS: tuple[str, ...] = ("preprocess", "tune", "train", "evaluate", "compare", "register")
+
+
+def run_step(name: str, argv: list[str]) -> int:
+    """Call ``ideko.runtime.steps.<name>.main(argv)`` with ``ideko step <name>`` as prog."""
+    module = importlib.import_module(f"ideko.runtime.steps.{name}")
+    main = module.main
+    if "prog" in inspect.signature(main).parameters:
+        return int(main(argv, prog=f"ideko step {name}") or 0)
+    return int(main(argv) or 0)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``step`` and ``baseline`` commands to the top-level parser."""
+    from ideko.runtime import baseline
+
+    step = subparsers.add_parser(
+        "step",
+        help="run one pipeline step (what KFP components and Katib trials run)",
+        description="Run one step with plain arguments: ideko step train --help",
+    )
+    step.add_argument("name", choices=STEPS, help="the step to run")
+    step.add_argument("args", nargs=argparse.REMAINDER, help="the step's own arguments")
+    step.set_defaults(func=lambda args: run_step(args.name, list(args.args)))
+    baseline.register(subparsers)

@@ -1,0 +1,85 @@
+"""The self-contained HTML comparison report (jinja2 template, base64-embedded PNGs).
+
+One file, no external assets: it can be opened from a KFP artifact store or attached to a
+review as is. Figures are drawn with matplotlib's Agg backend.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ideko.runtime.report.ranking import Criterion, RankedModel
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def class_distribution(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    """Series per class and split from the first evaluation that records it."""
+    for name in sorted(evaluations):
+        found = evaluations[name].get("class_distribution")
+        if found:
+            splits = [s for s in ("train", "test", "all") if s in found]
+            counts = {s: dict(found[s]) for s in splits}
+            classes = list(evaluations[name].get("classes") or next(iter(counts.values())).keys())
+            if "all" not in counts and {"train", "test"} <= set(counts):
+                counts["all"] = {
+                    c: counts["train"].get(c, 0) + counts["test"].get(c, 0) for c in classes
+                }
+                splits.append("all")
+            return {"splits": splits, "classes": classes, "counts": counts}
+    return None
+
+
+def _model_view(name: str, evaluation: Mapping[str, Any]) -> dict[str, Any]:
+    from ideko.runtime.training.plots import confusion_matrix_png, history_png
+
+    matrix = evaluation["test"]["confusion_matrix"]
+    history = evaluation.get("history") or {}
+    return {
+        "name": name,
+        "architecture": evaluation.get("architecture", ""),
+        "summary": evaluation["summary"],
+        "whole_accuracy": evaluation.get("whole_dataset", {}).get("accuracy", float("nan")),
+        "per_class": evaluation["test"]["per_class"],
+        "confusion_png": _b64(
+            confusion_matrix_png(matrix["matrix"], matrix["labels"], f"{name} (test)")
+        ),
+        "history_png": _b64(history_png(history, name)) if history else "",
+        "notes": list(evaluation.get("notes", [])),
+    }
+
+
+def render_report(
+    ranking: Sequence[RankedModel],
+    criteria: Sequence[Criterion],
+    evaluations: Mapping[str, Mapping[str, Any]],
+    promote: bool,
+    promotion: Mapping[str, Any] | None,
+    title: str = "ideko model comparison",
+) -> str:
+    """The report as one HTML string (models in ranking order)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    template = env.get_template("report.html.j2")
+    return template.render(
+        title=title,
+        best=ranking[0],
+        promote=promote,
+        promotion=promotion,
+        criteria=criteria,
+        ranking=ranking,
+        models=[_model_view(row.name, evaluations[row.name]) for row in ranking],
+        distribution=class_distribution(evaluations),
+    )

@@ -1,0 +1,189 @@
+"""Compare step: rank every evaluated model, write the HTML report, pick and gate the best.
+
+Outputs the ``ranking`` JSON, the self-contained ``report`` HTML and ``best_model`` (a copy
+of the winner's model directory plus its ``evaluation.json``, which ``register`` reads);
+returns ``best_model_name``, ``promote`` and ``best_score``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ideko.runtime.training.stepio import UserError, json_arg, json_object, local_path, run_cli
+
+EVALUATION_FILE = "evaluation.json"
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"{what}: cannot read {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{what}: {path} is not valid JSON ({exc.msg})") from exc
+    if not isinstance(value, dict) or "summary" not in value or "test" not in value:
+        raise UserError(f"{what}: {path} is not an evaluation written by the evaluate step")
+    return value
+
+
+def _config(value: Mapping[str, Any] | str, what: str) -> dict[str, Any]:
+    return json_object(value, what) if isinstance(value, str) else dict(value)
+
+
+def run(
+    selection_config: Mapping[str, Any] | str,
+    promotion_config: Mapping[str, Any] | str,
+    evaluations: Mapping[str, str | Path],
+    models: Mapping[str, str | Path],
+    report_path: str | Path,
+    best_model_dir: str | Path,
+    ranking_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """Rank ``evaluations`` (model name -> evaluation JSON path); write report and best model."""
+    from ideko.runtime.report.html import render_report
+    from ideko.runtime.report.ranking import (
+        SelectionError,
+        parse_criteria,
+        passes_promotion,
+        rank_models,
+    )
+    from ideko.runtime.training.files import atomic_directory, write_bytes_atomic, write_json_atomic
+
+    if set(evaluations) != set(models):
+        raise UserError(
+            f"evaluations {sorted(evaluations)} and models {sorted(models)} name different models"
+        )
+    docs = {
+        name: _read_json(local_path(str(path), "evaluation"), f"evaluation of {name}")
+        for name, path in evaluations.items()
+    }
+    promotion = _config(promotion_config, "promotion_config")
+    try:
+        criteria = parse_criteria(_config(selection_config, "selection_config"))
+        ranking = rank_models({n: d["summary"] for n, d in docs.items()}, criteria)
+        best = ranking[0]
+        promote = passes_promotion(docs[best.name]["summary"], promotion)
+    except SelectionError as exc:
+        raise UserError(str(exc)) from exc
+    gate = None
+    if promotion:
+        from ideko.runtime.report.ranking import metric_key
+
+        value = docs[best.name]["summary"][metric_key(str(promotion["metric"]))]
+        gate = {"metric": promotion["metric"], "threshold": promotion["threshold"], "value": value}
+    html = render_report(ranking, criteria, docs, promote, gate)
+    write_bytes_atomic(report_path, html.encode("utf-8"))
+    source = local_path(str(models[best.name]), "model directory")
+    if not source.is_dir():
+        raise UserError(f"model directory of {best.name} does not exist: {source}")
+    with atomic_directory(best_model_dir) as staging:
+        shutil.copytree(source, staging, dirs_exist_ok=True)
+        write_json_atomic(staging / EVALUATION_FILE, docs[best.name])
+    outputs = {
+        "best_model_name": best.name,
+        "promote": bool(promote),
+        "best_score": float(best.score),
+    }
+    if ranking_path is not None:
+        write_json_atomic(
+            ranking_path,
+            {
+                **outputs,
+                "criteria": [asdict(c) for c in criteria],
+                "promotion": gate,
+                "ranking": [asdict(r) for r in ranking],
+            },
+        )
+    return outputs
+
+
+def component(
+    selection_config: str,
+    promotion_config: str,
+    evaluations: Mapping[str, Any],
+    models: Mapping[str, Any],
+    report: Any,
+    best_model: Any,
+    ranking: Any,
+) -> dict[str, Any]:
+    """KFP body: artifacts keyed by model name in, report/best model/ranking artifacts out."""
+    outputs = run(
+        selection_config,
+        promotion_config,
+        {name: artifact.path for name, artifact in evaluations.items()},
+        {name: artifact.path for name, artifact in models.items()},
+        report.path,
+        best_model.path,
+        ranking.path,
+    )
+    best_model.metadata.update(
+        {"model_name": outputs["best_model_name"], "score": outputs["best_score"]}
+    )
+    return outputs
+
+
+def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise UserError(f"{flag} {item!r}: expected NAME=PATH")
+        out[name] = path
+    return out
+
+
+def build_parser(prog: str = "python -m ideko.runtime.steps.compare") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
+    parser.add_argument("--selection-config", required=True, type=json_arg("--selection-config"))
+    parser.add_argument("--promotion-config", default={}, type=json_arg("--promotion-config"))
+    parser.add_argument(
+        "--evaluation",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        required=True,
+        help="evaluation JSON of one model (repeat)",
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        required=True,
+        help="model directory of one model (repeat)",
+    )
+    parser.add_argument("--report", required=True, help="HTML report to write")
+    parser.add_argument("--best-model", required=True, help="directory to copy the winner into")
+    parser.add_argument("--ranking", help="ranking JSON to write")
+    return parser
+
+
+def _action(args: argparse.Namespace) -> int:
+    outputs = run(
+        args.selection_config,
+        args.promotion_config,
+        _pairs(args.evaluation, "--evaluation"),
+        _pairs(args.model, "--model"),
+        args.report,
+        args.best_model,
+        args.ranking,
+    )
+    print(json.dumps(outputs, sort_keys=True))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """CLI entry point; returns the exit status."""
+    parser = build_parser(prog) if prog else build_parser()
+    return run_cli(parser, _action, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""IDEKO's original ``models.yaml``, read by the runtime itself (``ideko baseline``).
+
+The runtime never imports the compiler, so this is a second, deliberately small reader of the
+same shape: the four canonical keys imply their architecture (``NeuralNetwork`` -> dense,
+``CNN`` -> cnn, ``RNN`` -> rnn, ``LSTM`` -> lstm); any other key needs ``architecture``. The
+spec-only keys ``resources`` and ``hpo`` are accepted and ignored; defaults are those of
+:mod:`ideko.runtime.training.config`, the same the compiler fills.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ideko.runtime.training.config import ConfigError, normalise_model_config
+
+CANONICAL: dict[str, str] = {"NeuralNetwork": "dense", "CNN": "cnn", "RNN": "rnn", "LSTM": "lstm"}
+KNOWN_KEYS = frozenset(
+    {
+        "enabled",
+        "architecture",
+        "name_parameters",
+        "model_parameters",
+        "training_parameters",
+        "resources",
+        "hpo",
+    }
+)
+
+
+def kubernetes_name(key: str) -> str:
+    """``NeuralNetwork`` -> ``neural-network``, ``lstm_large`` -> ``lstm-large``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", key)
+    return re.sub(r"[^a-z0-9]+", "-", spaced.lower()).strip("-")
+
+
+def model_configs(document: Any, source: str = "models.yaml") -> list[tuple[dict[str, Any], bool]]:
+    """(normalised model_config, enabled) per model, in file order."""
+    if not isinstance(document, dict) or not document:
+        raise ConfigError(f"{source}: expected a mapping of model names to model definitions")
+    out = []
+    for key, body in document.items():
+        where = f"{source}: {key}"
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where}: must be a mapping")
+        unknown = sorted(set(body) - KNOWN_KEYS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        arch = body.get("architecture", CANONICAL.get(str(key)))
+        if arch is None:
+            raise ConfigError(
+                f"{where}: not a canonical model name; add architecture: dense|cnn|rnn|lstm|gru"
+            )
+        enabled = body.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"{where}.enabled: must be true or false")
+        raw = {
+            "name": kubernetes_name(str(key)),
+            "key": str(key),
+            "architecture": arch,
+            "name_parameters": dict(body.get("name_parameters") or {}),
+            "model_parameters": dict(body.get("model_parameters") or {}),
+            "training_parameters": dict(body.get("training_parameters") or {}),
+        }
+        try:
+            out.append((normalise_model_config(raw), enabled))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+    return out
+
+
+def read_models_yaml(path: str | Path) -> list[tuple[dict[str, Any], bool]]:
+    """Load and normalise a models.yaml file; every problem is a ConfigError."""
+    import yaml
+
+    source = Path(path)
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {source}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source} is not valid YAML: {exc}") from exc
+    return model_configs(document, str(source))

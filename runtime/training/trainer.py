@@ -1,0 +1,178 @@
+"""The training loop of the original script, plus Katib metric lines.
+
+``model.fit(validation_split=…)`` with ``EarlyStopping(val_loss, patience, min_delta)`` and a
+best-only ``ModelCheckpoint`` on ``val_accuracy`` (mode max); the best checkpoint is reloaded
+afterwards, so the saved model is the best epoch, not the last. Keras runs with
+``verbose=0``: stdout carries only metric lines (see :mod:`ideko.runtime.training.katib`).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ideko.runtime.training import katib
+from ideko.runtime.training.builders import build_model
+from ideko.runtime.training.environment import prepare_tensorflow, set_seeds
+from ideko.runtime.training.files import atomic_directory, write_bytes_atomic, write_json_atomic
+
+HISTORY_FILE = "history.json"
+HISTORY_PLOT = "history.png"
+
+
+@dataclass
+class TrainResult:
+    """What one training run produced; ``model`` holds the best epoch's weights."""
+
+    model: Any
+    history: dict[str, list[float]]
+    training_time: float
+    validation_accuracy: float
+    best_epoch: int
+    notes: list[str] = field(default_factory=list)
+    model_dir: Path | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON written as ``history.json`` beside the model."""
+        return {
+            "history": self.history,
+            "epochs_run": len(self.history.get("loss", [])),
+            "best_epoch": self.best_epoch,
+            "validation_accuracy": self.validation_accuracy,
+            "training_time": self.training_time,
+            "notes": self.notes,
+        }
+
+
+def load_model(path: str | Path) -> Any:
+    """Load a saved ``.keras`` model, custom ideko layers included."""
+    import ideko.runtime.training.layers  # noqa: F401  (registers the custom layers)
+    import keras
+
+    prepare_tensorflow()  # also silences the mask warning a rebuilt "original" model repeats
+    return keras.models.load_model(str(path), compile=False)
+
+
+def _epoch_callback(
+    score_weights: dict[str, float] | None, started: list[float], emit_metrics: bool
+) -> Any:
+    import keras
+
+    class KatibLines(keras.callbacks.Callback):
+        """Prints ``epoch=N loss=… accuracy=… validation_loss=… validation_accuracy=…``."""
+
+        def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
+            started.append(time.perf_counter())
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            if not emit_metrics:
+                return
+            logs = logs or {}
+            values = {
+                "epoch": float(epoch + 1),
+                "loss": logs.get("loss"),
+                "accuracy": logs.get("accuracy"),
+                "validation_loss": logs.get("val_loss"),
+                "validation_accuracy": logs.get("val_accuracy"),
+            }
+            if score_weights is not None and logs.get("val_accuracy") is not None:
+                elapsed = time.perf_counter() - started[-1]
+                values["score"] = katib.score(logs["val_accuracy"], elapsed, score_weights)
+            katib.emit(values)
+
+    return KatibLines()
+
+
+def train_model(
+    config: dict[str, Any],
+    x_train: Any,
+    y_train: Any,
+    seed: int,
+    output_dir: str | Path | None = None,
+    padding_value: float = 0.0,
+    score_weights: dict[str, float] | None = None,
+    emit_metrics: bool = True,
+) -> TrainResult:
+    """Train the model of a normalised ``config``; write its artifacts to ``output_dir``.
+
+    ``output_dir`` (optional for Katib trials) receives the ``.keras`` file named by
+    ``name_parameters.model_name``, ``history.json`` and ``history.png``, atomically.
+    """
+    if len(x_train) < 2:
+        raise ValueError(f"training needs at least 2 series, got {len(x_train)}")
+    set_seeds(seed)
+    import keras
+
+    training = config["training_parameters"]
+    built = build_model(config, tuple(x_train.shape[1:]), int(y_train.shape[1]), padding_value)
+    started: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="ideko-train-") as scratch:
+        checkpoint = Path(scratch) / config["name_parameters"]["model_name"]
+        callbacks = [
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=int(training["patience"]),
+                min_delta=float(training["min_delta"]),
+            ),
+            keras.callbacks.ModelCheckpoint(
+                str(checkpoint), monitor="val_accuracy", mode="max", save_best_only=True
+            ),
+            _epoch_callback(score_weights, started, emit_metrics),
+        ]
+        fit = built.model.fit(
+            x_train,
+            y_train,
+            epochs=int(training["epochs"]),
+            batch_size=int(training["batch_size"]),
+            validation_split=float(training["validation_split"]),
+            callbacks=callbacks,
+            verbose=0,
+        )
+        training_time = time.perf_counter() - started[-1]
+        history = {k: [float(v) for v in values] for k, values in fit.history.items()}
+        best_model = load_model(checkpoint) if checkpoint.exists() else built.model
+        result = _result(best_model, history, training_time, built.notes)
+        if emit_metrics:
+            final = {
+                "validation_accuracy": result.validation_accuracy,
+                "training_time": training_time,
+            }
+            if score_weights is not None:
+                final["score"] = katib.score(
+                    result.validation_accuracy, training_time, score_weights
+                )
+            katib.emit(final)
+        if output_dir is not None:
+            result.model_dir = save_artifacts(result, config, checkpoint, Path(output_dir))
+    return result
+
+
+def _result(
+    model: Any, history: dict[str, list[float]], seconds: float, notes: list[str]
+) -> TrainResult:
+    val = history.get("val_accuracy", [])
+    finite = [(v, i) for i, v in enumerate(val) if math.isfinite(v)]
+    # Keras keeps the first epoch reaching the maximum (strict improvement), so ties go early.
+    best_value, best_index = max(finite, key=lambda p: (p[0], -p[1])) if finite else (0.0, 0)
+    return TrainResult(model, history, seconds, float(best_value), best_index + 1, list(notes))
+
+
+def save_artifacts(
+    result: TrainResult, config: dict[str, Any], checkpoint: Path, target: Path
+) -> Path:
+    """Write the model directory: ``<model_name>.keras``, ``history.json``, ``history.png``."""
+    from ideko.runtime.training.plots import history_png
+
+    name = config["name_parameters"]["model_name"]
+    with atomic_directory(target) as staging:
+        if checkpoint.exists():
+            write_bytes_atomic(staging / name, checkpoint.read_bytes())
+        else:
+            result.model.save(str(staging / name))
+        write_json_atomic(staging / HISTORY_FILE, {**result.summary(), "model_config": config})
+        write_bytes_atomic(staging / HISTORY_PLOT, history_png(result.history, str(config["name"])))
+    return target

@@ -1,0 +1,98 @@
+"""Fixtures for training tests: tiny synthetic IDEKO data, prepared splits, model configs.
+
+Everything is tiny (24 series of 20-40 steps, 1-2 epochs) so the slow tests stay in CI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("IDEKO_NUM_THREADS", "1")
+
+SEED = 2
+TINY_SYNTH = {"series": 24, "min_length": 20, "max_length": 40, "days": 2, "seed": 3}
+DATA_CONFIG = {
+    "indicators": ["f3", "f4", "f5"],
+    "classes": {
+        "not_anomalous": "not anomalous",
+        "mechanical_anomalies": "mechanical anomaly",
+        "electrical_anomalies": "electrical anomaly",
+    },
+    "padding": {"value": 0.0, "side": "post"},
+    "scaling": "none",
+    "split": {"strategy": "random", "test_size": 0.2, "test_days": [], "seed": SEED},
+    "quality_gate": {
+        "min_series": 1,
+        "min_per_class": 0,
+        "max_nan_fraction": 1.0,
+        "required_indicators": ["f3", "f4", "f5"],
+    },
+}
+
+PARAMETERS = {
+    "dense": {"activation_function": "relu", "units": [8, 4]},
+    "cnn": {"activation_function": "relu", "filters": [4, 8], "kernel_size": 3, "pool_size": 2},
+    "rnn": {"activation_function": "tanh", "hidden_units": [6, 4]},
+    "lstm": {"activation_function": "tanh", "hidden_units": [6, 4]},
+    "gru": {"activation_function": "tanh", "hidden_units": [6]},
+}
+
+
+def model_config(arch: str, epochs: int = 1, **model_parameters) -> dict:
+    """A hand-written model_config (defaults left to the runtime)."""
+    return {
+        "name": f"{arch}-model",
+        "architecture": arch,
+        "name_parameters": {"folder_name": arch, "model_name": f"model_{arch}.keras"},
+        "model_parameters": {**PARAMETERS[arch], **model_parameters},
+        "training_parameters": {"epochs": epochs, "batch_size": 8},
+    }
+
+
+@pytest.fixture(scope="session")
+def raw_data(tmp_path_factory) -> Path:
+    """A tiny synthetic tree in IDEKO's layout, written by the data layer's generator."""
+    from ideko.runtime.data.synth import SynthOptions, generate
+
+    root = tmp_path_factory.mktemp("raw") / "data"
+    generate(root, SynthOptions(**TINY_SYNTH))
+    return root
+
+
+@pytest.fixture(scope="session")
+def splits(raw_data, tmp_path_factory) -> dict[str, Path]:
+    """train.npz / test.npz written the way the preprocess step writes them."""
+    from ideko.runtime.data.dataset_io import save_dataset
+    from ideko.runtime.data.prepare import prepare
+
+    train, test, _metadata, _report = prepare(raw_data, DATA_CONFIG, SEED)
+    folder = tmp_path_factory.mktemp("splits")
+    save_dataset(folder / "train.npz", train)
+    save_dataset(folder / "test.npz", test)
+    return {"train": folder / "train.npz", "test": folder / "test.npz"}
+
+
+@pytest.fixture
+def tiny_arrays():
+    """24 x 30 x 3 float32 series, padded with zeros after step 20, one-hot y over 3 classes."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(24, 30, 3)).astype("float32")
+    x[:, 20:, :] = 0.0
+    y = np.eye(3, dtype="float32")[np.arange(24) % 3]
+    return x, y
+
+
+@pytest.fixture
+def make_config():
+    """The :func:`model_config` factory (fixtures avoid importing conftest by name)."""
+    return model_config
+
+
+@pytest.fixture
+def data_config():
+    return dict(DATA_CONFIG)
