@@ -53,7 +53,7 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def load_spec(path: Path, repo_root: Path | None = None) -> Spec:
+def load_spec(path: Path | str, repo_root: Path | None = None) -> Spec:
     """Load and validate the spec at ``path``; raise SpecError listing every problem."""
     path = Path(path)
     display = str(path)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from ideko.compiler.diagnostics import Diagnostic, one_of, suggestion
+from ideko.compiler.diagnostics import Diagnostic, did_you_mean, one_of, suggestion
 from ideko.compiler.spec_model import CANONICAL_ARCHITECTURES
 from ideko.compiler.yaml_doc import Locator, YamlPath
 from ideko.schema import schema_path
@@ -101,8 +101,11 @@ def _explain(error: ValidationError, loc: Locator) -> Iterator[Diagnostic]:
             yield loc.diagnostic((*path, key), f"unknown key '{key}'{hint}", at_key=True)
         return
     if kind == "required" and isinstance(value, dict):
+        known = _resolve(schema).get("properties", {})
+        # A misspelt required key is already reported as unknown-with-suggestion; once.
+        misspelt = {did_you_mean(k, known) for k in value if k not in known}
         for key in want:
-            if key not in value:
+            if key not in value and key not in misspelt:
                 yield loc.diagnostic(path, _missing(key, path, schema), at_key=True)
         return
     if kind in ("oneOf", "anyOf") and error.context:

@@ -50,14 +50,15 @@ def _target_problem(model: Model, param: HpoParameter) -> str | None:
     if not param.target:
         known = [*model.model_parameters, *model.training_parameters]
         best = did_you_mean(param.name, known)
-        hint = f"; did you mean '{best}'? (or set target:)" if best else "; set target: explicitly"
+        hint = (f"; did you mean '{best}'? (or set target:)" if best
+                else f"; set target: to one of {_tunable(model)}")
         return (f"'{param.name}' maps to nothing: {model.architecture} models have no "
                 f"model_parameters.{param.name} or training_parameters.{param.name}{hint}")
     section, name, *index = param.target.split(".")
     values = sections[section]
     if name not in values:
         best = did_you_mean(name, values)
-        hint = f"; did you mean '{section}.{best}'?" if best else ""
+        hint = f"; did you mean '{section}.{best}'?" if best else f"; it has {', '.join(values)}"
         return f"target '{param.target}' names nothing in this {model.architecture} model{hint}"
     value = values[name]
     if index and not isinstance(value, list):
@@ -69,6 +70,15 @@ def _target_problem(model: Model, param: HpoParameter) -> str | None:
         return (f"target '{param.target}' is a list; address one element, "
                 f"such as {param.target}.0")
     return None
+
+
+def _tunable(model: Model) -> str:
+    """Every settable target of ``model``, lists shown with an index placeholder."""
+    names = []
+    for section in ("model_parameters", "training_parameters"):
+        for name, value in getattr(model, section).items():
+            names.append(f"{section}.{name}" + (".<index>" if isinstance(value, list) else ""))
+    return ", ".join(names)
 
 
 def _target_schema(param: HpoParameter) -> dict[str, Any]:

@@ -83,13 +83,18 @@ def parse_yaml(text: str, display: str) -> Document:
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        first = exc.context_mark.line + 1 if exc.context_mark else None
-        also = f" (first defined on line {first})" if first else ""
-        raise _error(display, line, col, f"duplicate key{also}: {exc.problem}") from None
+        source = text.splitlines()[line - 1] if mark else ""
+        key = source[col - 1 :].split(":", 1)[0].strip().strip("'\"")
+        first = f" on line {exc.context_mark.line + 1}" if exc.context_mark else ""
+        message = f"duplicate key '{key}'; it is already set{first} (remove one)"
+        raise _error(display, line, col, message) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        started = exc.context_mark if exc.problem and exc.context else None
+        if started is not None and started.line + 1 != line:
+            what += f" ({exc.context} that started on line {started.line + 1})"
         raise _error(display, line, col, f"invalid YAML: {what}") from None
     except YAMLError as exc:
         raise _error(display, 1, 1, f"invalid YAML: {exc}") from None
