@@ -71,6 +71,13 @@ def _number(value: float | int | None, integer: bool) -> str | None:
     return str(int(value)) if integer else repr(float(value))
 
 
+def _setting(value: object) -> str:
+    """Katib settings are strings; booleans in Go/Python-neutral lower case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _parameter(param: HpoParameter) -> dict[str, Any]:
     """One Katib ``ParameterSpec``; Katib wants every feasible-space value as a string."""
     if param.type in ("categorical", "discrete"):
@@ -153,7 +160,7 @@ def build_experiment(spec: Spec, model: Model) -> dict[str, Any]:
     algorithm: dict[str, Any] = {"algorithmName": hpo.algorithm}
     if hpo.algorithm_settings:
         algorithm["algorithmSettings"] = [
-            {"name": k, "value": str(v)} for k, v in hpo.algorithm_settings
+            {"name": k, "value": _setting(v)} for k, v in hpo.algorithm_settings
         ]
     experiment_spec: dict[str, Any] = {"algorithm": algorithm}
     if hpo.early_stopping is not None:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ideko.compiler.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,7 +29,9 @@ def test_compile_writes_default_generated_tree(workdir, capsys):
     assert main(["specs/ideko.yaml"]) == 0
     out = workdir / "generated" / PIPELINE
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml")) == [
-        "katib/lstm.yaml", "katib/rbac.yaml", "pipeline.yaml",
+        "katib/lstm.yaml",
+        "katib/rbac.yaml",
+        "pipeline.yaml",
     ]
     assert "compiled 3 file(s)" in capsys.readouterr().out
     assert main(["specs/ideko.yaml"]) == 0
@@ -56,7 +57,7 @@ def test_check_passes_when_up_to_date_and_fails_with_diff_when_stale(workdir, ca
     assert main(["specs/ideko.yaml", "--check"]) == 1
     captured = capsys.readouterr()
     assert f"--- a/{PIPELINE}/pipeline.yaml" in captured.out
-    assert f"+++ /dev/null" in captured.out
+    assert "+++ /dev/null" in captured.out
     assert "is stale" in captured.err
     assert pipeline.read_bytes() == before  # --check writes nothing
 
@@ -80,15 +81,17 @@ def test_removed_hpo_removes_its_manifest(workdir):
     assert main(["specs/ideko.yaml", "-q"]) == 0
     spec = workdir / "specs" / "ideko.yaml"
     text = spec.read_text()
-    spec.write_text(text[: text.index("    hpo:")] + text[text.index("execution:"):])
+    spec.write_text(text[: text.index("    hpo:")] + text[text.index("execution:") :])
     assert main(["specs/ideko.yaml", "-q"]) == 0
     assert not (workdir / "generated" / PIPELINE / "katib").exists()
 
 
 def test_invalid_spec_prints_every_diagnostic_and_exits_1(workdir, capsys):
     bad = workdir / "specs" / "bad.yaml"
-    text = EXAMPLE.read_text().replace("test_size: 0.2", "test_size: 7").replace(
-        "scaling: none", "scalling: none"
+    text = (
+        EXAMPLE.read_text()
+        .replace("test_size: 0.2", "test_size: 7")
+        .replace("scaling: none", "scalling: none")
     )
     bad.write_text(text)
     assert main(["specs/bad.yaml"]) == 1
@@ -124,11 +127,15 @@ def test_console_scripts_and_unified_cli_agree(tmp_path):
     bin_dir = Path(sys.executable).parent
     a = subprocess.run(
         [str(bin_dir / "ideko-compile"), str(EXAMPLE), "--out", str(tmp_path / "a"), "-q"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     b = subprocess.run(
         [str(bin_dir / "ideko"), "compile", str(EXAMPLE), "--out", str(tmp_path / "b"), "-q"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert (a.returncode, b.returncode) == (0, 0), a.stderr + b.stderr
     for path in (tmp_path / "a").rglob("*.yaml"):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import build_specs
 import pytest
-
 from ideko.compiler import write
 from ideko.compiler.check import diff_trees
 from ideko.compiler.write import compile_spec, read_tree, write_tree
@@ -58,8 +57,12 @@ def _digest_in_subprocess(seed: str) -> str:
     )
     env = {**os.environ, "PYTHONHASHSEED": seed}
     out = subprocess.run(
-        [sys.executable, "-c", code, str(HERE)], capture_output=True, text=True, env=env,
-        check=True, cwd=ROOT,
+        [sys.executable, "-c", code, str(HERE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=ROOT,
     )
     return out.stdout.strip()
 
@@ -84,14 +87,20 @@ def test_stale_manifests_of_removed_models_are_deleted(tmp_path):
     write_tree(tmp_path, compile_spec(spec))
     katib = tmp_path / "hpo-heavy" / "katib"
     assert sorted(p.name for p in katib.iterdir()) == [
-        "cnn.yaml", "gru-large.yaml", "lstm.yaml", "rbac.yaml",
+        "cnn.yaml",
+        "gru-large.yaml",
+        "lstm.yaml",
+        "rbac.yaml",
     ]
     (katib / "notes.txt").write_text("mine")  # not a generated file: left alone
     fewer = replace(spec, models=tuple(m for m in spec.models if m.name != "cnn"))
     changes = write_tree(tmp_path, compile_spec(fewer))
     assert f"removed {katib / 'cnn.yaml'}" in changes
     assert sorted(p.name for p in katib.iterdir()) == [
-        "gru-large.yaml", "lstm.yaml", "notes.txt", "rbac.yaml",
+        "gru-large.yaml",
+        "lstm.yaml",
+        "notes.txt",
+        "rbac.yaml",
     ]
 
 
