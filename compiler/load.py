@@ -4,8 +4,9 @@ The pipeline, each stage its own module and testable alone:
 read YAML (``yaml_doc``) -> resolve ``models.include`` (``include``) -> upgrade older
 apiVersions (``UPGRADES``) -> JSON Schema (``schema_check``) -> fill defaults
 (``normalize``) -> typed objects (``typed``) -> registered semantic checks (``semantic``).
-Problems are collected across stages where the data allows it and raised once as a
-``SpecError`` whose diagnostics are sorted by file, line, column and path.
+Problems are collected across stages and raised once as a ``SpecError`` whose diagnostics
+are sorted by file, line, column and path. When the schema fails, the semantic checks still
+run on the intact parts (``repair``), so one run shows every mistake.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ideko.compiler.check_context import CheckContext
 from ideko.compiler.diagnostics import Diagnostic, SpecError
 from ideko.compiler.include import resolve_includes
 from ideko.compiler.normalize import normalize
+from ideko.compiler.repair import repair
 from ideko.compiler.schema_check import check_schema
 from ideko.compiler.semantic import run_checks
 from ideko.compiler.spec_model import Spec
@@ -70,13 +72,19 @@ def load_spec(path: Path | str, repo_root: Path | None = None) -> Spec:
         # Without the included models, `models` is incomplete: its schema errors are noise.
         schema_diagnostics = [d for d in schema_diagnostics if not _under_models(d)]
     diagnostics = [*resolved.diagnostics, *schema_diagnostics]
-    if diagnostics:
-        raise SpecError(diagnostics)
-    spec = to_spec(normalize(data), display)
-    diagnostics = run_checks(spec, CheckContext(resolved.locator, data))
-    if diagnostics:
-        raise SpecError(diagnostics)
-    return spec
+    if not diagnostics:
+        spec = to_spec(normalize(data), display)
+        diagnostics = run_checks(spec, CheckContext(resolved.locator, data))
+        if diagnostics:
+            raise SpecError(diagnostics)
+        return spec
+    # Report semantic mistakes in the intact parts too, so one run shows everything.
+    repaired = repair(data, models_incomplete=bool(resolved.diagnostics))
+    if repaired is not None:
+        spec = to_spec(normalize(repaired.data), display)
+        context = CheckContext(resolved.locator, repaired.data)
+        diagnostics += [d for d in run_checks(spec, context) if not repaired.covers(d)]
+    raise SpecError(diagnostics)
 
 
 def _under_models(diag: Diagnostic) -> bool:

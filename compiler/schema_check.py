@@ -50,6 +50,11 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+def schema_errors(data: Any) -> Iterator[ValidationError]:
+    """jsonschema's raw errors for ``data`` (for callers that need paths, not messages)."""
+    return _validator().iter_errors(data)
+
+
 def check_schema(data: Any, locator: Locator) -> list[Diagnostic]:
     """Every schema violation in ``data`` as a positioned, explained diagnostic."""
     out: list[Diagnostic] = []
@@ -107,6 +112,11 @@ def _explain(error: ValidationError, loc: Locator) -> Iterator[Diagnostic]:
         for key in want:
             if key not in value and key not in misspelt:
                 yield loc.diagnostic(path, _missing(key, path, schema), at_key=True)
+        return
+    if kind == "type" and len(path) == 2 and path[0] == "models" and isinstance(value, str):
+        # `includes: models.yaml` is read as a model named "includes"; say what was meant.
+        hint = suggestion(str(path[1]), ["include"])
+        yield loc.diagnostic(path, _message(kind, want, value, schema) + hint, at_key=bool(hint))
         return
     if kind in ("oneOf", "anyOf") and error.context:
         yield from _explain(best_match(error.context), loc)

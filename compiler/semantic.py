@@ -32,6 +32,9 @@ ARCHITECTURE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "lstm": ("hidden_units",),
     "gru": ("hidden_units",),
 }
+# Test-set quality metrics the evaluate step writes (higher is better); the promotion gate
+# can only read these. Costs (training_time, ...) rank models but make no sense as a floor.
+EVALUATE_QUALITY_METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
 _CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)([KMGTPE]i?|k)?$")
 _MEMORY_UNITS = {"": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
@@ -114,6 +117,15 @@ def check_data(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
                      "strategy", at_key=True)
 
 
+def check_conditions(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """The promotion gate reads a metric the evaluate step really produces."""
+    promotion = spec.conditions.promotion
+    if promotion is not None and promotion.metric not in EVALUATE_QUALITY_METRICS:
+        yield ctx.at(("conditions", "promotion", "metric"), f"'{promotion.metric}' is not "
+                     f"reported by the evaluate step; use one of "
+                     f"{', '.join(EVALUATE_QUALITY_METRICS)}")
+
+
 def check_selection(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
     """Each criterion once, each in its meaningful direction."""
     seen: set[str] = set()
@@ -180,6 +192,7 @@ CHECKS: tuple[Check, ...] = (
     check_architecture,
     check_enabled_models,
     check_data,
+    check_conditions,
     check_selection,
     check_execution,
     check_hpo_targets,

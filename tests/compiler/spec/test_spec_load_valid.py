@@ -111,3 +111,16 @@ def test_numeric_cpu_quantity_becomes_kubernetes_string(write) -> None:
 def test_repo_root_is_nearest_project_folder(repo, write) -> None:
     path = write(MINIMAL, "a/b/spec.yaml")
     assert find_repo_root(path) == repo.resolve()
+
+
+def test_upgrade_hook_rewrites_older_versions(write, monkeypatch) -> None:
+    from ideko.compiler import load
+
+    def v0_to_v1(data: dict) -> dict:
+        data = dict(data, apiVersion="ideko.dev/v1")
+        data["metadata"] = {"name": data["metadata"].pop("title")}
+        return data
+
+    monkeypatch.setitem(load.UPGRADES, "ideko.dev/v0", v0_to_v1)
+    text = MINIMAL.replace("ideko.dev/v1", "ideko.dev/v0").replace("name: tiny", "title: old")
+    assert load_spec(write(text)).metadata.name == "old"

@@ -95,3 +95,27 @@ def test_unquoted_version_number_is_explained(write, errors) -> None:
         "specs/spec.yaml:4:12: metadata.version: expected a string, got a number (1.0); "
         "quote it to make it a string"
     ]
+
+
+def test_schema_and_semantic_mistakes_are_reported_together(write, errors) -> None:
+    extra = ("  lstm_big:\n    architecture: lstm\n    model_parameters: {hidden_units: [4]}\n"
+             "    training_parameters: {epochs: 1, batch_size: 2}\n"
+             "    hpo:\n      algorithm: random\n      objective: {metric: validation_accuracy}\n"
+             "      parameters:\n        dropout: {type: double, min: 0.5, max: 0.1}\n")
+    text = (MINIMAL.replace("epochs: 2", "epochs: two").replace("name: tiny", "name: Tiny")
+            + extra)
+    lines = errors(write(text))
+    assert [line.split(": ")[1] for line in lines] == [
+        "metadata.name",
+        "models.LSTM.training_parameters.epochs",
+        "models.lstm_big.hpo.parameters.dropout.min",
+    ]
+
+
+def test_semantic_findings_inside_broken_units_are_not_guessed(write, errors) -> None:
+    # LSTM is schema-invalid, so its min >= max cannot be judged reliably: one line only.
+    text = MINIMAL.replace("epochs: 2", "epochs: two") + (
+        "    hpo:\n      algorithm: random\n      objective: {metric: validation_accuracy}\n"
+        "      parameters:\n        dropout: {type: double, min: 0.5, max: 0.1}\n")
+    lines = errors(write(text))
+    assert len(lines) == 1 and "epochs" in lines[0]

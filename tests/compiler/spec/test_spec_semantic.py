@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from ideko.compiler.normalize import k8s_name
 from ideko.compiler.semantic import CHECKS
@@ -170,3 +172,35 @@ def test_request_above_limit(write, errors) -> None:
 
 def test_checks_are_registered_functions() -> None:
     assert len(CHECKS) >= 10 and all(callable(c) and c.__doc__ for c in CHECKS)
+
+
+def test_promotion_metrics_match_what_evaluate_reports() -> None:
+    from ideko.compiler.schema_check import load_schema
+    from ideko.compiler.semantic import EVALUATE_QUALITY_METRICS
+
+    promotion = load_schema()["$defs"]["conditions"]["properties"]["promotion"]
+    assert tuple(promotion["properties"]["metric"]["enum"]) == EVALUATE_QUALITY_METRICS
+
+
+def test_promotion_on_unknown_metric_is_rejected_by_the_check(write, repo) -> None:
+    from ideko.compiler.check_context import CheckContext
+    from ideko.compiler.load import load_spec
+    from ideko.compiler.semantic import check_conditions
+    from ideko.compiler.spec_model import Conditions, Promotion
+    from ideko.compiler.yaml_doc import Locator, read_yaml
+
+    path = write(MINIMAL + "conditions:\n  promotion: {metric: accuracy, threshold: 0.5}\n")
+    spec = load_spec(path)
+    bad = dataclasses.replace(spec, conditions=Conditions(promotion=Promotion("model_size", 0.5)))
+    ctx = CheckContext(Locator([read_yaml(path, "s.yaml")]), {})
+    (diag,) = check_conditions(bad, ctx)
+    assert str(diag).startswith("s.yaml:22:23: conditions.promotion.metric: 'model_size' is "
+                                "not reported by the evaluate step")
+    assert list(check_conditions(spec, ctx)) == []
+
+
+def test_misspelt_include_key(write, errors) -> None:
+    path = write(MINIMAL.split("models:\n")[0] + "models:\n  includes: models.yaml\n")
+    lines = errors(path)
+    assert ("specs/spec.yaml:15:3: models.includes: expected a mapping, got a string "
+            "('models.yaml'); did you mean 'include'?") in lines
