@@ -38,6 +38,10 @@ class SpecError(Exception):
         super().__init__("\n".join(map(str, self.diagnostics)))
 
 
+class SpecNotFoundError(SpecError):
+    """The spec path names no file: a usage error (CLIs exit 2), not an invalid spec."""
+
+
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Deduplicated, ordered by file (first-seen order), then line, col, path, message."""
     unique = list(dict.fromkeys(diagnostics))

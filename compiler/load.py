@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ideko.compiler.check_context import CheckContext
-from ideko.compiler.diagnostics import Diagnostic, SpecError
+from ideko.compiler.diagnostics import Diagnostic, SpecError, SpecNotFoundError
 from ideko.compiler.include import resolve_includes
 from ideko.compiler.normalize import normalize
 from ideko.compiler.repair import repair
@@ -26,7 +26,7 @@ from ideko.compiler.spec_model import Spec
 from ideko.compiler.typed import to_spec
 from ideko.compiler.yaml_doc import read_yaml
 
-__all__ = ["Diagnostic", "SpecError", "find_repo_root", "load_spec"]
+__all__ = ["Diagnostic", "SpecError", "SpecNotFoundError", "find_repo_root", "load_spec"]
 
 CURRENT_API_VERSION = "ideko.dev/v1"
 # apiVersion -> function rewriting such data into the next version. Empty while v1 is the
@@ -56,9 +56,16 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_spec(path: Path | str, repo_root: Path | None = None) -> Spec:
-    """Load and validate the spec at ``path``; raise SpecError listing every problem."""
+    """Load and validate the spec at ``path``; raise SpecError listing every problem.
+
+    A missing path raises ``SpecNotFoundError`` (a SpecError subclass) so CLIs can treat it
+    as a usage error.
+    """
     path = Path(path)
     display = str(path)
+    if not path.is_file():
+        what = "is a directory, not a spec file" if path.is_dir() else "does not exist"
+        raise SpecNotFoundError([Diagnostic(display, 1, 1, "", f"spec file {what}")])
     root = repo_root if repo_root is not None else find_repo_root(path)
     document = read_yaml(path, display)
     if not isinstance(document.data, dict):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 
-from ruamel.yaml import YAML
-from spec_texts import MINIMAL
-
 from ideko.compiler.diagnostics import Diagnostic
 from ideko.compiler.repair import repair
 from ideko.compiler.schema_check import schema_errors
+from ruamel.yaml import YAML
+from spec_texts import MINIMAL
 
 
 def _data(text: str) -> dict:

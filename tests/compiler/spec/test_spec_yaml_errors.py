@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+from ideko.compiler.load import SpecNotFoundError, load_spec
 from ideko.compiler.yaml_doc import MAX_NODES, MAX_SPEC_BYTES
 from spec_texts import MINIMAL
 
@@ -81,6 +83,12 @@ def test_invalid_utf8(write, errors, repo) -> None:
     assert errors(path) == ["specs/spec.yaml:3:9: file is not valid UTF-8 text"]
 
 
-def test_missing_file_is_a_diagnostic(repo, errors) -> None:
-    (line,) = errors(repo / "specs" / "nope.yaml")
-    assert line.startswith("specs/nope.yaml:1:1: cannot read file")
+def test_missing_file_is_a_usage_diagnostic(repo, monkeypatch) -> None:
+    monkeypatch.chdir(repo)
+    with pytest.raises(SpecNotFoundError) as info:
+        load_spec("specs/nope.yaml")
+    assert [str(d) for d in info.value.diagnostics] == [
+        "specs/nope.yaml:1:1: spec file does not exist"
+    ]
+    with pytest.raises(SpecNotFoundError):
+        load_spec("specs")
