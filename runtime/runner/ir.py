@@ -182,3 +182,33 @@ def _topological(tasks: dict[str, Any], where: str) -> list[str]:
     for key in sorted(tasks):
         visit(key, ())
     return order
+
+
+def critical_path_lengths(pipeline: Pipeline) -> dict[str, int]:
+    """For each node, how many container tasks lie on the longest chain it starts.
+
+    The scheduler starts ready tasks with the longest remaining chain first (e.g. a tune step
+    that precedes its training), so the critical path never waits behind short branches.
+    A task with no dependents in its DAG continues into whatever waits for that DAG.
+    """
+    dependents: dict[str, list[str]] = {path: [] for path in pipeline.nodes}
+    for path, node in pipeline.nodes.items():
+        for dep in node.deps:
+            dependents[dep].append(path)
+    length: dict[str, int] = {}
+
+    def after(path: str) -> int:
+        """Longest chain that starts once ``path`` (a task or a DAG) has finished."""
+        if dependents[path]:
+            return max(length[d] for d in dependents[path])
+        parent = pipeline.nodes[path].parent
+        return after(parent) if parent else 0
+
+    # Dependents and enclosing DAGs' dependents come later in ``nodes``: walk backwards.
+    for path in reversed(list(pipeline.nodes)):
+        node = pipeline.nodes[path]
+        if node.is_dag:
+            length[path] = max((length[c] for c in node.children), default=after(path))
+        else:
+            length[path] = 1 + after(path)
+    return length

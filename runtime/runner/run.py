@@ -22,7 +22,7 @@ from ideko.runtime.runner.conditions import evaluate_condition
 from ideko.runtime.runner.errors import RunnerError
 from ideko.runtime.runner.executor_input import PreparedTask, prepare_task, read_outputs
 from ideko.runtime.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
-from ideko.runtime.runner.ir import Pipeline, TaskNode, load_pipeline
+from ideko.runtime.runner.ir import Pipeline, TaskNode, critical_path_lengths, load_pipeline
 from ideko.runtime.runner.lineage import LineageStore
 from ideko.runtime.runner.params import pipeline_arguments
 from ideko.runtime.runner.process import TaskProcess, log_tail
@@ -115,6 +115,7 @@ class LocalRunner:
         self.running: dict[str, _Attempt] = {}
         self.retry_at: dict[str, float] = {}
         self.ready: list[str] = []
+        self.priority = critical_path_lengths(pipeline)
         self.failure = ""
         self._restore_finished()
         self._record_run(finished=None)
@@ -284,6 +285,7 @@ class LocalRunner:
                 del self.retry_at[path]
                 self.ready.append(path)
         started = False
+        self.ready.sort(key=lambda p: -self.priority[p])  # longest chain first, else IR order
         for path in list(self.ready):
             if self.failure:
                 self.ready.remove(path)  # after a failure nothing new starts
@@ -292,7 +294,7 @@ class LocalRunner:
             node = self.pipeline.nodes[path]
             request = Request.from_container(node.executor or {})
             if not self.pool.can_admit(request):
-                break  # keep the IR's order: no overtaking by smaller tasks
+                break  # no overtaking: a big task is not starved by small ones
             self.ready.remove(path)
             self._launch(node, request)
             started = True

@@ -56,3 +56,16 @@ def test_bad_files_are_clear_errors(tmp_path: Path, compiled):
     bad.write_text(cyclic)
     with pytest.raises(RunnerError, match="cycle"):
         load_pipeline(bad)
+
+
+def test_critical_path_prefers_long_chains(compiled):
+    from ideko.runtime.runner.ir import critical_path_lengths
+
+    lengths = critical_path_lengths(load_pipeline(compiled["fan"]))
+    # make -> train -> evaluate -> pick -> gated evaluate: five tasks on the longest chain
+    assert lengths["make-data"] == 5
+    assert lengths["condition-1/train-model"] == 4
+    assert lengths["condition-1/pick-best"] == 2
+    assert lengths["condition-1/condition-2/evaluate-model-3"] == 1
+    resumable = critical_path_lengths(load_pipeline(compiled["resumable"]))
+    assert resumable == {"make-data": 3, "sleeper": 2, "train-model": 1}
