@@ -144,6 +144,8 @@ def _print_result(result: Any, run_root: Path, console: Console) -> None:
 
     console.print(summary_table(result.records, f"run {result.run_id}: {result.status}"))
     console.print(f"run directory: {result.run_dir}", highlight=False)
+    for group, why in result.skipped_groups.items():
+        console.print(f"[yellow]skipped[/] {group}: {why}", highlight=False)
     if result.report is not None:
         console.print(f"comparison report: {result.report}", highlight=False)
     resume = f"ideko run --resume {result.run_id} --run-dir {run_root}"

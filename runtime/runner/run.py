@@ -10,6 +10,7 @@ is one thread polling them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ from ideko.runtime.runner.state import (
 )
 
 DEFAULT_RUN_ROOT = Path(".ideko/runs")
+_CONDITION_INPUT = re.compile(r"parameter_values\['([^']+)'\]")
 TIMEOUT_VARIABLE = "IDEKO_STEP_TIMEOUT_SECONDS"
 
 
@@ -77,6 +79,7 @@ class RunResult:
     records: dict[str, TaskRecord]
     failure: str = ""
     report: Path | None = None
+    skipped_groups: dict[str, str] = field(default_factory=dict)  # DAG display name -> why
 
     @property
     def exit_code(self) -> int:
@@ -143,6 +146,14 @@ class LocalRunner:
             records=self._container_records(),
             failure=self.failure,
             report=self._find_report(),
+            skipped_groups={
+                node.display_name: state.tasks[path].message
+                for path, node in pipeline.nodes.items()
+                if node.is_dag
+                and node.condition
+                and state.tasks[path].state == SKIPPED
+                and state.tasks[path].message.startswith("condition false")
+            },
         )
 
     # --- preparation ------------------------------------------------------------------
@@ -239,7 +250,7 @@ class LocalRunner:
 
     def _enter_dag(self, node: TaskNode, inputs: ResolvedInputs) -> None:
         if node.condition and not evaluate_condition(node.condition, inputs.parameters):
-            self._skip(node.path, f"condition false: {node.condition}")
+            self._skip(node.path, describe_false_condition(node, inputs.parameters))
             return
         self.scopes[node.path] = Outputs(dict(inputs.parameters), dict(inputs.artifacts))
         record = self.state.tasks[node.path]
@@ -458,3 +469,12 @@ class LocalRunner:
                     if pages:
                         return pages[0]
         return None
+
+
+def describe_false_condition(node: TaskNode, parameters: dict[str, Any]) -> str:
+    """ "condition false: <CEL> (verdict='FAIL')": the values the condition looked at."""
+    names = dict.fromkeys(_CONDITION_INPUT.findall(node.condition or ""))
+    values = ", ".join(
+        f"{name.removeprefix('pipelinechannel--')}={parameters.get(name)!r}" for name in names
+    )
+    return f"condition false: {node.condition}" + (f" ({values})" if values else "")

@@ -42,6 +42,8 @@ def test_quality_gate_false_skips_the_whole_group(compiled, run_pipeline):
     inner = [r.state for p, r in result.records.items() if p.startswith("condition-1/")]
     assert inner and set(inner) == {"skipped"}
     assert result.records["condition-1/train-model"].message == "its condition group was skipped"
+    why = result.skipped_groups["quality-gate"]
+    assert why.startswith("condition false:") and "make-data-Output='FAIL'" in why
 
 
 def test_independent_tasks_overlap_and_parallelism_one_serialises(
