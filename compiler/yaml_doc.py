@@ -25,6 +25,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 MAX_SPEC_BYTES = 1024 * 1024
 # Aliases can make a small file expand exponentially ("billion laughs"); cap expanded nodes.
 MAX_NODES = 100_000
+MAX_DEPTH = 64  # a spec is ~8 levels deep; this keeps conversion far from Python's limit
 _STR_TAG = "tag:yaml.org,2002:str"
 
 YamlPath = tuple[PathPart, ...]
@@ -98,6 +99,9 @@ def parse_yaml(text: str, display: str) -> Document:
         raise _error(display, line, col, f"invalid YAML: {what}") from None
     except YAMLError as exc:
         raise _error(display, 1, 1, f"invalid YAML: {exc}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # ruamel's constructors raise plain Python errors (e.g. `!!int x`, deep nesting).
+        raise _error(display, 1, 1, f"invalid YAML: cannot read a value ({exc})") from None
     if root is None:
         raise _error(display, 1, 1, "file is empty; expected a mapping of settings")
     doc = Document(file=display, data=None)
@@ -132,6 +136,9 @@ class _Converter:
     def convert(self, node: Any, path: YamlPath) -> Any:
         self.nodes += 1
         here = self.doc.values[path]
+        if len(path) > MAX_DEPTH:
+            raise _error(self.doc.file, here.line, here.col,
+                         f"nested more than {MAX_DEPTH} levels deep; too deep for a spec", path)
         if self.nodes > MAX_NODES:
             raise _error(
                 self.doc.file, here.line, here.col,
