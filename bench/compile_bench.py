@@ -2,8 +2,8 @@
 
 Every measurement is a whole new process (imports included), repeated and reported as the
 median. The two commands alternate so machine load hits both alike. Targets (issue 2):
-ideko-compile of specs/ideko.yaml ≤ 1.0× `kfp dsl compile` of the hand-written DSL pipeline
-of the same shape (bench/ideko_dsl_pipeline.py); a 100-model spec in ≤ 3 s.
+ideko-compile of specs/ideko.yaml <= 1.0x `kfp dsl compile` of the hand-written DSL pipeline
+of the same shape (bench/ideko_dsl_pipeline.py); a 100-model spec in <= 3 s.
 
     .venv/bin/python bench/compile_bench.py [--repeat 7] [--models 100] [--strict]
 """
