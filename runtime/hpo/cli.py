@@ -1,0 +1,121 @@
+"""``ideko tune EXPERIMENT.yaml``: run a Katib Experiment manifest on this machine.
+
+Exit status 0 when the experiment Succeeded, 1 when it Failed (the condition message is
+printed), 2 for a manifest or usage error (printed, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ideko.runtime.hpo.errors import TuneError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``tune`` subcommand to ``ideko``."""
+    parser = subparsers.add_parser(
+        "tune",
+        help="run a Katib Experiment manifest locally (trials as subprocesses)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("experiment", help="Katib v1beta1 Experiment manifest (YAML)")
+    parser.add_argument("--out", default=None, help="output directory (default: tune-<name>)")
+    parser.add_argument("--parallel", type=int, default=None, help="override parallelTrialCount")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="sampler seed when the algorithm has no random_state setting",
+    )
+    parser.add_argument(
+        "--set-arg",
+        action="append",
+        default=[],
+        metavar="FLAG=VALUE",
+        help="set --FLAG VALUE in every trial command (replaces an existing value); repeatable",
+    )
+    parser.add_argument(
+        "--train-data",
+        default=None,
+        metavar="URI",
+        help="replace --data-uri X with --train-data URI in every trial command",
+    )
+    parser.add_argument(
+        "--multi-objective",
+        default=None,
+        metavar="METRIC:DIR,METRIC:DIR",
+        help="local NSGA-II search, e.g. validation_accuracy:maximize,training_time:minimize",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.set_defaults(func=run)
+
+
+def parse_multi_objective(text: str | None) -> tuple[tuple[str, str], ...]:
+    """``a:maximize,b:minimize`` -> ``(("a", "maximize"), ("b", "minimize"))``."""
+    if not text:
+        return ()
+    pairs = []
+    for item in text.split(","):
+        metric, _, direction = item.strip().partition(":")
+        if not metric or direction not in ("maximize", "minimize"):
+            raise TuneError(
+                f"--multi-objective: {item!r} must be METRIC:maximize or METRIC:minimize"
+            )
+        pairs.append((metric, direction))
+    if len(pairs) < 2:
+        raise TuneError("--multi-objective needs at least two METRIC:DIRECTION pairs")
+    return tuple(pairs)
+
+
+def parse_set_args(items: list[str]) -> tuple[tuple[str, str], ...]:
+    """``["data-uri=x"]`` -> ``(("data-uri", "x"),)``."""
+    out = []
+    for item in items:
+        flag, sep, value = item.partition("=")
+        if not sep or not flag.strip("-"):
+            raise TuneError(f"--set-arg {item!r} must be FLAG=VALUE")
+        out.append((flag.strip("-"), value))
+    return tuple(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, run and report; returns the process exit status."""
+    from ideko.runtime.hpo.experiment import load_experiment
+    from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
+
+    try:
+        plan = load_experiment(args.experiment)
+        multi = parse_multi_objective(args.multi_objective)
+        missing = [m for m, _ in multi if m not in plan.objective.metric_names]
+        if missing:
+            raise TuneError(
+                f"--multi-objective metrics {', '.join(missing)} are not collected; the "
+                f"manifest collects {', '.join(plan.objective.metric_names)}"
+            )
+        if args.parallel is not None and args.parallel < 1:
+            raise TuneError("--parallel must be at least 1")
+        options = TuneOptions(
+            out_dir=Path(args.out or f"tune-{plan.name}"),
+            parallel=args.parallel,
+            seed=args.seed,
+            multi_objective=multi,
+            set_args=parse_set_args(args.set_arg),
+            train_data=args.train_data,
+            show_progress=not args.quiet,
+        )
+        result = run_experiment(plan, options)
+    except TuneError as exc:
+        print(f"ideko tune: {exc}", file=sys.stderr)
+        return 2
+    best = result.best
+    print(f"{result.condition}: {result.message}")
+    if best is not None:
+        params = ", ".join(f"{k}={v}" for k, v in best.assignments.items())
+        value = result.objective_value(best)
+        print(f"best trial {best.name}: {plan.objective.metric}={value:g} ({params})")
+    print(f"status: {options.out_dir / 'status.yaml'}  view: {options.out_dir / 'report.html'}")
+    return 0 if result.condition == "Succeeded" else 1

@@ -1,0 +1,247 @@
+"""One Katib trial on this machine: fill the template, run the Job's container, collect.
+
+Substitution follows Katib's trial template: every ``${trialParameters.NAME}`` anywhere in
+``trialSpec`` becomes the assignment of the parameter that ``NAME``'s ``reference`` names
+(or the trial's name/namespace/kind/apiVersion for ``${trialSpec.Name}`` style references).
+The primary container's ``command`` + ``args`` run as a subprocess (``python``/``python3``
+as the program mean this interpreter), with its literal ``env`` values and
+``PYTHONUNBUFFERED=1`` so metric lines arrive while the trial runs. Output is collected line
+by line with Katib's StdOut collector rules (:mod:`ideko.runtime.hpo.metrics`) and fed to
+the trial's medianstop rule, which kills the process group as soon as it fires.
+
+States are Katib's: Succeeded (exit 0 with the objective reported), MetricsUnavailable
+(exit 0 without it), Failed (non-zero exit), EarlyStopped, Killed (experiment ended).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ideko.runtime.hpo.earlystop import RuleWatcher, StopRule
+from ideko.runtime.hpo.errors import TuneError
+from ideko.runtime.hpo.experiment import ExperimentPlan
+from ideko.runtime.hpo.metrics import LineParser, Observation
+from ideko.runtime.hpo.validate import PLACEHOLDER
+
+PYTHON_NAMES = ("python", "python3", "python3.11")
+
+
+def substitute(plan: ExperimentPlan, assignments: dict[str, str], trial_name: str) -> Any:
+    """The trial's Job: the template with every ``${trialParameters.*}`` replaced."""
+    meta = {
+        "${trialSpec.Name}": trial_name,
+        "${trialSpec.Namespace}": plan.namespace,
+        "${trialSpec.Kind}": "Job",
+        "${trialSpec.APIVersion}": str(plan.template.trial_spec.get("apiVersion", "batch/v1")),
+    }
+    values: dict[str, str] = {}
+    for name, reference in plan.template.trial_parameters.items():
+        values[name] = meta[reference] if reference in meta else assignments[reference]
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, str):
+            return PLACEHOLDER.sub(lambda m: values[m.group(1)], node)
+        if isinstance(node, list):
+            return [fill(item) for item in node]
+        if isinstance(node, dict):
+            return {key: fill(value) for key, value in node.items()}
+        return node
+
+    return fill(plan.template.trial_spec)
+
+
+def container_command(job: dict[str, Any], primary: str) -> tuple[list[str], dict[str, str]]:
+    """``(argv, env)`` of the Job's primary container, ready for ``subprocess``."""
+    containers = job["spec"]["template"]["spec"]["containers"]
+    container = next(c for c in containers if c.get("name") == primary)
+    argv = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
+    if not argv:
+        raise TuneError(
+            f"container {primary!r} has no command/args; the local tuner cannot run an image "
+            "entrypoint"
+        )
+    if Path(argv[0]).name in PYTHON_NAMES:
+        argv[0] = sys.executable
+    env = {str(e["name"]): str(e["value"]) for e in container.get("env") or [] if "value" in e}
+    return argv, env
+
+
+def set_arg(argv: list[str], name: str, value: str) -> list[str]:
+    """Replace the value of ``--name`` (``--name V`` or ``--name=V``); append when absent."""
+    flag = f"--{name.lstrip('-')}"
+    hits = [i for i, a in enumerate(argv) if a == flag or a.startswith(flag + "=")]
+    if len(hits) > 1:
+        raise TuneError(f"{flag} appears {len(hits)} times in the trial command; cannot set it")
+    out = list(argv)
+    if not hits:
+        return [*out, flag, value]
+    i = hits[0]
+    if out[i] == flag:
+        if i + 1 >= len(out):
+            return [*out, value]
+        out[i + 1] = value
+    else:
+        out[i] = f"{flag}={value}"
+    return out
+
+
+def drop_arg(argv: list[str], name: str) -> list[str]:
+    """Remove every ``--name V`` / ``--name=V`` from ``argv``."""
+    flag = f"--{name.lstrip('-')}"
+    out: list[str] = []
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg == flag:
+            skip = i + 1 < len(argv)
+            continue
+        if arg.startswith(flag + "="):
+            continue
+        out.append(arg)
+    return out
+
+
+def inject_train_data(argv: list[str], uri: str) -> list[str]:
+    """The pipeline's data injection: ``--data-uri X`` -> ``--train-data URI``.
+
+    ``--data-config`` stays: with ``--train-data`` the train entry point only reads the
+    padding value from it (the mask value must match the preprocessed data's padding).
+    """
+    return set_arg(drop_arg(argv, "data-uri"), "train-data", uri)
+
+
+@dataclass
+class TrialResult:
+    name: str
+    assignments: dict[str, str]
+    state: str = "Created"
+    observation: Observation = field(default_factory=Observation)
+    message: str = ""
+    exit_code: int | None = None
+    started: float = 0.0
+    finished: float = 0.0
+    log_path: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return max(self.finished - self.started, 0.0)
+
+
+class TrialProcess:
+    """A running trial; ``run`` blocks until it ends, ``kill`` ends it from another thread."""
+
+    def __init__(
+        self,
+        plan: ExperimentPlan,
+        result: TrialResult,
+        argv: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        rule: StopRule | None,
+    ) -> None:
+        self.plan, self.result, self.argv, self.env = plan, result, argv, env
+        self.log_path = log_path
+        self.watcher = RuleWatcher(rule) if rule else None
+        self.parser = LineParser(plan.objective.metric_names, plan.metric_filters)
+        self._proc: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+        self._ending: str | None = None  # "EarlyStopped" or "Killed" once we stop it
+
+    def run(self) -> TrialResult:
+        """Run to completion, stop early or be killed; returns the filled-in result."""
+        result = self.result
+        result.started, result.state = time.time(), "Running"
+        result.log_path = str(self.log_path)
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        objective = self.plan.objective.metric
+        with open(self.log_path, "w", encoding="utf-8") as log:
+            log.write("# " + " ".join(self.argv) + "\n")
+            try:
+                with self._lock:
+                    if self._ending:
+                        return self._finish(None)
+                    self._proc = subprocess.Popen(
+                        self.argv,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                        text=True,
+                        env=env,
+                        start_new_session=True,
+                        bufsize=1,
+                    )
+            except OSError as exc:
+                result.message = f"cannot start the trial command: {exc}"
+                return self._finish(None)
+            assert self._proc.stdout is not None
+            for line in self._proc.stdout:
+                log.write(line)
+                logs = self.parser.parse(line)
+                result.observation.add(logs)
+                if self.watcher and not self._ending:
+                    for item in logs:
+                        if item.name == objective and self.watcher.report(item.value):
+                            self._stop("EarlyStopped")
+                            break
+            code = self._proc.wait()
+        return self._finish(code)
+
+    def _finish(self, code: int | None) -> TrialResult:
+        result = self.result
+        result.finished, result.exit_code = time.time(), code
+        objective = self.plan.objective.metric
+        if self._ending == "EarlyStopped":
+            result.state = "EarlyStopped"
+            rule = self.watcher.rule if self.watcher else None
+            if rule is not None:
+                result.message = (
+                    f"best {objective} so far {self.watcher.best:.6g} is "
+                    f"{rule.comparison} than the median {rule.median:.6g} "
+                    f"at step {self.watcher.reports}"
+                )
+        elif self._ending == "Killed":
+            result.state, result.message = "Killed", "experiment completed"
+        elif code != 0:
+            result.state = "Failed"
+            result.message = result.message or f"trial command exited with status {code}"
+        elif not result.observation.has(objective):
+            result.state = "MetricsUnavailable"
+            result.message = f"objective metric {objective!r} not found in the trial's output"
+        else:
+            result.state = "Succeeded"
+        return result
+
+    def _stop(self, why: str) -> None:
+        with self._lock:
+            if self._ending:
+                return
+            self._ending = why
+            if self._proc is not None and self._proc.poll() is None:
+                try:
+                    os.killpg(self._proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                timer = threading.Timer(5.0, self._hard_kill, args=(self._proc,))
+                timer.daemon = True
+                timer.start()
+
+    @staticmethod
+    def _hard_kill(proc: subprocess.Popen[str]) -> None:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        """End the trial because the experiment is over (state Killed)."""
+        self._stop("Killed")

@@ -1,0 +1,151 @@
+"""Tune step: run a model's Katib Experiment and hand its best parameters to the train step.
+
+``backend``: ``katib`` creates the Experiment on the cluster (Kubernetes custom-objects
+API), ``local`` runs ``ideko tune``'s tuner on the same manifest in this process's machine,
+``auto`` picks ``katib`` when an in-cluster Kubernetes configuration loads, else ``local``.
+Either way trials read the preprocessed train split by its artifact location (``--train-data``
+injected in place of ``--data-uri``), and the outputs are the best trial's assignments as
+model-config overrides plus its objective value. The ``tuning_result`` artifact is a
+directory: ``status.yaml``/``status.json`` (Katib-like), ``best.json``, and for the local
+backend the trial logs and the HTML/PNG view.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ideko.runtime.hpo.errors import TuneError
+
+BACKENDS = ("auto", "katib", "local")
+DEFAULT_TIMEOUT_SECONDS = 6 * 3600.0
+
+
+def choose_backend(backend: str) -> str:
+    """``katib`` or ``local`` for a requested backend (``auto`` probes for a cluster)."""
+    if backend not in BACKENDS:
+        raise TuneError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend != "auto":
+        return backend
+    from ideko.runtime.hpo.katib_backend import in_cluster
+
+    return "katib" if in_cluster() else "local"
+
+
+def _location(artifact: Any, remote: bool) -> str:
+    """A cluster trial needs the object-store URI; a local one the file path."""
+    uri = str(getattr(artifact, "uri", "") or "")
+    path = str(getattr(artifact, "path", "") or "")
+    if remote and uri:
+        return uri
+    return path or uri
+
+
+def component(
+    *,
+    model_config: str,
+    experiment: str,
+    train_data: Any,
+    backend: str,
+    tuning_result: Any,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    katib_api: Any = None,
+    poll_seconds: float = 10.0,
+) -> dict[str, Any]:
+    """KFP body; returns ``{"best_parameters": JSON overrides, "best_objective": float}``.
+
+    ``timeout_seconds`` bounds the wait for a cluster Experiment, polled every
+    ``poll_seconds``; ``katib_api`` replaces the Kubernetes ``CustomObjectsApi`` (tests).
+    """
+    from ideko.runtime.hpo.experiment import parse_experiment
+    from ideko.runtime.hpo.overrides import best_overrides
+
+    plan = parse_experiment(experiment, source="experiment")
+    config = json.loads(model_config)
+    out_dir = Path(tuning_result.path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen = choose_backend(backend)
+    if chosen == "katib":
+        assignments, objective, summary = _run_katib(
+            plan,
+            _location(train_data, remote=True),
+            out_dir,
+            timeout_seconds,
+            katib_api,
+            poll_seconds,
+        )
+    else:
+        assignments, objective, summary = _run_local(plan, _location(train_data, False), out_dir)
+    overrides = best_overrides(plan, assignments, config)
+    best = {
+        "backend": chosen,
+        **summary,
+        "objective_metric": plan.objective.metric,
+        "best_objective": objective,
+        "parameter_assignments": assignments,
+        "overrides": overrides,
+    }
+    _write_json(out_dir / "best.json", best)
+    metadata = getattr(tuning_result, "metadata", None)
+    if metadata is not None:
+        metadata.update({k: v for k, v in best.items() if k != "parameter_assignments"})
+    return {
+        "best_parameters": json.dumps(overrides, sort_keys=True, separators=(",", ":")),
+        "best_objective": float(objective),
+    }
+
+
+def _run_local(plan: Any, data: str, out_dir: Path) -> tuple[dict[str, str], float, dict[str, Any]]:
+    from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
+
+    options = TuneOptions(out_dir=out_dir, train_data=data, show_progress=False)
+    result = run_experiment(plan, options)
+    if result.condition != "Succeeded":
+        raise TuneError(f"Experiment {plan.name} failed: {result.reason}: {result.message}")
+    if result.best is None:
+        raise TuneError(
+            f"Experiment {plan.name} succeeded ({result.reason}) without an optimal trial"
+        )
+    value = result.objective_value(result.best)
+    assert value is not None
+    summary = {"experiment": plan.name, "best_trial": result.best.name, "reason": result.reason}
+    return dict(result.best.assignments), value, summary
+
+
+def _run_katib(
+    plan: Any, data: str, out_dir: Path, timeout: float, api: Any, poll_seconds: float
+) -> tuple[dict[str, str], float, dict[str, Any]]:
+    import yaml
+    from ideko.runtime.hpo.katib_backend import run_on_cluster
+    from ideko.runtime.hpo.status import write_atomic
+
+    outcome = run_on_cluster(
+        plan.manifest,
+        data_uri=data,
+        timeout_seconds=timeout,
+        api=api,
+        poll_seconds=poll_seconds,
+        run_id=os.environ.get("KFP_RUN_ID") or os.environ.get("HOSTNAME"),
+    )
+    write_atomic(out_dir / "status.yaml", yaml.safe_dump(outcome.experiment, sort_keys=False))
+    _write_json(out_dir / "status.json", outcome.experiment)
+    metric = plan.objective.metric
+    values = outcome.metrics.get(metric)
+    strategy = plan.objective.strategies[metric]
+    try:
+        objective = float(values[strategy]) if values else float("nan")
+    except ValueError:
+        objective = float("nan")
+    if objective != objective:
+        raise TuneError(f"the optimal trial of {outcome.name} reports no usable {metric} value")
+    optimal = outcome.experiment["status"]["currentOptimalTrial"]
+    summary = {"experiment": outcome.name, "best_trial": optimal["bestTrialName"]}
+    return outcome.assignments, objective, summary
+
+
+def _write_json(path: Path, value: Any) -> None:
+    from ideko.runtime.hpo.status import write_atomic
+
+    write_atomic(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
