@@ -172,7 +172,8 @@ class EarlyStopping:
 
 @dataclass(frozen=True)
 class Hpo:
-    algorithm: str  # Katib name: random, grid, tpe, multivariate-tpe, bayesianoptimization, cmaes, sobol
+    # Katib name: random, grid, tpe, multivariate-tpe, bayesianoptimization, cmaes, sobol
+    algorithm: str
     objective: Objective
     parameters: tuple[HpoParameter, ...]
     additional_metrics: tuple[str, ...] = ()
@@ -227,7 +228,9 @@ class Conditions:
 
 @dataclass(frozen=True)
 class Criterion:
-    metric: str  # accuracy, macro_f1, macro_precision, macro_recall, training_time, model_size, inference_latency
+    # accuracy, macro_f1, macro_precision, macro_recall, training_time, model_size,
+    # inference_latency
+    metric: str
     weight: float
     goal: Literal["maximize", "minimize"]  # filled from the metric when omitted
 
