@@ -40,6 +40,20 @@ def data_config(indicators: Sequence[str], seed: int) -> dict[str, Any]:
     }
 
 
+def array_fingerprint(dataset: Any) -> str:
+    """sha256 of a split's ``X`` and ``y`` bytes: equal fingerprints mean equal model inputs."""
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for array in (dataset.X, dataset.y):
+        data = np.ascontiguousarray(array, dtype=np.float32)
+        digest.update(str(data.shape).encode("ascii"))
+        digest.update(data.tobytes())
+    return digest.hexdigest()
+
+
 def run_baseline(
     data_dir: str | Path,
     models_yaml: str | Path,
@@ -109,6 +123,7 @@ def run_baseline(
         "seed": seed,
         "data": str(data_dir),
         "shapes": metadata["shapes"],
+        "data_fingerprint": {"train": array_fingerprint(train), "test": array_fingerprint(test)},
         "timings": {
             "data_seconds": data_seconds,
             "tensorflow_import_seconds": tf_import_seconds,

@@ -40,8 +40,9 @@ def prepare_tensorflow() -> Any:
     quiet_tensorflow_logs()
     import tensorflow as tf
 
+    # Re-added on every call (it replaces itself): test runners reset filters between tests.
+    warnings.filterwarnings("ignore", message=MASK_WARNING)
     if not _configured:
-        warnings.filterwarnings("ignore", message=MASK_WARNING)
         try:
             import absl.logging
 

@@ -4,9 +4,16 @@ Katib's default metrics filter is ``([\\w|-]+)\\s*=\\s*([+-]?\\d*(\\.\\d+)?([Ee]
 reads every ``name=number`` on stdout, so training prints nothing else there. The filter
 also matches ``name=`` followed by no number (``loss=nan``), so non-finite values are left
 out of a line rather than printed. Katib collects only the metric names an Experiment lists;
-per-epoch lines (``epoch=3 ... validation_accuracy=0.81``) feed median-stop early stopping, and
-the final lines (best ``validation_accuracy``, ``training_time``, ``score``) come last so the
-``latest`` metric strategy sees the final values.
+per-epoch lines (``epoch=3 ... validation_accuracy=0.81 score=…``) feed median-stop early
+stopping, and the final line (best ``validation_accuracy``, ``training_time``, ``score``) comes
+last.
+
+Metric strategies: Katib's defaulting webhook gives every metric ``max`` when the objective is
+``maximize`` (``min`` for ``minimize``) unless ``objective.metricStrategies`` says otherwise.
+``max`` is right for ``validation_accuracy`` (the best epoch, which the checkpoint keeps) and
+for ``training_time`` (it only grows); for ``score`` it would pick an early epoch's score with
+less time spent, so Experiments should set ``latest`` for every metric: the final line then
+gives exactly the values the run ended with.
 """
 
 from __future__ import annotations

@@ -63,15 +63,23 @@ def _epoch_callback(
     import keras
 
     class KatibLines(keras.callbacks.Callback):
-        """Prints ``epoch=N loss=… accuracy=… validation_loss=… validation_accuracy=…``."""
+        """Prints ``epoch=N loss=… accuracy=… validation_loss=… validation_accuracy=…``.
+
+        With score weights, also ``score=``: the score the run would have if it stopped now
+        (best validation accuracy so far, as the checkpoint keeps, and the time spent so far).
+        """
+
+        best = float("-inf")
 
         def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
             started.append(time.perf_counter())
 
         def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            logs = logs or {}
+            if logs.get("val_accuracy") is not None and math.isfinite(logs["val_accuracy"]):
+                self.best = max(self.best, float(logs["val_accuracy"]))
             if not emit_metrics:
                 return
-            logs = logs or {}
             values = {
                 "epoch": float(epoch + 1),
                 "loss": logs.get("loss"),
@@ -79,9 +87,9 @@ def _epoch_callback(
                 "validation_loss": logs.get("val_loss"),
                 "validation_accuracy": logs.get("val_accuracy"),
             }
-            if score_weights is not None and logs.get("val_accuracy") is not None:
+            if score_weights is not None and math.isfinite(self.best):
                 elapsed = time.perf_counter() - started[-1]
-                values["score"] = katib.score(logs["val_accuracy"], elapsed, score_weights)
+                values["score"] = katib.score(self.best, elapsed, score_weights)
             katib.emit(values)
 
     return KatibLines()

@@ -87,7 +87,7 @@ def tiny_arrays():
     return x, y
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_config():
     """The :func:`model_config` factory (fixtures avoid importing conftest by name)."""
     return model_config
