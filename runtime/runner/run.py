@@ -107,11 +107,11 @@ class LocalRunner:
     def run(self, source: Path | Pipeline | None) -> RunResult:
         """Execute an IR (a file, or one compiled in memory; for ``--resume``, the run's own
         copy) and return the outcome."""
+        self.pool = ResourcePool(Capacity.of_machine(), self._parallelism())
         pipeline, state, paths = self._prepare(source)
         self.pipeline, self.state, self.paths = pipeline, state, paths
         self.cache = CacheStore(paths.cache_dir)
         self.lineage = LineageStore(paths.lineage_db)
-        self.pool = ResourcePool(Capacity.of_machine(), self._parallelism())
         self.outputs: dict[str, Outputs | None] = {}
         self.scopes: dict[str, Outputs] = {"": Outputs(parameters=dict(state.parameters))}
         self.inputs: dict[str, ResolvedInputs] = {}
@@ -127,8 +127,11 @@ class LocalRunner:
             self._execute()
             status = FAILED if self.failure else SUCCEEDED
         except KeyboardInterrupt:
-            self._interrupt()
+            self._interrupt("stopped by Ctrl-C")
             status = INTERRUPTED
+        except RunnerError as exc:  # e.g. a condition that cannot be evaluated
+            self._interrupt("stopped: the run failed")
+            self.failure, status = str(exc), FAILED
         finally:
             self.observer.stop()
         for path, record in state.tasks.items():
@@ -327,13 +330,16 @@ class LocalRunner:
         )
         env = self._environment(node, request)
         timeout = float(env[TIMEOUT_VARIABLE]) if env.get(TIMEOUT_VARIABLE) else None
-        process = TaskProcess(
-            prepared.command,
-            env,
-            self.paths.log_file(node.path, record.earlier_attempts + record.attempts),
-            timeout=timeout,
-            cwd=Path.cwd(),
-        )
+        try:
+            process = TaskProcess(
+                prepared.command,
+                env,
+                self.paths.log_file(node.path, record.earlier_attempts + record.attempts),
+                timeout=timeout,
+                cwd=Path.cwd(),
+            )
+        except OSError as exc:
+            raise RunnerError(f"cannot start task {node.path}: {exc}") from exc
         self.pool.acquire(node.path, request)
         self.running[node.path] = _Attempt(process, prepared, inputs, request, record.cache_key)
         self._changed(node.path)
@@ -410,12 +416,12 @@ class LocalRunner:
         if not self.pipeline.nodes[path].is_dag:
             self.observer.update(path, self.state.tasks[path])
 
-    def _interrupt(self) -> None:
-        """Ctrl-C: stop running tasks, keep everything finished, leave a resumable state."""
+    def _interrupt(self, why: str) -> None:
+        """Stop running tasks, keep everything finished, leave a resumable state."""
         for path, attempt in list(self.running.items()):
             attempt.process.stop()
             self.pool.release(path)
-            self._finish(path, INTERRUPTED, "stopped by Ctrl-C")
+            self._finish(path, INTERRUPTED, why)
         self.running.clear()
 
     # --- records ----------------------------------------------------------------------

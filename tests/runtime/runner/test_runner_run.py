@@ -148,3 +148,20 @@ def test_lineage_records_chain(compiled, run_pipeline, run_root):
         assert ("condition-1/evaluate-model", 0.2) in scored
     finally:
         store.close()
+
+
+def test_condition_error_fails_the_run_cleanly(compiled, run_pipeline, tmp_path):
+    import yaml
+
+    doc = yaml.safe_load(compiled["fan"].read_text())
+    gate = doc["root"]["dag"]["tasks"]["condition-1"]["triggerPolicy"]
+    assert "make-data-Output" in gate["condition"]
+    gate["condition"] = "inputs.parameter_values['x'] == 1"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(doc))
+    result = run_pipeline(broken)
+    assert result.status == "failed"
+    assert "failed to evaluate" in result.failure
+    assert result.records["make-data"].state == "succeeded"
+    assert result.records["condition-1/train-model"].state == "not run"
+    assert load_state(RunPaths(result.run_dir.parent, result.run_id)).status == "failed"
