@@ -10,6 +10,7 @@ KFP v2's IR has no per-task timeout, so a step's timeout travels as the environm
 No ``from __future__ import annotations``: kfp reads the pipeline function's annotations.
 """
 
+import math
 import re
 from typing import Any
 
@@ -22,7 +23,9 @@ from kfp.compiler import pipeline_spec_builder as builder
 from kfp.dsl.types import type_utils
 
 TIMEOUT_ENV = "IDEKO_STEP_TIMEOUT_SECONDS"
-CPU_ENV = "IDEKO_STEP_CPU"
+# Read by the runtime to size TensorFlow thread pools to the task's CPU (the local runner
+# overrides it with its own scheduler's share).
+THREADS_ENV = "IDEKO_NUM_THREADS"
 _DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _UNIT_SECONDS = (86_400, 3_600, 60, 1)
 
@@ -36,6 +39,13 @@ def duration_seconds(text: str) -> int:
     if not text or match is None:
         raise ValueError(f"invalid duration {text!r} (expected e.g. 10s, 2m, 1h30m)")
     return sum(int(g or 0) * unit for g, unit in zip(match.groups(), _UNIT_SECONDS, strict=True))
+
+
+def cpu_threads(quantity: str) -> int:
+    """Whole threads for a Kubernetes CPU quantity: ``2`` → 2, ``1.5`` → 2, ``500m`` → 1."""
+    text = quantity.strip()
+    cores = float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    return max(1, math.ceil(cores))
 
 
 def configure(
@@ -64,7 +74,7 @@ def configure(
         task.set_memory_limit(resources.memory_limit)
     cpu = resources.cpu_limit or resources.cpu_request
     if cpu:
-        task.set_env_variable(CPU_ENV, cpu)
+        task.set_env_variable(THREADS_ENV, str(cpu_threads(cpu)))
     if settings.timeout:
         task.set_env_variable(TIMEOUT_ENV, str(duration_seconds(settings.timeout)))
     return task

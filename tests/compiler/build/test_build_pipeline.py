@@ -296,3 +296,16 @@ def test_component_factory_copies_equal_fresh_components():
     assert second.component_spec == fresh.component_spec
     assert first.component_spec.name == "train-a"  # copies are independent
     assert first.component_spec.implementation is not second.component_spec.implementation
+
+
+@pytest.mark.parametrize(("quantity", "threads"), [("2", 2), ("1.5", 2), ("500m", 1), ("4000m", 4)])
+def test_thread_hint_from_cpu_quantity(quantity, threads):
+    from ideko.compiler.build_pipeline import cpu_threads
+
+    assert cpu_threads(quantity) == threads
+
+
+def test_thread_env_follows_the_cpu_limit():
+    ir = _ir(build_specs.full())
+    env = {e["name"]: e["value"] for e in _executor(ir, "train-lstm")["env"]}
+    assert env["IDEKO_NUM_THREADS"] == "2"
