@@ -37,6 +37,19 @@ MAX_EXPERIMENT_NAME = 40
 JOB_SUCCESS = 'status.conditions.#(type=="Complete")#|#(status=="True")#'
 JOB_FAILURE = 'status.conditions.#(type=="Failed")#|#(status=="True")#'
 _NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_UNIT_SECONDS = (86_400, 3_600, 60, 1)
+
+
+def duration_seconds(text: str) -> int:
+    """Seconds in a duration string such as ``90``, ``10s``, ``2m``, ``1h30m``."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    match = _DURATION_RE.match(text)
+    if not text or match is None:
+        raise ValueError(f"invalid duration {text!r} (expected e.g. 10s, 2m, 1h30m)")
+    return sum(int(g or 0) * unit for g, unit in zip(match.groups(), _UNIT_SECONDS, strict=True))
 
 
 def effective_resources(spec: Spec, kind: StepKind, model: Model | None = None) -> Resources:
@@ -132,11 +145,15 @@ def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
     resources = _k8s_resources(effective_resources(spec, "train", model))
     if resources:
         container["resources"] = resources
+    job_spec: dict[str, Any] = {"backoffLimit": 0}
+    timeout = spec.execution.steps["train"].timeout
+    if timeout:  # a trial may run as long as one train step
+        job_spec["activeDeadlineSeconds"] = duration_seconds(timeout)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "spec": {
-            "backoffLimit": 0,
+            **job_spec,
             "template": {
                 "metadata": {"annotations": {"sidecar.istio.io/inject": "false"}},
                 "spec": {"restartPolicy": "Never", "containers": [container]},

@@ -11,12 +11,11 @@ No ``from __future__ import annotations``: kfp reads the pipeline function's ann
 """
 
 import math
-import re
 from typing import Any
 
 from google.protobuf import json_format
 from ideko.compiler import components
-from ideko.compiler.build_katib import effective_resources
+from ideko.compiler.build_katib import duration_seconds, effective_resources
 from ideko.compiler.spec_model import Model, Spec, StepKind, canonical_json
 from kfp import dsl
 from kfp.compiler import pipeline_spec_builder as builder
@@ -26,19 +25,6 @@ TIMEOUT_ENV = "IDEKO_STEP_TIMEOUT_SECONDS"
 # Read by the runtime to size TensorFlow thread pools to the task's CPU (the local runner
 # overrides it with its own scheduler's share).
 THREADS_ENV = "IDEKO_NUM_THREADS"
-_DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_UNIT_SECONDS = (86_400, 3_600, 60, 1)
-
-
-def duration_seconds(text: str) -> int:
-    """Seconds in a duration string such as ``90``, ``10s``, ``2m``, ``1h30m``."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    match = _DURATION_RE.match(text)
-    if not text or match is None:
-        raise ValueError(f"invalid duration {text!r} (expected e.g. 10s, 2m, 1h30m)")
-    return sum(int(g or 0) * unit for g, unit in zip(match.groups(), _UNIT_SECONDS, strict=True))
 
 
 def cpu_threads(quantity: str) -> int:

@@ -169,3 +169,11 @@ def test_round_trip_comparison_catches_unknown_fields():
         V1beta1Experiment.from_dict(manifest).model_dump(by_alias=True, exclude_none=True)
     )
     assert dumped != _prune(manifest)
+
+
+def test_trial_job_deadline_is_the_train_timeout():
+    job = build_katib(build_specs.full())["lstm"]["spec"]["trialTemplate"]["trialSpec"]
+    assert job["spec"]["activeDeadlineSeconds"] == 7200  # train: 2h
+    assert job["spec"]["backoffLimit"] == 0
+    plain = build_katib(build_specs.hpo_heavy())["lstm"]["spec"]["trialTemplate"]["trialSpec"]
+    assert "activeDeadlineSeconds" not in plain["spec"]  # no timeout declared
