@@ -142,3 +142,9 @@ def test_console_scripts_and_unified_cli_agree(tmp_path):
         assert (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes() == path.read_bytes()
     usage = subprocess.run([str(bin_dir / "ideko-compile")], capture_output=True, text=True)
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def test_output_does_not_depend_on_the_working_directory(workdir, monkeypatch):
+    assert main(["specs/ideko.yaml", "-q"]) == 0
+    monkeypatch.chdir(workdir / "specs")
+    assert main(["ideko.yaml", "--check", "--out", str(workdir / "generated")]) == 0

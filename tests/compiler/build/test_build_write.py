@@ -37,11 +37,17 @@ def test_headers_name_the_spec_and_carry_no_timestamp():
         assert "20" + "26" not in text.split("\n", 3)[2]  # no year-like stamp in the header
 
 
-def test_display_source_is_relative_when_possible(tmp_path, monkeypatch):
+def test_display_source_is_relative_to_the_repository_root(tmp_path, monkeypatch):
+    (tmp_path / "repo" / "specs").mkdir(parents=True)
+    (tmp_path / "repo" / "pyproject.toml").write_text("")
+    spec = tmp_path / "repo" / "specs" / "a.yaml"
+    spec.write_text("x: 1\n")
     monkeypatch.chdir(tmp_path)
-    assert write.display_source(str(tmp_path / "specs" / "a.yaml")) == "specs/a.yaml"
-    assert write.display_source("/elsewhere/b.yaml") == "b.yaml"
-    assert write.display_source("specs/c.yaml") == "specs/c.yaml"
+    assert write.display_source(str(spec)) == "specs/a.yaml"
+    assert write.display_source("repo/specs/a.yaml") == "specs/a.yaml"
+    monkeypatch.chdir(tmp_path / "repo" / "specs")
+    assert write.display_source("a.yaml") == "specs/a.yaml"
+    assert write.display_source("not/there.yaml") == "not/there.yaml"
 
 
 def test_compile_is_deterministic_within_a_process():
