@@ -12,7 +12,6 @@ import inspect
 import textwrap
 
 import pytest
-
 from ideko.compiler import components
 
 STEPS = ["preprocess", "tune", "train", "evaluate", "compare", "register"]
