@@ -148,3 +148,10 @@ def test_output_does_not_depend_on_the_working_directory(workdir, monkeypatch):
     assert main(["specs/ideko.yaml", "-q"]) == 0
     monkeypatch.chdir(workdir / "specs")
     assert main(["ideko.yaml", "--check", "--out", str(workdir / "generated")]) == 0
+
+
+def test_several_specs_worst_status_wins(workdir, capsys):
+    (workdir / "specs" / "bad.yaml").write_text("apiVersion: ideko.dev/v1\n")
+    assert main(["specs/bad.yaml", "specs/ideko.yaml", "-q"]) == 1
+    assert (workdir / "generated" / PIPELINE / "pipeline.yaml").is_file()
+    assert "specs/bad.yaml" in capsys.readouterr().err
