@@ -92,53 +92,68 @@ class Tuner:
         self.logs = options.out_dir / "trials"
 
     def run(self) -> ExperimentResult:
-        """Create, run and account trials until a terminal condition; never raises for trials."""
-        plan, started = self.plan, time.time()
+        """Create, run and account trials until a terminal condition; never raises for trials.
+
+        Whatever ends the loop (a verdict, an error, Ctrl-C), trials still running are killed
+        and waited for: they run in their own sessions and would otherwise outlive the tuner.
+        """
+        started = time.time()
         self.logs.mkdir(parents=True, exist_ok=True)
         active: dict[Future[TrialResult], tuple[TrialProcess, Suggestion]] = {}
-        exhausted, verdict = False, None
-        progress = Progress(plan, self.options.show_progress)
+        progress = Progress(self.plan, self.options.show_progress)
         with ThreadPoolExecutor(max_workers=self.parallel) as pool, progress:
-            while verdict is None:
-                while not exhausted and len(active) < self.parallel and self._may_create():
-                    suggestion = self.suggester.ask()
-                    if suggestion is None:
-                        exhausted = True
-                        break
-                    process = self._create(suggestion)
-                    active[pool.submit(process.run)] = (process, suggestion)
-                progress.update(self.trials, len(active))
-                if not active:
-                    verdict = self._verdict(exhausted) or (
-                        "Succeeded",
-                        "ExperimentSuggestionEndReached",
-                        "no more suggestions",
-                    )
-                    break
-                done, _ = wait(active, return_when=FIRST_COMPLETED)
-                for future in done:
-                    process, suggestion = active.pop(future)
-                    result = future.result()
-                    self.suggester.tell(suggestion, self._values(result))
-                    progress.finished(result, objective_value(plan, result))
-                verdict = self._verdict(exhausted and not active)
-            for process, _ in active.values():
-                process.kill()
-            wait(active)
+            try:
+                verdict = self._loop(pool, active, progress)
+            finally:
+                for process, _ in active.values():
+                    process.kill()
+                wait(active)
             progress.update(self.trials, 0)
         condition, reason, message = verdict
-        best = self._best()
         return ExperimentResult(
-            plan,
+            self.plan,
             self.trials,
             condition,
             reason,
             message,
             started,
             time.time(),
-            best,
+            self._best(),
             self.options.multi_objective,
         )
+
+    def _loop(
+        self,
+        pool: ThreadPoolExecutor,
+        active: dict[Future[TrialResult], tuple[TrialProcess, Suggestion]],
+        progress: Progress,
+    ) -> tuple[str, str, str]:
+        """Keep ``parallel`` trials running until the experiment's condition is terminal."""
+        exhausted = False
+        while True:
+            while not exhausted and len(active) < self.parallel and self._may_create():
+                suggestion = self.suggester.ask()
+                if suggestion is None:
+                    exhausted = True
+                    break
+                process = self._create(suggestion)
+                active[pool.submit(process.run)] = (process, suggestion)
+            progress.update(self.trials, len(active))
+            if not active:
+                return self._verdict(exhausted) or (
+                    "Succeeded",
+                    "ExperimentSuggestionEndReached",
+                    "Experiment has succeeded because suggestion service has reached the end",
+                )
+            done, _ = wait(active, return_when=FIRST_COMPLETED)
+            for future in done:
+                _, suggestion = active.pop(future)
+                result = future.result()
+                self.suggester.tell(suggestion, self._values(result))
+                progress.finished(result, objective_value(self.plan, result))
+            verdict = self._verdict(exhausted and not active)
+            if verdict is not None:
+                return verdict
 
     def _may_create(self) -> bool:
         limit = self.plan.max_trial_count

@@ -173,3 +173,30 @@ def test_status_and_view_files(tmp_path):
     assert (tmp_path / "trials.png").read_bytes()[:4] == b"\x89PNG"
     html = (tmp_path / "report.html").read_text()
     assert result.best.name in html and "data:image/png;base64," in html
+
+
+def test_interrupt_kills_running_trials(tmp_path):
+    """Trials run in their own sessions; Ctrl-C in the tuner must not leave them running."""
+    import time
+
+    params = [
+        {"name": "q", "parameterType": "double", "feasibleSpace": {"min": "0.1", "max": "0.9"}},
+        categorical("h", ["0", "30"]),
+    ]
+    args = ["--quality", "${trialParameters.q}", "--hang", "${trialParameters.h}"]
+    plan = plan_from_dict(manifest(parameters=params, args=args, max_trials=2, parallel=2))
+
+    class Interrupting(ScriptedSuggester):
+        def tell(self, suggestion, values):
+            raise KeyboardInterrupt
+
+    tuner = Tuner(
+        plan,
+        TuneOptions(out_dir=tmp_path, show_progress=False),
+        suggester=Interrupting([{"q": "0.5", "h": "0"}, {"q": "0.6", "h": "30"}]),
+    )
+    started = time.time()
+    with pytest.raises(KeyboardInterrupt):
+        tuner.run()
+    assert time.time() - started < 15
+    assert [t.state for t in tuner.trials] == ["Succeeded", "Killed"]
