@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import sys
 from typing import Any
 
 STEPS: tuple[str, ...] = ("preprocess", "tune", "train", "evaluate", "compare", "register")
@@ -17,8 +18,18 @@ STEPS: tuple[str, ...] = ("preprocess", "tune", "train", "evaluate", "compare", 
 
 def run_step(name: str, argv: list[str]) -> int:
     """Call ``ideko.runtime.steps.<name>.main(argv)`` with ``ideko step <name>`` as prog."""
-    module = importlib.import_module(f"ideko.runtime.steps.{name}")
-    main = module.main
+    try:
+        module = importlib.import_module(f"ideko.runtime.steps.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"ideko.runtime.steps.{name}":
+            raise
+        module = None
+    main = getattr(module, "main", None)
+    if main is None:
+        print(
+            f"ideko step: error: step {name!r} has no command line in this install", file=sys.stderr
+        )
+        return 2
     if "prog" in inspect.signature(main).parameters:
         return int(main(argv, prog=f"ideko step {name}") or 0)
     return int(main(argv) or 0)

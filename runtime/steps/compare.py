@@ -126,6 +126,10 @@ def component(
     best_model.metadata.update(
         {"model_name": outputs["best_model_name"], "score": outputs["best_score"]}
     )
+    if hasattr(ranking, "log_metric"):  # a KFP Metrics artifact: one score per model in the UI
+        table = json.loads(Path(ranking.path).read_text(encoding="utf-8"))
+        for row in table["ranking"]:
+            ranking.log_metric(f"score_{row['name']}", float(row["score"]))
     return outputs
 
 

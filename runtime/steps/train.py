@@ -87,18 +87,27 @@ def run(
     }
 
 
+def padding_of(metadata: dict[str, Any]) -> float:
+    """The mask value recorded on a dataset artifact by preprocess (0.0, the default, if none)."""
+    if "padding_value" in metadata:
+        return float(metadata["padding_value"])
+    padding = metadata.get("padding")
+    if isinstance(padding, dict) and "value" in padding:
+        return float(padding["value"])
+    return 0.0
+
+
 def component(
     model_config: str, overrides: str, seed: int, train_data: Any, model: Any
 ) -> dict[str, Any]:
     """KFP body: trains into the ``model`` directory artifact and records its metadata."""
-    meta = getattr(train_data, "metadata", None) or {}
     outputs = run(
         model_config,
         train_data.path,
         int(seed),
         model.path,
         overrides=json_object(overrides or "{}", "overrides"),
-        padding_value=float(meta.get("padding_value", 0.0)),
+        padding_value=padding_of(getattr(train_data, "metadata", None) or {}),
     )
     config = outputs["model_config"]
     model.metadata.update(

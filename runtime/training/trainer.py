@@ -8,6 +8,7 @@ afterwards, so the saved model is the best epoch, not the last. Keras runs with
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 import time
@@ -35,6 +36,7 @@ class TrainResult:
     best_epoch: int
     notes: list[str] = field(default_factory=list)
     model_dir: Path | None = None
+    epoch_seconds: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The JSON written as ``history.json`` beside the model."""
@@ -44,6 +46,7 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "validation_accuracy": self.validation_accuracy,
             "training_time": self.training_time,
+            "epoch_seconds": self.epoch_seconds,
             "notes": self.notes,
         }
 
@@ -58,7 +61,10 @@ def load_model(path: str | Path) -> Any:
 
 
 def _epoch_callback(
-    score_weights: dict[str, float] | None, started: list[float], emit_metrics: bool
+    score_weights: dict[str, float] | None,
+    started: list[float],
+    emit_metrics: bool,
+    epoch_ends: list[float],
 ) -> Any:
     import keras
 
@@ -75,6 +81,7 @@ def _epoch_callback(
             started.append(time.perf_counter())
 
         def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            epoch_ends.append(time.perf_counter())
             logs = logs or {}
             if logs.get("val_accuracy") is not None and math.isfinite(logs["val_accuracy"]):
                 self.best = max(self.best, float(logs["val_accuracy"]))
@@ -118,6 +125,7 @@ def train_model(
     training = config["training_parameters"]
     built = build_model(config, tuple(x_train.shape[1:]), int(y_train.shape[1]), padding_value)
     started: list[float] = []
+    epoch_ends: list[float] = []
     with tempfile.TemporaryDirectory(prefix="ideko-train-") as scratch:
         checkpoint = Path(scratch) / config["name_parameters"]["model_name"]
         callbacks = [
@@ -129,7 +137,7 @@ def train_model(
             keras.callbacks.ModelCheckpoint(
                 str(checkpoint), monitor="val_accuracy", mode="max", save_best_only=True
             ),
-            _epoch_callback(score_weights, started, emit_metrics),
+            _epoch_callback(score_weights, started, emit_metrics, epoch_ends),
         ]
         fit = built.model.fit(
             x_train,
@@ -144,6 +152,8 @@ def train_model(
         history = {k: [float(v) for v in values] for k, values in fit.history.items()}
         best_model = load_model(checkpoint) if checkpoint.exists() else built.model
         result = _result(best_model, history, training_time, built.notes)
+        marks = [started[-1], *epoch_ends]
+        result.epoch_seconds = [b - a for a, b in itertools.pairwise(marks)]
         if emit_metrics:
             final = {
                 "validation_accuracy": result.validation_accuracy,

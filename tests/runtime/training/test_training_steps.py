@@ -100,7 +100,7 @@ def test_compare_writes_report_ranking_and_best_model(evaluated, tmp_path):
     _root, models, evaluations = evaluated
     report = dsl.HTML(name="report", uri=str(tmp_path / "report.html"))
     best = dsl.Model(name="best_model", uri=str(tmp_path / "best"))
-    ranking = dsl.Artifact(name="ranking", uri=str(tmp_path / "ranking.json"))
+    ranking = dsl.Metrics(name="ranking", uri=str(tmp_path / "ranking.json"))
     outputs = compare.component(
         json.dumps(SELECTION),
         json.dumps({"metric": "accuracy", "threshold": 0.0}),
@@ -115,6 +115,7 @@ def test_compare_writes_report_ranking_and_best_model(evaluated, tmp_path):
     assert outputs["promote"] is True
     assert outputs["best_score"] == pytest.approx(table["ranking"][0]["score"])
     assert [row["rank"] for row in table["ranking"]] == [1, 2]
+    assert ranking.metadata == {f"score_{row['name']}": row["score"] for row in table["ranking"]}
     html = Path(report.path).read_text()
     assert html.count("data:image/png;base64,") == 4  # a confusion matrix + curves per model
     assert "http://" not in html and "https://" not in html and "<script" not in html
@@ -169,3 +170,9 @@ def test_step_errors_are_clear(tmp_path):
     with pytest.raises(Exception, match="not an evaluation"):
         compare.run(SELECTION, {}, {"a": bad}, {"a": tmp_path}, tmp_path / "r", tmp_path / "b")
     assert not (tmp_path / "r").exists(), "nothing half-written"
+
+
+def test_padding_value_comes_from_the_dataset_artifact():
+    assert train.padding_of({"padding_value": -1}) == -1.0
+    assert train.padding_of({"padding": {"value": 2.5, "side": "post"}}) == 2.5
+    assert train.padding_of({}) == 0.0
