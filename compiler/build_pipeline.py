@@ -5,7 +5,7 @@ evaluate-<m> → compare-models → If(promote == True) → register-model. One 
 per-model resources, retries and caching apply and models run in parallel on a cluster.
 
 KFP v2's IR has no per-task timeout, so a step's timeout travels as the environment variable
-``IDEKO_STEP_TIMEOUT_SECONDS`` (honoured by the runtime and the local runner).
+``IDEKO_STEP_TIMEOUT_SECONDS`` (enforced by the local runner; informational on a cluster).
 
 No ``from __future__ import annotations``: kfp reads the pipeline function's annotations.
 """
