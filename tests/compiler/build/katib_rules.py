@@ -193,6 +193,9 @@ def violations(manifest: dict[str, Any]) -> list[str]:
         out.append("parameter names must be unique")
     for param in params:
         out.extend(_parameter_violations(param))
+        space = param.get("feasibleSpace") or {}
+        if algorithm == "grid" and param.get("parameterType") == "double" and "step" not in space:
+            out.append(f"parameter {param.get('name')}: grid needs a step for double parameters")
     out.extend(_template_violations(spec, set(names)))
     collector = ((spec.get("metricsCollectorSpec") or {}).get("collector") or {}).get("kind")
     if collector not in COLLECTOR_KINDS:

@@ -59,6 +59,10 @@ def _job_args(manifest: dict) -> list:
 
 
 BREAKAGES = {
+    "grid without step": (
+        lambda m: m["spec"]["algorithm"].update(algorithmName="grid"),
+        "grid needs a step",
+    ),
     "unknown algorithm": (
         lambda m: m["spec"]["algorithm"].update(algorithmName="hillclimb"),
         "algorithm",
