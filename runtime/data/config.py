@@ -20,6 +20,7 @@ DEFAULT_CLASSES: tuple[tuple[str, str], ...] = (
 SPLIT_STRATEGIES = ("random", "stratified", "by_day")
 SCALINGS = ("none", "standard", "minmax")
 PADDING_SIDES = ("post", "pre")
+MAX_SEED = 2**32 - 1  # numpy/sklearn random_state range
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class DataConfig:
         """The pipeline's ``seed`` parameter overrides ``split.seed``."""
         if seed is None:
             return self
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise DataError(f"seed {seed!r} must be an integer between 0 and {MAX_SEED}")
         split = SplitConfig(self.split.strategy, self.split.test_size, self.split.test_days, seed)
         return DataConfig(
             self.indicators,
@@ -145,8 +148,8 @@ def _parse_split(raw: dict[str, Any], errors: list[str]) -> SplitConfig:
         errors.append(f"split.test_size: {test_size} must be between 0 and 1 (exclusive)")
     test_days = _str_list(raw.get("test_days", []), "split.test_days", errors)
     seed = raw.get("seed", 2)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        errors.append(f"split.seed: {seed!r} must be a non-negative integer")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        errors.append(f"split.seed: {seed!r} must be an integer between 0 and {MAX_SEED}")
         seed = 0
     return SplitConfig(str(strategy), float(test_size), tuple(test_days), seed)
 

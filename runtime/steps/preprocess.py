@@ -1,0 +1,140 @@
+"""Preprocess step: raw IDEKO tree -> train/test datasets, metadata sidecar, quality report.
+
+Three entry points, one behaviour: ``component(...)`` (KFP body: artifact objects and JSON
+strings), ``run(...)`` (plain paths) and ``python -m ideko.runtime.steps.preprocess`` /
+``ideko step preprocess``. The pipeline ``seed`` overrides ``data_config.split.seed``.
+A FAIL verdict is an output, not an error: every file is still written and the pipeline's
+quality-gate condition decides whether training runs. The quality report is Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ideko.runtime.steps._args import artifact_path, json_config, local_dir, run_main
+
+
+def run(
+    *,
+    data_uri: str,
+    data_config: str | dict[str, Any],
+    seed: int | None,
+    train_data: str,
+    test_data: str,
+    metadata: str,
+    report: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Prepare and write every output; returns (step outputs, metadata sidecar)."""
+    from ideko.runtime.data.atomic import write_text
+    from ideko.runtime.data.config import parse_data_config
+    from ideko.runtime.data.dataset_io import save_dataset, save_metadata
+    from ideko.runtime.data.prepare import prepare
+    from ideko.runtime.data.quality import to_markdown
+
+    if isinstance(data_config, str):
+        data_config = json_config(data_config, "data_config")
+    config = parse_data_config(data_config)
+    source = local_dir(data_uri)
+    train, test, meta, quality = prepare(source, config, seed)
+    meta["source"]["uri"] = data_uri
+    save_dataset(train_data, train)
+    save_dataset(test_data, test)
+    save_metadata(metadata, meta)
+    write_text(report, to_markdown(quality, data_uri))
+    outputs = {
+        "verdict": quality.verdict,
+        "reasons": json.dumps(quality.reasons),
+        "num_series": quality.num_series,
+    }
+    return outputs, meta
+
+
+def component(
+    *,
+    data_uri: str,
+    seed: int,
+    data_config: str,
+    train_data: Any,
+    test_data: Any,
+    dataset_metadata: Any,
+    quality_report: Any,
+) -> dict[str, Any]:
+    """KFP body: writes the four artifacts and fills their ``.metadata`` for the UI."""
+    outputs, meta = run(
+        data_uri=data_uri,
+        data_config=data_config,
+        seed=seed,
+        train_data=artifact_path(train_data),
+        test_data=artifact_path(test_data),
+        metadata=artifact_path(dataset_metadata),
+        report=artifact_path(quality_report),
+    )
+    summary = {
+        "verdict": outputs["verdict"],
+        "num_series": outputs["num_series"],
+        "classes": meta["classes"],
+        "fingerprint": meta["source"]["fingerprint"],
+    }
+    for side, artifact in (("train", train_data), ("test", test_data)):
+        _update(
+            artifact,
+            {
+                **summary,
+                "split": side,
+                "shape": meta["shapes"][side],
+                "class_distribution": meta["class_distribution"][side],
+                "padding_value": meta["padding"]["value"],
+                "padding": meta["padding"],
+            },
+        )
+    _update(dataset_metadata, {**summary, "shapes": meta["shapes"]})
+    _update(quality_report, {**summary, "reasons": json.loads(outputs["reasons"])})
+    return outputs
+
+
+def _update(artifact: Any, values: dict[str, Any]) -> None:
+    metadata = getattr(artifact, "metadata", None)
+    if isinstance(metadata, dict):
+        metadata.update(values)
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument("--data-uri", required=True, help="local data directory (IDEKO layout)")
+    parser.add_argument(
+        "--data-config", required=True, help="data_config JSON (inline or @file.json)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="overrides split.seed")
+    parser.add_argument("--train-data", required=True, help="output .npz path")
+    parser.add_argument("--test-data", required=True, help="output .npz path")
+    parser.add_argument("--metadata", required=True, help="output JSON sidecar path")
+    parser.add_argument("--report", required=True, help="output Markdown quality report path")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """CLI: prints the step outputs as JSON on stdout; exit 2 on bad input."""
+    from ideko.runtime.data.errors import DataError
+
+    def action(args: argparse.Namespace) -> int:
+        outputs, _ = run(
+            data_uri=args.data_uri,
+            data_config=args.data_config,
+            seed=args.seed,
+            train_data=args.train_data,
+            test_data=args.test_data,
+            metadata=args.metadata,
+            report=args.report,
+        )
+        print(json.dumps(outputs))
+        return 0
+
+    return run_main(build_parser(prog), action, argv, (DataError,))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
