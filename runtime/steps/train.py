@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,8 +67,13 @@ def run(
     dataset = train_data
     if isinstance(train_data, str | Path):
         dataset = load_dataset(local_path(str(train_data), "train data"))
-    if len(dataset) < 2:
-        raise UserError(f"the train split holds {len(dataset)} series; training needs at least 2")
+    split = float(config["training_parameters"]["validation_split"])
+    fitted = math.floor(len(dataset) * (1.0 - split))  # how Keras 3 cuts validation_split
+    if fitted < 1 or len(dataset) - fitted < 1:
+        raise UserError(
+            f"the train split holds {len(dataset)} series: validation_split={split} leaves "
+            "no series to train or to validate on"
+        )
     result = train_model(
         config,
         dataset.X,

@@ -48,16 +48,27 @@ class LocalArtifact:
         return Path(self.path).resolve().as_uri()
 
 
+# Where KFP's launcher mounts object stores (kfp.dsl.Artifact.path uses the same prefixes).
+MOUNTS: dict[str, str] = {"gs": "/gcs", "s3": "/s3", "minio": "/minio"}
+
+
 def local_path(value: str, what: str = "path") -> Path:
-    """A local path from a plain path or ``file://`` URI; other schemes are an error."""
+    """A local path from a plain path, a ``file://`` URI, or an object-store URI whose bucket
+    is mounted where KFP mounts it (``s3://b/k`` -> ``/s3/b/k``); anything else is an error."""
     parsed = urlparse(value)
     if parsed.scheme in ("", "file"):
         return Path(unquote(parsed.path) if parsed.scheme == "file" else value)
     if len(parsed.scheme) == 1:  # a Windows drive letter, not a scheme
         return Path(value)
+    mount = MOUNTS.get(parsed.scheme)
+    if mount is not None:
+        mounted = Path(mount) / parsed.netloc / unquote(parsed.path).lstrip("/")
+        if mounted.exists():
+            return mounted
     raise UserError(
-        f"{what} {value!r}: scheme {parsed.scheme}:// is not readable here; "
-        "mount or download it and pass a local path"
+        f"{what} {value!r}: scheme {parsed.scheme}:// is not readable here"
+        + (f" (nothing mounted at {mount}/)" if mount else "")
+        + "; mount or download it and pass a local path"
     )
 
 

@@ -176,3 +176,25 @@ def test_padding_value_comes_from_the_dataset_artifact():
     assert train.padding_of({"padding_value": -1}) == -1.0
     assert train.padding_of({"padding": {"value": 2.5, "side": "post"}}) == 2.5
     assert train.padding_of({}) == 0.0
+
+
+def test_too_few_series_for_the_validation_split_is_a_clear_error():
+    import numpy as np
+    from ideko.runtime.data.dataset_io import Dataset
+    from ideko.runtime.training.stepio import UserError
+
+    one = Dataset(
+        X=np.zeros((1, 5, 1), "float32"),
+        y=np.eye(3, dtype="float32")[:1],
+        labels=np.array(["a"]),
+        days=np.array(["d"]),
+        paths=np.array(["p"]),
+        classes=("a", "b", "c"),
+    )
+    config = {
+        "architecture": "gru",
+        "model_parameters": {"activation_function": "tanh", "hidden_units": [2]},
+        "training_parameters": {"epochs": 1, "batch_size": 2},
+    }
+    with pytest.raises(UserError, match="no series to train or to validate on"):
+        train.run(config, one, 1, None)
