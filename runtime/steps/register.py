@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.training.files import DIR_MODE
 from ideko.runtime.training.stepio import UserError, local_path, run_cli
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -88,6 +89,7 @@ def _publish(root: Path, staging: Path, record: dict[str, Any], write: Any) -> i
     for _attempt in range(100):
         version = max(existing_versions(root), default=0) + 1
         write(staging / RECORD, {**record, "version": version})
+        os.chmod(staging, DIR_MODE)
         try:
             os.rename(staging, root / str(version))
             return version

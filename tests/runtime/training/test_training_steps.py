@@ -198,3 +198,22 @@ def test_too_few_series_for_the_validation_split_is_a_clear_error():
     }
     with pytest.raises(UserError, match="no series to train or to validate on"):
         train.run(config, one, 1, None)
+
+
+def test_atomic_outputs_replace_whole_directories_with_normal_modes(tmp_path):
+    import stat
+
+    from ideko.runtime.training.files import FILE_MODE, atomic_directory, write_json_atomic
+
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "stale.txt").write_text("from a failed attempt")
+    with atomic_directory(target) as staging:
+        write_json_atomic(staging / "a.json", {"x": 1})
+    assert sorted(p.name for p in target.iterdir()) == ["a.json"]
+    assert stat.S_IMODE((target / "a.json").stat().st_mode) == FILE_MODE
+    with pytest.raises(RuntimeError), atomic_directory(target) as staging:
+        write_json_atomic(staging / "b.json", {})
+        raise RuntimeError("step failed")
+    assert sorted(p.name for p in target.iterdir()) == ["a.json"], "failed attempt leaves no trace"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
