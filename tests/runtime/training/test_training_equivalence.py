@@ -1,8 +1,8 @@
 """Equivalence: the per-step path through files gives the metrics of `ideko baseline`.
 
 Both sides run as separate processes, as they do for real: `ideko baseline` trains every model
-in one process; the step path runs preprocess, then one `train` and one `evaluate` process per
-model, exchanging only the .npz splits and model directories.
+in one process; the step path runs the preprocess step's CLI, then one `train` and one
+`evaluate` process per model, exchanging only the .npz splits and model directories.
 
 Tolerances: preprocessing must be bit-identical (same sha256 of X and y). Training uses the same
 seed, `enable_op_determinism()` and the same thread count (IDEKO_NUM_THREADS=1), which makes
@@ -109,10 +109,9 @@ def test_step_path_matches_baseline(raw_data, data_config, tmp_path):
 
 
 def _preprocess(raw: Path, data_config: dict, out: Path) -> None:
-    """The preprocess step's CLI when it exists; otherwise its documented equivalent."""
-    from ideko.runtime.data.dataset_io import save_dataset
-    from ideko.runtime.data.prepare import prepare
-
-    train, test, _meta, _report = prepare(raw, data_config, SEED)
-    save_dataset(out / "train.npz", train)
-    save_dataset(out / "test.npz", test)
+    """The preprocess step's CLI, in its own process, writing the files the steps exchange."""
+    out.mkdir(parents=True, exist_ok=True)
+    run("-m", "ideko.runtime.steps.preprocess", "--data-uri", str(raw),
+        "--data-config", json.dumps(data_config), "--seed", str(SEED),
+        "--train-data", str(out / "train.npz"), "--test-data", str(out / "test.npz"),
+        "--metadata", str(out / "metadata.json"), "--report", str(out / "quality.md"))  # fmt: skip
