@@ -11,6 +11,7 @@ of the same shape (bench/ideko_dsl_pipeline.py); a 100-model spec in <= 3 s.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -94,7 +95,8 @@ def main() -> int:
     many_s = statistics.median(many_times)
     ratio = ideko_s / kfp_s
     ratio_ok, many_ok = ratio <= RATIO_TARGET, many_s <= MANY_TARGET_S
-    print(f"cold process, median of {args.repeat} runs")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"cold process, median of {args.repeat} runs ({os.cpu_count()} cores, load {load})")
     print(f"  ideko-compile {EXAMPLE:<28} {ideko_s:6.3f} s")
     print(f"  kfp dsl compile {DSL_PIPELINE:<26} {kfp_s:6.3f} s")
     print(
