@@ -33,7 +33,7 @@ class SynthOptions:
     indicators: int = 5  # f1..fK; >= 5 so the example spec's f3, f4, f5 exist
     days: int = 4
     test_day: bool = False  # add a day folder named "test" (for by_day with test_days)
-    difficulty: float = 0.5  # 0 = trivially separable, 1 = heavy class overlap
+    difficulty: float = 0.3  # 0 = trivially separable, 1 = heavy class overlap
     min_length: int = 200
     max_length: int = 600
     precision: int = 4  # decimals written to the CSV
