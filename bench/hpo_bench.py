@@ -1,0 +1,329 @@
+"""HPO benchmark (issue 5): does tuning pay, and what does medianstop save?
+
+Setting: a harder synthetic IDEKO set (600 series, `--difficulty 0.6`: overlapping classes)
+prepared with a stratified 0.3 test split, and a CNN whose spec defaults (the example
+spec's filters [32, 64], kernel 3, batch 32, Adam's default learning rate) are not tuned
+for it. The Katib Experiment
+searches learning_rate (logUniform), filters_0, kernel_size and batch_size with TPE for
+validation_accuracy (the train step's internal validation split), `--trials` trials,
+`--parallel` at a time. Trials are real `python -m ideko.runtime.steps.train` subprocesses.
+
+1. Tuned vs default: the best trial's parameters and the defaults are each trained once more
+   in-process with the same data and seed, then evaluated on the held-out test split
+   (accuracy and macro F1). Target: >= +5 points.
+2. medianstop: the same experiment (same budget, same sampler seed) with and without Katib's
+   medianstop (Katib's defaults: min_trials_required 3, start_step 4). Reported: total trial
+   wall time (sum of trial run times; sensitive to other load on the machine), the trials'
+   CPU time and epochs trained (load-independent), and the best validation_accuracy.
+   Target: >= 30 % less time for <= 1 point lower best metric.
+
+Printed, not asserted. Usage: python bench/hpo_bench.py [--trials 12] [--parallel 2]
+[--epochs 40] [--series 600] [--difficulty 0.6] [--start-step 4] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 2
+DATA_CONFIG = {
+    "indicators": ["f3", "f4", "f5"],
+    "classes": {
+        "not_anomalous": "not anomalous",
+        "mechanical_anomalies": "mechanical anomaly",
+        "electrical_anomalies": "electrical anomaly",
+    },
+    "padding": {"value": 0.0, "side": "post"},
+    "scaling": "none",
+    "split": {"strategy": "stratified", "test_size": 0.3, "test_days": [], "seed": SEED},
+    "quality_gate": {
+        "min_series": 1,
+        "min_per_class": 0,
+        "max_nan_fraction": 1.0,
+        "required_indicators": [],
+    },
+}
+SEARCH = [
+    (
+        "learning_rate",
+        "double",
+        {"min": "0.0001", "max": "0.03", "distribution": "logUniform"},
+        "training_parameters.learning_rate",
+    ),
+    ("filters_0", "int", {"min": "8", "max": "64", "step": "8"}, "model_parameters.filters.0"),
+    ("kernel_size", "int", {"min": "3", "max": "15", "step": "2"}, "model_parameters.kernel_size"),
+    (
+        "batch_size",
+        "categorical",
+        {"list": ["8", "16", "32", "64"]},
+        "training_parameters.batch_size",
+    ),
+]
+
+
+def default_config(epochs: int) -> dict:
+    """The spec's CNN defaults (example spec), with the bench's epoch budget."""
+    return {
+        "name": "cnn",
+        "key": "CNN",
+        "architecture": "cnn",
+        "name_parameters": {"folder_name": "cnn", "model_name": "model_cnn.keras"},
+        "model_parameters": {
+            "activation_function": "relu",
+            "filters": [32, 64],
+            "kernel_size": 3,
+            "pool_size": 2,
+        },
+        "training_parameters": {"epochs": epochs, "batch_size": 32, "patience": epochs},
+    }
+
+
+def experiment(
+    name: str,
+    config: dict,
+    train: Path,
+    trials: int,
+    parallel: int,
+    medianstop: bool,
+    start_step: int = 4,
+) -> dict:
+    """A Katib v1beta1 Experiment whose trials run the train step on ``train``."""
+    args = [
+        "-m",
+        "ideko.runtime.steps.train",
+        "--model-config",
+        json.dumps(config),
+        "--train-data",
+        str(train),
+        "--seed",
+        str(SEED),
+    ]
+    for pname, _, _, target in SEARCH:
+        args += ["--set", f"{target}=${{trialParameters.{pname}}}"]
+    spec: dict = {
+        "objective": {
+            "type": "maximize",
+            "objectiveMetricName": "validation_accuracy",
+            "additionalMetricNames": ["training_time"],
+        },
+        "algorithm": {
+            "algorithmName": "tpe",
+            "algorithmSettings": [
+                {"name": "random_state", "value": "7"},
+                {"name": "n_startup_trials", "value": "4"},
+            ],
+        },
+        "parallelTrialCount": parallel,
+        "maxTrialCount": trials,
+        "maxFailedTrialCount": trials,
+        "parameters": [
+            {"name": n, "parameterType": t, "feasibleSpace": space} for n, t, space, _ in SEARCH
+        ],
+        "trialTemplate": {
+            "primaryContainerName": "training",
+            "trialParameters": [{"name": n, "reference": n} for n, *_ in SEARCH],
+            "trialSpec": {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [
+                                {
+                                    "name": "training",
+                                    "image": "ideko-runtime",
+                                    "command": ["python"],
+                                    "args": args,
+                                }
+                            ],
+                        }
+                    }
+                },
+            },
+        },
+    }
+    if medianstop:
+        spec["earlyStopping"] = {
+            "algorithmName": "medianstop",
+            "algorithmSettings": [
+                {"name": "min_trials_required", "value": "3"},
+                {"name": "start_step", "value": str(start_step)},
+            ],
+        }
+    return {
+        "apiVersion": "kubeflow.org/v1beta1",
+        "kind": "Experiment",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def tune(manifest: dict, out: Path, parallel: int) -> dict:
+    """Run one experiment; wall time, CPU time of the trial processes and epochs trained."""
+    from ideko.runtime.hpo.experiment import plan_from_dict
+    from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
+
+    started, cpu_before = time.time(), _children_cpu()
+    result = run_experiment(plan_from_dict(manifest), TuneOptions(out_dir=out, parallel=parallel))
+    cpu = _children_cpu() - cpu_before
+    states: dict[str, int] = {}
+    for trial in result.trials:
+        states[trial.state] = states.get(trial.state, 0) + 1
+    epochs = sum(
+        sum(1 for line in Path(t.log_path).read_text().splitlines() if line.startswith("epoch="))
+        for t in result.trials
+    )
+    best = result.best
+    return {
+        "condition": f"{result.condition} ({result.reason})",
+        "states": states,
+        "trial_seconds": sum(t.seconds for t in result.trials),
+        "trial_cpu_seconds": cpu,
+        "epochs_trained": epochs,
+        "wall_seconds": time.time() - started,
+        "best_trial": best.name if best else None,
+        "best_validation_accuracy": result.objective_value(best) if best else None,
+        "best_assignments": dict(best.assignments) if best else {},
+    }
+
+
+def _children_cpu() -> float:
+    """User + system seconds of every finished child process (the trials)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def train_and_evaluate(config: dict, overrides: dict, data: Path, out: Path) -> dict:
+    from ideko.runtime.steps import evaluate, train
+
+    train.run(config, str(data / "train.npz"), SEED, out, overrides=overrides, emit_metrics=False)
+    document = evaluate.run(config, out, str(data / "train.npz"), str(data / "test.npz"))
+    return {k: document["summary"][k] for k in ("accuracy", "macro_f1", "training_time")}
+
+
+def overrides_of(assignments: dict) -> dict:
+    types = {n: t for n, t, *_ in SEARCH}
+    out = {}
+    for name, _, _, target in SEARCH:
+        value = assignments[name]
+        out[target] = float(value) if types[name] == "double" else int(value)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--trials", type=int, default=12)
+    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--series", type=int, default=600)
+    parser.add_argument("--difficulty", type=float, default=0.6)
+    parser.add_argument("--start-step", type=int, default=4, help="medianstop start_step")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "results" / "hpo")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("IDEKO_NUM_THREADS", "1")
+
+    from ideko.runtime.data.dataset_io import save_dataset
+    from ideko.runtime.data.prepare import prepare
+    from ideko.runtime.data.synth import SynthOptions, generate
+
+    work = args.workdir.resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    data = work / "data"
+    generate(
+        data / "raw",
+        SynthOptions(
+            series=args.series,
+            seed=11,
+            days=3,
+            difficulty=args.difficulty,
+            min_length=150,
+            max_length=400,
+        ),
+    )
+    train_split, test_split, _, _ = prepare(data / "raw", DATA_CONFIG, SEED)
+    save_dataset(data / "train.npz", train_split)
+    save_dataset(data / "test.npz", test_split)
+    print(
+        f"data: {len(train_split)} train / {len(test_split)} test series, "
+        f"difficulty {args.difficulty}, length {train_split.X.shape[1]}"
+    )
+
+    config = default_config(args.epochs)
+    runs = {}
+    for label, medianstop in (("no-earlystop", False), ("medianstop", True)):
+        manifest = experiment(
+            f"bench-{label}",
+            config,
+            data / "train.npz",
+            args.trials,
+            args.parallel,
+            medianstop,
+            args.start_step,
+        )
+        runs[label] = tune(manifest, work / label, args.parallel)
+        print(f"{label}: {json.dumps(runs[label])}", flush=True)
+
+    default = train_and_evaluate(config, {}, data, work / "models" / "default")
+    tuned = train_and_evaluate(
+        config,
+        overrides_of(runs["no-earlystop"]["best_assignments"]),
+        data,
+        work / "models" / "tuned",
+    )
+    tuned_ms = train_and_evaluate(
+        config,
+        overrides_of(runs["medianstop"]["best_assignments"]),
+        data,
+        work / "models" / "tuned-medianstop",
+    )
+    plain, stopped = runs["no-earlystop"], runs["medianstop"]
+    saved = 1 - stopped["trial_seconds"] / plain["trial_seconds"]
+    loss = plain["best_validation_accuracy"] - stopped["best_validation_accuracy"]
+    print()
+    print("== 1. tuned vs default (held-out test split, same data and seed) ==")
+    print(
+        f"default (spec CNN)      accuracy {default['accuracy']:.4f}  macro F1 "
+        f"{default['macro_f1']:.4f}"
+    )
+    print(
+        f"tuned ({plain['best_trial']})  accuracy {tuned['accuracy']:.4f}  macro F1 "
+        f"{tuned['macro_f1']:.4f}  params {plain['best_assignments']}"
+    )
+    print(
+        f"gain: accuracy {100 * (tuned['accuracy'] - default['accuracy']):+.1f} points, "
+        f"macro F1 {100 * (tuned['macro_f1'] - default['macro_f1']):+.1f} points "
+        "(target >= +5)"
+    )
+    print("== 2. same budget with and without medianstop ==")
+    for label, run in (("without", plain), ("with", stopped)):
+        print(
+            f"{label:<8} trial wall {run['trial_seconds']:7.1f}s  trial CPU "
+            f"{run['trial_cpu_seconds']:7.1f}s  epochs {run['epochs_trained']:4d}  best "
+            f"validation_accuracy {run['best_validation_accuracy']:.4f}  {run['states']}"
+        )
+    print(f"medianstop's best on test: accuracy {tuned_ms['accuracy']:.4f}")
+    cpu_saved = 1 - stopped["trial_cpu_seconds"] / plain["trial_cpu_seconds"]
+    epochs_saved = 1 - stopped["epochs_trained"] / plain["epochs_trained"]
+    print(
+        f"time saved {100 * saved:.1f} % wall, {100 * cpu_saved:.1f} % CPU, "
+        f"{100 * epochs_saved:.1f} % epochs (target >= 30 %); best metric change "
+        f"{-100 * loss:+.1f} points (target >= -1)"
+    )
+    results = {"default": default, "tuned": tuned, "tuned_medianstop": tuned_ms, "runs": runs}
+    (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
