@@ -117,5 +117,20 @@ def run(args: argparse.Namespace) -> int:
         params = ", ".join(f"{k}={v}" for k, v in best.assignments.items())
         value = result.objective_value(best)
         print(f"best trial {best.name}: {plan.objective.metric}={value:g} ({params})")
+    if multi:
+        _print_front(result)
     print(f"status: {options.out_dir / 'status.yaml'}  view: {options.out_dir / 'report.html'}")
     return 0 if result.condition == "Succeeded" else 1
+
+
+def _print_front(result: Any) -> None:
+    """The Pareto front of a multi-objective run, one trial per line."""
+    from ideko.runtime.hpo.view import pareto_metrics, pareto_points
+
+    metrics = pareto_metrics(result)
+    trials, points, front = pareto_points(result)
+    print(f"Pareto front ({', '.join(f'{m} {d}' for m, d in metrics)}): {len(front)} trial(s)")
+    for i in sorted(front, key=lambda i: points[i]):
+        values = "  ".join(f"{m}={v:g}" for (m, _), v in zip(metrics, points[i], strict=True))
+        params = ", ".join(f"{k}={v}" for k, v in trials[i].assignments.items())
+        print(f"  {trials[i].name}: {values}  ({params})")

@@ -86,7 +86,7 @@ def test_set_arg_and_train_data_rewrite_trial_commands(tmp_path):
     assert log.count("accuracy=") == 2
 
 
-def test_multi_objective_reports_pareto_front(tmp_path):
+def test_multi_objective_reports_pareto_front(tmp_path, capsys):
     params = [
         {"name": "q", "parameterType": "double", "feasibleSpace": {"min": "0.1", "max": "0.9"}},
         categorical("c", ["1", "2", "3"]),
@@ -110,6 +110,18 @@ def test_multi_objective_reports_pareto_front(tmp_path):
     assert code == 0
     html = (out / "report.html").read_text()
     assert "Pareto front" in html
+    printed = capsys.readouterr().out
+    assert "Pareto front (accuracy maximize, training_time minimize)" in printed
+    front = [line for line in printed.splitlines() if line.startswith("  fake-exp-")]
+    assert front and all(f"fake-exp-{n:03d}" in html for n in range(1, 7))
+    # a trial on the front is not dominated by any other trial's printed point
+    points = []
+    for line in front:
+        acc = float(line.split("accuracy=")[1].split()[0])
+        cost = float(line.split("training_time=")[1].split()[0])
+        points.append((acc, cost))
+    for a in points:
+        assert not any(b[0] >= a[0] and b[1] <= a[1] and b != a for b in points)
     status = json.loads((out / "status.json").read_text())
     assert status["items"][0]["status"]["trials"] == 6
 
