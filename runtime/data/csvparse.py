@@ -37,31 +37,36 @@ def parse_csv(data: bytes, columns: tuple[str, ...]) -> np.ndarray:
     if doubled:
         raise UnreadableFile(f"column(s) {', '.join(doubled)} appear more than once in the header")
     body = lines[1:]
+    numbers = None  # file line number of each body row, only when blank lines were dropped
+    if any(not line.strip() for line in body):
+        numbers = [n for n, line in enumerate(body, start=2) if line.strip()]
+        body = [line for line in body if line.strip()]  # pandas skips blank lines too
     if not body:
         raise UnreadableFile("empty CSV (header row only, no data rows)")
     width = len(header)
     cells = ";".join(body).split(";")
     if len(cells) != len(body) * width:
-        raise UnreadableFile(_ragged_reason(body, width))
+        raise UnreadableFile(_ragged_reason(body, width, numbers))
     out = np.empty((len(body), len(columns)), dtype=np.float32)
     for j, name in enumerate(columns):
         column = cells[header.index(name) :: width]
         try:
             out[:, j] = np.array(column, dtype=np.float64)
         except ValueError:
-            out[:, j] = _slow_column(column, name)
+            out[:, j] = _slow_column(column, name, numbers)
     return out
 
 
-def _ragged_reason(body: list[str], width: int) -> str:
-    for number, line in enumerate(body, start=2):
+def _ragged_reason(body: list[str], width: int, numbers: list[int] | None) -> str:
+    for row, line in enumerate(body):
         fields = line.count(";") + 1
         if fields != width:
+            number = numbers[row] if numbers else row + 2
             return f"line {number} has {fields} fields, the header has {width}"
     return "rows do not match the header width"
 
 
-def _slow_column(column: list[str], name: str) -> np.ndarray:
+def _slow_column(column: list[str], name: str, numbers: list[int] | None) -> np.ndarray:
     values = np.empty(len(column), dtype=np.float64)
     for row, cell in enumerate(column):
         token = cell.strip().strip('"')
@@ -72,8 +77,9 @@ def _slow_column(column: list[str], name: str) -> np.ndarray:
             values[row] = float(token)
         except ValueError:
             hint = " (decimal comma?)" if _is_decimal_comma(token) else ""
+            number = numbers[row] if numbers else row + 2
             raise UnreadableFile(
-                f"non-numeric value {token[:40]!r} in column {name} at line {row + 2}{hint}"
+                f"non-numeric value {token[:40]!r} in column {name} at line {number}{hint}"
             ) from None
     return values
 

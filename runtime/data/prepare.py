@@ -72,6 +72,10 @@ def prepare(
     datasets = [
         _build(raw, series, idx, y_int, classes, config, length) for idx in (train_idx, test_idx)
     ]
+    for side, dataset in zip(("train", "test"), datasets, strict=True):
+        absent = [c for c, n in dataset.class_distribution().items() if n == 0]
+        if absent and len(dataset):
+            report.warnings.append(f"the {side} set has no series of {', '.join(absent)}")
     metadata = _metadata(raw, config, datasets, classes, scaler, report, length, str(data_dir))
     return datasets[0], datasets[1], metadata, report
 
@@ -113,6 +117,7 @@ def _metadata(
     everything = {c: train.class_distribution()[c] + test.class_distribution()[c] for c in classes}
     return {
         "format": FORMAT,
+        "data_config": config.to_dict(),
         "source": {"uri": source, "fingerprint": raw.fingerprint, "num_files": raw.num_files},
         "indicators": list(config.indicators),
         "classes": list(classes),

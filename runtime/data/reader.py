@@ -69,7 +69,11 @@ def read_tree(root: str | Path, config: DataConfig) -> RawData:
     kept = len(config.indicators)
     for folder, day, path in _candidates(base, known, raw, found):
         rel = path.relative_to(base).as_posix()
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raw.broken.append(Problem(rel, f"cannot read the file ({exc.strerror or exc})"))
+            continue
         digest.update(rel.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
         raw.num_files += 1
         try:

@@ -11,7 +11,7 @@ from ideko.runtime.data.quality import to_markdown
 def test_prepare_pass(good_tree, data_config):
     train, test, meta, report = prepare(good_tree, data_config)
     assert report.verdict == "PASS" and report.reasons == []
-    assert len(train) + len(test) == 12 and len(test) == 3  # ceil(0.2 * 12)
+    assert len(train) + len(test) == 12 and len(test) == 3  # one per class (stratified)
     assert train.X.shape[1:] == test.X.shape[1:] == (16, 3)
     assert meta["classes"] == ["electrical anomaly", "mechanical anomaly", "not anomalous"]
     assert meta["shapes"] == {"train": [9, 16, 3], "test": [3, 16, 3]}
@@ -58,10 +58,12 @@ def test_nan_within_limit_is_replaced_and_over_limit_fails(tmp_path, data_config
             write_series(root, folder, day, "s", 10, i)
     nan_csv = "f3;f4;f5\n" + "1;2;3\n" * 8 + ";;\n;;\n"
     write_zip(root / "not_anomalous" / "a" / "z.zip", {"z.csv": nan_csv})
-    train, test, meta, report = prepare(root, data_config)  # 6 / 210 points < 20 %
+    config = data_config.to_dict()
+    config["split"]["strategy"] = "random"  # 7 series: too few to stratify 3 classes
+    train, test, meta, report = prepare(root, config)  # 6 / 210 points < 20 %
     assert report.verdict == "PASS" and meta["nan_replaced"] is True
     assert np.isfinite(train.X).all() and np.isfinite(test.X).all()
-    strict = data_config.to_dict()
+    strict = dict(config)
     strict["quality_gate"]["max_nan_fraction"] = 0.01
     train, test, meta, report = prepare(root, strict)
     assert report.verdict == "FAIL" and "NaN/inf" in report.failures[0]
@@ -96,3 +98,18 @@ def test_by_day_split_in_prepare(good_tree, data_config):
     _train, test, meta, _ = prepare(good_tree, config)
     assert set(meta["split"]["train_days"]).isdisjoint(meta["split"]["test_days"])
     assert len(test) == 6
+
+
+def test_a_class_missing_from_one_side_is_a_warning(tmp_path, data_config):
+    root = tmp_path / "d"
+    for i in range(3):
+        write_series(root, "not_anomalous", "a", f"s{i}", 5, i)
+        write_series(root, "mechanical_anomalies", "a", f"s{i}", 5, i)
+        write_series(root, "electrical_anomalies", "b", f"s{i}", 5, i)
+    config = data_config.to_dict()
+    config["split"] = {"strategy": "by_day", "test_days": ["b"]}
+    _, test, meta, report = prepare(root, config)
+    assert test.labels.tolist() == ["electrical anomaly"] * 3
+    assert "the test set has no series of mechanical anomaly, not anomalous" in report.warnings
+    assert "the train set has no series of electrical anomaly" in report.warnings
+    assert meta["data_config"]["split"]["test_days"] == ["b"]

@@ -116,3 +116,30 @@ def test_fingerprint_changes_with_content_and_is_stable(good_tree, data_config):
 def test_missing_root_is_a_clear_error(tmp_path, data_config):
     with pytest.raises(DataError, match="does not exist"):
         read_tree(tmp_path / "nope", data_config)
+
+
+def test_blank_lines_are_skipped_and_line_numbers_stay_true(tmp_path, data_config):
+    root = tmp_path / "d"
+    day = root / "not_anomalous" / "day"
+    write_zip(day / "ok.zip", {"a.csv": "f3;f4;f5\r\n1;2;3\r\n\r\n4;5;6\r\n"})
+    write_zip(day / "bad.zip", {"b.csv": "f3;f4;f5\n1;2;3\n\n\n4;x;6\n"})
+    write_zip(day / "quoted.zip", {"q.csv": '"f3";"f4";"f5"\n"1.5";2;3\n'})
+    write_zip(day / "comma.zip", {"c.csv": "f3;f4;f5\n1,5;2;3\n"})
+    raw = read_tree(root, data_config)
+    np.testing.assert_array_equal(
+        raw.series[raw.paths.index("not_anomalous/day/ok.zip")][:, 0], [1, 4]
+    )
+    np.testing.assert_array_equal(
+        raw.series[raw.paths.index("not_anomalous/day/quoted.zip")], [[1.5, 2, 3]]
+    )
+    reasons = _reasons(raw)
+    assert reasons["not_anomalous/day/bad.zip"] == "non-numeric value 'x' in column f4 at line 5"
+    assert reasons["not_anomalous/day/comma.zip"].endswith("at line 2 (decimal comma?)")
+
+
+def test_unreadable_file_is_reported_not_fatal(tmp_path, data_config):
+    write_series(tmp_path / "d", "not_anomalous", "day", "a", 5, 1)
+    (tmp_path / "d" / "not_anomalous" / "day" / "gone.zip").symlink_to(tmp_path / "missing.zip")
+    raw = read_tree(tmp_path / "d", data_config)
+    assert _reasons(raw)["not_anomalous/day/gone.zip"].startswith("cannot read the file")
+    assert len(raw.series) == 1

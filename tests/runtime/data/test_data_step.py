@@ -14,7 +14,7 @@ from ideko.runtime.steps._args import StepArgError, artifact_path, json_config, 
 
 CONFIG = {
     "indicators": ["f3", "f4", "f5"],
-    "split": {"strategy": "random", "test_size": 0.2, "seed": 2},
+    "split": {"strategy": "stratified", "test_size": 0.25, "seed": 2},
     "quality_gate": {"min_series": 4, "min_per_class": 1, "max_nan_fraction": 0.0},
 }
 
