@@ -17,7 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.compiler.cli",
     "ideko.runtime.cli",
     "ideko.runtime.data.cli",
-    "ideko.runtime.runner.cli",
+    "ideko.cli.run_command",
     "ideko.runtime.hpo.cli",
 )
 
