@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from ideko.runtime.data.atomic import current_umask
 from ideko.runtime.data.config import DEFAULT_CLASSES
 from ideko.runtime.data.errors import DataError
 from ideko.runtime.data.signals import KINDS, day_conditions, series_for
@@ -77,6 +78,7 @@ def generate(out: str | os.PathLike[str], options: SynthOptions, *, force: bool 
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
     try:
         count = _write_tree(staging, options)
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp creates it 0700
         if target.exists():
             trash = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
             os.replace(target, trash / "old")

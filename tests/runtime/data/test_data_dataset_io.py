@@ -63,3 +63,17 @@ def test_metadata_round_trip(tmp_path):
     save_metadata(tmp_path / "meta", {"b": 1, "a": [1, 2]})
     assert load_metadata(tmp_path / "meta") == {"a": [1, 2], "b": 1}
     assert (tmp_path / "meta").read_text().startswith('{\n  "a"')
+
+
+def test_written_files_get_umask_permissions_not_0600(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        save_dataset(tmp_path / "d", _dataset())
+        save_metadata(tmp_path / "m", {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "m").stat().st_mode) == 0o644

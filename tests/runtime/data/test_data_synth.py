@@ -94,3 +94,15 @@ def test_difficulty_controls_class_overlap(tmp_path):
     easy, hard = _feature_accuracy(tmp_path / "easy"), _feature_accuracy(tmp_path / "hard")
     assert easy >= 0.85
     assert hard <= easy - 0.15
+
+
+def test_output_folder_is_not_private(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        generate(tmp_path / "d", SMALL)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o755
