@@ -205,7 +205,7 @@ class TrialProcess:
             if rule is not None:
                 result.message = (
                     f"best {objective} so far {self.watcher.best:.6g} is "
-                    f"{rule.comparison} than the median {rule.median:.6g} "
+                    f"{rule.comparison} than the medianstop threshold {rule.threshold:.6g} "
                     f"at step {self.watcher.reports}"
                 )
         elif self._ending == "Killed":

@@ -118,4 +118,4 @@ def test_rule_stops_the_running_trial_at_once(tmp_path):
     assert result.state == "EarlyStopped"
     assert len(result_quality) == 2
     assert result.seconds < 10
-    assert "median 0.9" in result.message
+    assert "threshold 0.9" in result.message

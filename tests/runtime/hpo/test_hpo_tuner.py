@@ -111,7 +111,7 @@ def test_medianstop_in_the_loop(tmp_path):
     )
     assignments = [
         {"q": "0.9", "h": "0"},  # first-two average 0.675
-        {"q": "0.5", "h": "0"},  # 0.375 -> median 0.525 from here on
+        {"q": "0.5", "h": "0"},  # 0.375 -> threshold (mean) 0.525 from here on
         {"q": "0.4", "h": "30"},  # best 0.4 < 0.525 at report 2: stopped, not left hanging
         {"q": "0.8", "h": "0"},  # best 0.8: runs to the end
     ]
@@ -119,7 +119,7 @@ def test_medianstop_in_the_loop(tmp_path):
     assert states(result) == ["Succeeded", "Succeeded", "EarlyStopped", "Succeeded"]
     stopped = result.trials[2]
     assert stopped.seconds < 10
-    assert "median 0.525" in stopped.message
+    assert "threshold 0.525" in stopped.message
     assert suggester.told[2][1] == [pytest.approx(0.4)]  # early-stopped trials report their metric
     assert result.reason == "ExperimentMaxTrialsReached"
 
