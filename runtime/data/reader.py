@@ -146,7 +146,7 @@ def _zip_member(data: bytes) -> bytes:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnreadableFile(f"corrupt zip ({exc})") from exc
     with archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
+        members = [info for info in archive.infolist() if not _metadata_entry(info)]
         if len(members) != 1:
             names = ", ".join(info.filename for info in members[:5]) or "none"
             raise UnreadableFile(
@@ -163,6 +163,11 @@ def _zip_member(data: bytes) -> bytes:
             return archive.read(info)
         except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError) as exc:
             raise UnreadableFile(f"corrupt zip member {info.filename!r} ({exc})") from exc
+
+
+def _metadata_entry(info: zipfile.ZipInfo) -> bool:
+    """Folder entries and macOS Finder's ``__MACOSX/`` resource forks are not data."""
+    return info.is_dir() or info.filename.startswith("__MACOSX/")
 
 
 def _unsafe_name(name: str) -> bool:

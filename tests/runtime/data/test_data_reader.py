@@ -143,3 +143,12 @@ def test_unreadable_file_is_reported_not_fatal(tmp_path, data_config):
     raw = read_tree(tmp_path / "d", data_config)
     assert _reasons(raw)["not_anomalous/day/gone.zip"].startswith("cannot read the file")
     assert len(raw.series) == 1
+
+
+def test_finder_zips_with_folder_and_macosx_entries_are_read(tmp_path, data_config):
+    path = write_zip(
+        tmp_path / "d" / "not_anomalous" / "day" / "mac.zip",
+        {"s/": "", "s/a.csv": "f3;f4;f5\n1;2;3\n", "__MACOSX/s/._a.csv": "junk"},
+    )
+    raw = read_tree(tmp_path / "d", data_config)
+    assert raw.broken == [] and raw.paths == ["not_anomalous/day/mac.zip"] and path.exists()
