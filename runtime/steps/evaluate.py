@@ -96,6 +96,7 @@ def run(
         "history": trained.get("history", {}),
         "best_epoch": trained.get("best_epoch"),
         "notes": trained.get("notes", []),
+        "lineage": trained.get("lineage", {}),
         "class_distribution": {
             "train": train.class_distribution(),
             "test": test.class_distribution(),

@@ -67,6 +67,7 @@ def run(model_name: str, registry_uri: str, best_model: str | Path) -> dict[str,
             "architecture": evaluation.get("architecture"),
             "metrics": evaluation.get("summary", {}),
             "lineage": {
+                **evaluation.get("lineage", {}),
                 "fingerprint": "sha256:" + fingerprint(source),
                 "source_uri": source.resolve().as_uri(),
                 "model_config": evaluation.get("model_config"),

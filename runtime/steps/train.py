@@ -51,6 +51,7 @@ def run(
     padding_value: float = 0.0,
     score_weights: dict[str, Any] | None = None,
     emit_metrics: bool = True,
+    lineage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train on ``train_data`` (a dataset path or a loaded dataset); returns the outputs."""
     from ideko.runtime.data.dataset_io import load_dataset
@@ -65,8 +66,12 @@ def run(
         except ValueError as exc:
             raise UserError(str(exc)) from exc
     dataset = train_data
+    lineage = dict(lineage or {})
     if isinstance(train_data, str | Path):
-        dataset = load_dataset(local_path(str(train_data), "train data"))
+        source = local_path(str(train_data), "train data")
+        dataset = load_dataset(source)
+        lineage.setdefault("train_data", str(train_data))
+        lineage.setdefault("train_data_sha256", file_sha256(source))
     split = float(config["training_parameters"]["validation_split"])
     fitted = math.floor(len(dataset) * (1.0 - split))  # how Keras 3 cuts validation_split
     if fitted < 1 or len(dataset) - fitted < 1:
@@ -83,6 +88,7 @@ def run(
         padding_value=padding_value,
         score_weights=weights,
         emit_metrics=emit_metrics,
+        lineage=lineage,
     )
     return {
         "validation_accuracy": float(result.validation_accuracy),
@@ -91,6 +97,17 @@ def run(
         "notes": result.notes,
         "model_config": config,
     }
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def padding_of(metadata: dict[str, Any]) -> float:
@@ -103,17 +120,27 @@ def padding_of(metadata: dict[str, Any]) -> float:
     return 0.0
 
 
+def _artifact_lineage(train_data: Any, meta: dict[str, Any]) -> dict[str, Any]:
+    """Where the train split came from: its URI and preprocess's source-data fingerprint."""
+    lineage = {"train_data": str(getattr(train_data, "uri", "") or train_data.path)}
+    if "fingerprint" in meta:
+        lineage["data_fingerprint"] = meta["fingerprint"]
+    return lineage
+
+
 def component(
     model_config: str, overrides: str, seed: int, train_data: Any, model: Any
 ) -> dict[str, Any]:
     """KFP body: trains into the ``model`` directory artifact and records its metadata."""
+    meta = getattr(train_data, "metadata", None) or {}
     outputs = run(
         model_config,
         train_data.path,
         int(seed),
         model.path,
         overrides=json_object(overrides or "{}", "overrides"),
-        padding_value=padding_of(getattr(train_data, "metadata", None) or {}),
+        padding_value=padding_of(meta),
+        lineage=_artifact_lineage(train_data, meta),
     )
     config = outputs["model_config"]
     model.metadata.update(
@@ -184,11 +211,13 @@ def _action(args: argparse.Namespace) -> int:
             raise UserError("--data-uri needs --data-config")
         from ideko.runtime.training.datasource import prepare_train_split
 
-        train_data, padding = prepare_train_split(args.data_uri, args.data_config, args.seed)
+        train_data, padding, lineage = prepare_train_split(
+            args.data_uri, args.data_config, args.seed
+        )
     else:
         if args.data_config is not None:
             padding = float(args.data_config.get("padding", {}).get("value", padding))
-        train_data = args.train_data
+        train_data, lineage = args.train_data, {}
     outputs = run(
         args.model_config,
         train_data,
@@ -197,6 +226,7 @@ def _action(args: argparse.Namespace) -> int:
         overrides=overrides,
         padding_value=padding,
         score_weights=args.score_weights,
+        lineage=lineage,
     )
     for note in outputs["notes"]:
         print(f"note: {note}", file=sys.stderr)

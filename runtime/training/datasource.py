@@ -12,13 +12,16 @@ from typing import Any
 from ideko.runtime.training.stepio import local_path
 
 
-def prepare_train_split(data_uri: str, data_config: dict[str, Any], seed: int) -> tuple[Any, float]:
-    """Return (train dataset, padding value); a failed quality gate is reported on stderr."""
+def prepare_train_split(
+    data_uri: str, data_config: dict[str, Any], seed: int
+) -> tuple[Any, float, dict[str, Any]]:
+    """Return (train dataset, padding value, lineage); a failed gate is reported on stderr."""
     from ideko.runtime.data.prepare import as_config, prepare
 
     config = as_config(data_config)
-    train, _test, _metadata, report = prepare(local_path(data_uri, "--data-uri"), config, seed)
+    train, _test, metadata, report = prepare(local_path(data_uri, "--data-uri"), config, seed)
     if report.verdict == "FAIL":
         reasons = "; ".join(report.failures)
         print(f"warning: data quality gate FAIL ({reasons}); training anyway", file=sys.stderr)
-    return train, float(config.padding_value)
+    lineage = {"data_uri": data_uri, "data_fingerprint": metadata["source"]["fingerprint"]}
+    return train, float(config.padding_value), lineage

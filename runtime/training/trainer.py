@@ -111,8 +111,11 @@ def train_model(
     padding_value: float = 0.0,
     score_weights: dict[str, float] | None = None,
     emit_metrics: bool = True,
+    lineage: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train the model of a normalised ``config``; write its artifacts to ``output_dir``.
+
+    ``lineage`` (where the data came from) is stored in ``history.json`` with the seed.
 
     ``output_dir`` (optional for Katib trials) receives the ``.keras`` file named by
     ``name_parameters.model_name``, ``history.json`` and ``history.png``, atomically.
@@ -165,7 +168,8 @@ def train_model(
                 )
             katib.emit(final)
         if output_dir is not None:
-            result.model_dir = save_artifacts(result, config, checkpoint, Path(output_dir))
+            where = {**(lineage or {}), "seed": seed}
+            result.model_dir = save_artifacts(result, config, checkpoint, Path(output_dir), where)
     return result
 
 
@@ -180,7 +184,11 @@ def _result(
 
 
 def save_artifacts(
-    result: TrainResult, config: dict[str, Any], checkpoint: Path, target: Path
+    result: TrainResult,
+    config: dict[str, Any],
+    checkpoint: Path,
+    target: Path,
+    lineage: dict[str, Any] | None = None,
 ) -> Path:
     """Write the model directory: ``<model_name>.keras``, ``history.json``, ``history.png``."""
     from ideko.runtime.training.plots import history_png
@@ -191,6 +199,7 @@ def save_artifacts(
             write_bytes_atomic(staging / name, checkpoint.read_bytes())
         else:
             result.model.save(str(staging / name))
-        write_json_atomic(staging / HISTORY_FILE, {**result.summary(), "model_config": config})
+        summary = {**result.summary(), "model_config": config, "lineage": lineage or {}}
+        write_json_atomic(staging / HISTORY_FILE, summary)
         write_bytes_atomic(staging / HISTORY_PLOT, history_png(result.history, str(config["name"])))
     return target

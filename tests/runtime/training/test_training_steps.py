@@ -153,6 +153,9 @@ def test_register_publishes_consecutive_versions(evaluated, tmp_path):
     record = json.loads((registry / "ideko-anomaly" / "2" / "model.json").read_text())
     assert record["version"] == 2
     assert record["lineage"]["fingerprint"].startswith("sha256:")
+    assert record["lineage"]["seed"] == 2
+    assert len(record["lineage"]["train_data_sha256"]) == 64
+    assert record["lineage"]["model_config"]["name"] == record["source_model"]
     assert set(record["metrics"]) == SUMMARY
     assert json.loads(Path(first.path).read_text())["version"] == 1
     assert first.metadata["version"] == "1"
