@@ -129,8 +129,10 @@ def _run_katib(
         poll_seconds=poll_seconds,
         run_id=os.environ.get("KFP_RUN_ID") or os.environ.get("HOSTNAME"),
     )
-    write_atomic(out_dir / "status.yaml", yaml.safe_dump(outcome.experiment, sort_keys=False))
-    _write_json(out_dir / "status.json", outcome.experiment)
+    # the same List shape the local tuner writes (here with the Experiment only)
+    document = {"apiVersion": "v1", "kind": "List", "items": [outcome.experiment]}
+    write_atomic(out_dir / "status.yaml", yaml.safe_dump(document, sort_keys=False))
+    _write_json(out_dir / "status.json", document)
     metric = plan.objective.metric
     values = outcome.metrics.get(metric)
     strategy = plan.objective.strategies[metric]

@@ -131,7 +131,8 @@ def test_katib_backend_with_fake_cluster(tmp_path, monkeypatch):
         "containers"
     ][0]["args"]
     assert args[args.index("--train-data") + 1] == "s3://mlpipeline/v2/artifacts/run/train.npz"
-    assert yaml.safe_load((tmp_path / "r" / "status.yaml").read_text())["status"] == succeeded
+    status = yaml.safe_load((tmp_path / "r" / "status.yaml").read_text())
+    assert status["kind"] == "List" and status["items"][0]["status"] == succeeded
 
 
 def test_backend_choice(monkeypatch):
