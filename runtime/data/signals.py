@@ -3,7 +3,8 @@
 A series is one machining cycle sampled at a fixed rate: a cutting profile (idle, then
 passes at different depths) drives spindle speed, feed, spindle load, motor current and
 vibration; temperature creeps up; supply voltage hums around its nominal value. Each
-indicator has white sensor noise. Anomalies are added in units of that noise:
+indicator has white sensor noise. Anomalies are added in signature units (a fifth of the
+indicator's cutting swing, at least its noise), scaled by a strength set by the difficulty:
 
 * mechanical: a low-frequency vibration burst (loose part, chatter onset) or a slow drift of
   load and vibration (bearing wear);
@@ -24,7 +25,7 @@ import numpy as np
 CHANNELS: tuple[tuple[str, float, float, float], ...] = (
     ("spindle_speed", 1000.0, 2000.0, 15.0),
     ("feed_rate", 200.0, 800.0, 10.0),
-    ("spindle_power_kw", 1.0, 6.0, 0.15),
+    ("spindle_load_kw", 1.0, 6.0, 0.15),
     ("motor_current", 3.0, 9.0, 0.25),
     ("vibration", 0.8, 1.5, 0.08),
     ("temperature", 25.0, 5.0, 0.05),
@@ -70,19 +71,17 @@ def cutting_profile(rng: np.random.Generator, length: int) -> np.ndarray:
 
 def base_series(
     rng: np.random.Generator, length: int, indicators: int, day: DayConditions
-) -> tuple[np.ndarray, np.ndarray]:
-    """(values, noise sigma per indicator) of a healthy cycle under ``day``'s conditions."""
+) -> np.ndarray:
+    """(time, indicators) values of a healthy cycle under ``day``'s conditions."""
     profile = cutting_profile(rng, length)
     time = np.linspace(0.0, 1.0, length)
     values = np.empty((length, indicators))
-    sigma = np.empty(indicators)
     for i in range(indicators):
         name, base, amplitude, noise = channel_of(i)
         shape = time if name == "temperature" else profile
         values[:, i] = base + amplitude * shape + rng.normal(0.0, noise, size=length)
         values[:, i] = values[:, i] * day.gain[i] + day.offset[i] * noise
-        sigma[i] = noise
-    return values, sigma
+    return values
 
 
 def _unit(indicator: int) -> float:
@@ -151,7 +150,7 @@ def series_for(
     ``difficulty`` in [0, 1] lowers the anomaly strength and raises class overlap: some
     anomalies are faint, and some healthy cycles carry a faint anomaly-like pattern.
     """
-    values, _ = base_series(rng, length, indicators, day)
+    values = base_series(rng, length, indicators, day)
     strength = STRENGTH * (1.0 - 0.85 * difficulty) * rng.uniform(0.7, 1.3)
     faint = FAINT * strength
     if kind == "normal":
