@@ -32,6 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from ideko.runtime.training.config import ConfigError
 from ideko.runtime.training.environment import MASK_WARNING
 
 
@@ -54,6 +55,13 @@ def build_model(
 
     arch = config["architecture"]
     params = config["model_parameters"]
+    try:
+        keras.activations.get(params["activation_function"])
+    except ValueError as exc:
+        raise ConfigError(
+            f"model_parameters.activation_function: {params['activation_function']!r} "
+            "is not a Keras activation"
+        ) from exc
     with warnings.catch_warnings(record=True) as caught:
         warnings.filterwarnings("always", message=MASK_WARNING)
         inputs = keras.Input(shape=input_shape, name="series")
@@ -145,10 +153,12 @@ def make_optimizer(training: dict[str, Any]) -> Any:
 
     classes = {
         "adam": keras.optimizers.Adam,
+        "adamw": keras.optimizers.AdamW,
         "sgd": keras.optimizers.SGD,
         "rmsprop": keras.optimizers.RMSprop,
-        "adamw": keras.optimizers.AdamW,
         "adagrad": keras.optimizers.Adagrad,
+        "adadelta": keras.optimizers.Adadelta,
+        "adamax": keras.optimizers.Adamax,
         "nadam": keras.optimizers.Nadam,
     }
     rate = training.get("learning_rate")

@@ -12,7 +12,9 @@ import math
 from typing import Any
 
 ARCHITECTURES: tuple[str, ...] = ("dense", "cnn", "rnn", "lstm", "gru")
-OPTIMIZERS: tuple[str, ...] = ("adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam")
+OPTIMIZERS: tuple[str, ...] = (
+    "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
+)  # fmt: skip
 MASKING_MODES: tuple[str, ...] = ("original", "mask-aware")
 
 MODEL_DEFAULTS: dict[str, Any] = {"dropout": 0.0, "masking": "original"}

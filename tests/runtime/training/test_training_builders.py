@@ -89,7 +89,9 @@ def test_original_mode_records_the_dropped_mask(make_config):
     assert built(make_config("cnn", masking="mask-aware")).notes == []
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam"])
+@pytest.mark.parametrize(
+    "optimizer", ["adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"]
+)
 def test_optimizer_and_learning_rate(make_config, optimizer):
     config = make_config("gru")
     config["training_parameters"].update(optimizer=optimizer, learning_rate=0.003)
@@ -125,3 +127,10 @@ def test_mask_aware_pooling_replaces_flatten(make_config):
     assert "MaskedConvPool1D" in layer_types(aware)
     assert "GlobalAveragePooling1D" in layer_types(aware)
     assert "Flatten" in layer_types(original)
+
+
+def test_unknown_activation_is_a_config_error(make_config):
+    from ideko.runtime.training.config import ConfigError
+
+    with pytest.raises(ConfigError, match="'sparkle' is not a Keras activation"):
+        built(make_config("gru", activation_function="sparkle"))
