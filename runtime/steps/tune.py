@@ -110,7 +110,17 @@ def _run_local(plan: Any, data: str, out_dir: Path) -> tuple[dict[str, str], flo
         )
     value = result.objective_value(result.best)
     assert value is not None
-    summary = {"experiment": plan.name, "best_trial": result.best.name, "reason": result.reason}
+    observation = result.best.observation
+    metrics = {
+        name: observation.value(name, plan.objective.strategies[name])
+        for name in plan.objective.metric_names
+    }
+    summary = {
+        "experiment": plan.name,
+        "best_trial": result.best.name,
+        "reason": result.reason,
+        "best_metrics": metrics,
+    }
     return dict(result.best.assignments), value, summary
 
 
@@ -143,7 +153,17 @@ def _run_katib(
     if objective != objective:
         raise TuneError(f"the optimal trial of {outcome.name} reports no usable {metric} value")
     optimal = outcome.experiment["status"]["currentOptimalTrial"]
-    summary = {"experiment": outcome.name, "best_trial": optimal["bestTrialName"]}
+    metrics = {}
+    for name, values in outcome.metrics.items():
+        try:
+            metrics[name] = float(values[plan.objective.strategies.get(name, "latest")])
+        except (KeyError, ValueError):
+            metrics[name] = None  # Katib's "unavailable"
+    summary = {
+        "experiment": outcome.name,
+        "best_trial": optimal["bestTrialName"],
+        "best_metrics": metrics,
+    }
     return outcome.assignments, objective, summary
 
 

@@ -74,6 +74,8 @@ def test_local_backend(tmp_path):
         overrides["training_parameters.learning_rate"], abs=1e-6
     )
     assert result_dir.metadata["backend"] == "local"
+    assert best["best_metrics"]["accuracy"] == out["best_objective"]
+    assert best["best_metrics"]["training_time"] == 1.0
     assert (tmp_path / "tuning" / "status.yaml").exists()
     log = (tmp_path / "tuning" / "trials" / "1.log").read_text()
     assert f"--train-data {train.path}" in log and "--data-uri" not in log
@@ -127,6 +129,9 @@ def test_katib_backend_with_fake_cluster(tmp_path, monkeypatch):
         "training_parameters.learning_rate": 0.003,
     }
     assert out["best_objective"] == 0.93  # strategy max for a maximize objective
+    best = json.loads((tmp_path / "r" / "best.json").read_text())
+    assert best["best_metrics"] == {"accuracy": 0.93}
+    assert best["experiment"].startswith("fake-exp-") and best["best_trial"] == "fake-exp-x"
     args = api.created[1]["spec"]["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"][
         "containers"
     ][0]["args"]
