@@ -62,9 +62,8 @@ def main() -> int:
 
     generate(data, SynthOptions())
     spec = yaml.safe_load((ROOT / "specs" / "ideko.yaml").read_text())
-    print(
-        f"cpu cores: {os.cpu_count()}, IDEKO_NUM_THREADS={os.environ.get('IDEKO_NUM_THREADS', '-')}"
-    )
+    threads = os.environ.get("IDEKO_NUM_THREADS", "-")
+    print(f"cpu cores: {os.cpu_count()}, IDEKO_NUM_THREADS={threads}, {load()}")
 
     per_epoch = time_architectures(data, spec, args.epochs)
     print(
@@ -77,7 +76,14 @@ def main() -> int:
 
     if not args.skip_baseline:
         baseline(data, spec, work, args.baseline_epochs)
+    print(f"\nat the end: {load()} (other processes on these cores inflate every number)")
     return 0
+
+
+def load() -> str:
+    """The 1/5/15-minute load averages: the machine may be shared."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f}"
 
 
 def time_architectures(data: Path, spec: dict, epochs: int) -> dict[str, list[float]]:
