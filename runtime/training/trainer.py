@@ -115,10 +115,9 @@ def train_model(
 ) -> TrainResult:
     """Train the model of a normalised ``config``; write its artifacts to ``output_dir``.
 
-    ``lineage`` (where the data came from) is stored in ``history.json`` with the seed.
-
     ``output_dir`` (optional for Katib trials) receives the ``.keras`` file named by
-    ``name_parameters.model_name``, ``history.json`` and ``history.png``, atomically.
+    ``name_parameters.model_name``, ``history.json`` and ``history.png``, atomically;
+    ``lineage`` (where the data came from) is stored in ``history.json`` with the seed.
     """
     if len(x_train) < 2:
         raise ValueError(f"training needs at least 2 series, got {len(x_train)}")
