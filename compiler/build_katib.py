@@ -174,6 +174,12 @@ def build_experiment(spec: Spec, model: Model) -> dict[str, Any]:
     additional = [m for m in hpo.additional_metrics if m != hpo.objective.metric]
     if additional:
         objective["additionalMetricNames"] = additional
+    # The train entry point prints per-epoch lines and then the final values last; Katib's
+    # default strategy (max/min by objective type, for every metric) would pick an early
+    # epoch's score or the worst training_time, so every metric is read as `latest`.
+    objective["metricStrategies"] = [
+        {"name": metric, "value": "latest"} for metric in (hpo.objective.metric, *additional)
+    ]
     algorithm: dict[str, Any] = {"algorithmName": hpo.algorithm}
     if hpo.algorithm_settings:
         algorithm["algorithmSettings"] = [

@@ -54,6 +54,11 @@ def test_full_experiment_fields():
         "goal": 0.99,
         "objectiveMetricName": "score",
         "additionalMetricNames": ["validation_accuracy", "training_time"],
+        "metricStrategies": [
+            {"name": "score", "value": "latest"},
+            {"name": "validation_accuracy", "value": "latest"},
+            {"name": "training_time", "value": "latest"},
+        ],
     }
     assert (spec["maxTrialCount"], spec["parallelTrialCount"], spec["maxFailedTrialCount"]) == (
         8,

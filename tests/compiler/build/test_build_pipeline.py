@@ -136,7 +136,7 @@ def test_compare_fans_in_every_model():
     assert set(outputs["parameters"]) == {"best_model_name", "promote", "best_score"}
     source = _executor(ir, "compare-models")["command"][-1]
     assert '"neural-network": eval_neural_network' in source
-    assert 'import_module("ideko.runtime.steps.compare")' in source
+    assert "from ideko.runtime.steps import compare as step" in source
 
 
 def test_artifact_types_for_the_kfp_ui():
@@ -167,7 +167,7 @@ def test_components_are_thin_and_install_nothing():
         assert container["image"] == "ghcr.io/ideko/ideko-runtime:0.1.0", name
         command = " ".join(container["command"])
         assert "pip install" not in command, name
-        assert 'import_module("ideko.runtime.steps.' in container["command"][-1], name
+        assert "from ideko.runtime.steps import " in container["command"][-1], name
 
 
 def test_retries_caching_resources_and_timeouts_from_spec():

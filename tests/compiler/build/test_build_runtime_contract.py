@@ -21,11 +21,9 @@ def _body_call(func_source: str) -> tuple[str, set[str]]:
     """(runtime module imported, keywords passed to step.component) in a component body."""
     tree = ast.parse(textwrap.dedent(func_source))
     module = next(
-        node.args[0].value
+        f"{node.module}.{node.names[0].name}"
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "import_module"
+        if isinstance(node, ast.ImportFrom) and node.module == "ideko.runtime.steps"
     )
     call = next(
         node
