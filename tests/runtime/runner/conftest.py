@@ -3,12 +3,16 @@ tests/runner/conftest.py), and a helper to run them through the real runner."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from ideko.runtime.runner.progress import LineProgress
 from ideko.runtime.runner.run import LocalRunner, RunOptions, RunResult
+
+# bench/kfp_local_helpers.py (kfp.local as the reference engine) is shared with the benchmark.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ideko.runtime.runner.cli import main
 from ideko.runtime.runner.state import RunPaths, load_state
-from kfp_local_outputs import comparable, run_with_kfp_local
+from kfp_local_helpers import comparable, run_with_kfp_local
 
 
 def _run_id(run_root: Path) -> str:

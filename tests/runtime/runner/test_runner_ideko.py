@@ -1,7 +1,7 @@
 """The real IDEKO pipeline through `ideko run`: tiny synthetic data, one epoch, four models.
 
-Needs every runtime step (preprocess, tune, train, evaluate, compare, register); skipped
-while one is missing. Slow-ish: each task process imports TensorFlow.
+Needs every runtime step (preprocess, train, evaluate, compare, register); skipped while
+one is missing. Slow-ish: each task process imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from ideko.runtime.runner.lineage import LineageStore
 from ideko.runtime.runner.progress import LineProgress
 from ideko.runtime.runner.run import LocalRunner, RunOptions, RunResult
 from ideko.runtime.runner.runs_view import model_chains
-from kfp_local_outputs import comparable, run_with_kfp_local
+from kfp_local_helpers import comparable, run_with_kfp_local
 
 ROOT = Path(__file__).resolve().parents[3]
-STEPS = ("preprocess", "tune", "train", "evaluate", "compare", "register")
+STEPS = ("preprocess", "train", "evaluate", "compare", "register")
 MISSING = [s for s in STEPS if importlib.util.find_spec(f"ideko.runtime.steps.{s}") is None]
 pytestmark = [
     pytest.mark.slow,
@@ -38,17 +38,17 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def write_spec(tmp: Path, data: Path, name: str, **changes: Any) -> Path:
-    """specs/ideko.yaml on tiny data: one epoch, a 1-trial LSTM search, and ``changes``."""
+def write_spec(tmp: Path, data: Path, name: str, only: str | None = None, **changes: Any) -> Path:
+    """specs/ideko.yaml on tiny data, one epoch, no HPO (the benchmark covers tuning),
+    optionally with ``only`` one model enabled, plus ``changes`` (dotted keys)."""
     spec = yaml.safe_load((ROOT / "specs" / "ideko.yaml").read_text())
     spec["data"]["source"] = {"local": {"path": str(data)}}
     spec["data"]["quality_gate"].update(min_series=10, min_per_class=3)
     spec["registry"] = {"uri": str(tmp / "registry")}
-    for model in spec["models"].values():
+    for key, model in spec["models"].items():
         model["training_parameters"]["epochs"] = 1
-        if "hpo" in model:
-            model["hpo"]["budget"].update(max_trials=1, parallel_trials=1)
-            model["hpo"].pop("early_stopping", None)
+        model.pop("hpo", None)
+        model["enabled"] = only in (None, key)
     for key, value in changes.items():
         target = spec
         *parents, last = key.split(".")
@@ -73,23 +73,27 @@ def executed(result: RunResult) -> set[str]:
     return {p for p, r in result.records.items() if r.state == "succeeded" and not r.cached}
 
 
-def test_end_to_end_then_cache_then_one_model_changed(tmp_path: Path, data: Path):
-    root = tmp_path / "runs"
-    spec = write_spec(tmp_path, data, "spec")
-    cold = run_spec(spec, root)
-    assert cold.status == "succeeded", cold.failure
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory: pytest.TempPathFactory, data: Path) -> tuple[Path, Path, RunResult]:
+    """One cold run of the four-model pipeline, shared: (spec, run root, result)."""
+    tmp = tmp_path_factory.mktemp("cold")
+    spec = write_spec(tmp, data, "spec")
+    return spec, tmp / "runs", run_spec(spec, tmp / "runs")
+
+
+def test_all_four_models_trained_evaluated_compared(cold, data: Path):
+    _, root, result = cold
+    assert result.status == "succeeded", result.failure
     for model in MODELS:
         for step in ("train", "evaluate"):
-            assert cold.records[f"condition-1/{step}-{model}"].state == "succeeded"
-    compare = cold.records["condition-1/compare-models"]
+            assert result.records[f"condition-1/{step}-{model}"].state == "succeeded"
+    compare = result.records["condition-1/compare-models"]
     assert compare.state == "succeeded"
-    assert compare.outputs.parameters["best_model_name"] in {
-        m.replace("-", "_") for m in MODELS
-    } | set(MODELS)
-    assert cold.report is not None and cold.report.read_text().lower().startswith("<!doctype")
+    assert set(compare.outputs.parameters) >= {"best_model_name", "promote", "best_score"}
+    assert result.report is not None and "<html" in result.report.read_text().lower()
     store = LineageStore(root / "lineage.sqlite")
     try:
-        chains = {c.trained_by: c for c in model_chains(store, cold.run_id)}
+        chains = {c.trained_by: c for c in model_chains(store, result.run_id)}
     finally:
         store.close()
     for model in MODELS:
@@ -97,16 +101,20 @@ def test_end_to_end_then_cache_then_one_model_changed(tmp_path: Path, data: Path
         assert [p for p, _ in chain.datasets] == ["preprocess"]
         assert any(t == f"condition-1/evaluate-{model}" for t, _ in chain.metrics)
         assert chain.data.get("data_uri") == str(data)
+        assert Path(chain.model.uri).is_dir() and chain.model.digest.startswith("sha256:")
 
+
+def test_cached_rerun_then_one_model_changed(cold, data: Path):
+    spec, root, first = cold
+    assert first.status == "succeeded", first.failure
+    uncached_ok = {"condition-1/condition-2/register-model"}  # caching: false in the spec
     warm = run_spec(spec, root)
     assert warm.status == "succeeded", warm.failure
-    uncached_ok = {"condition-1/condition-2/register-model"}  # caching: false in the spec
     assert executed(warm) <= uncached_ok
-
-    changed = write_spec(tmp_path, data, "changed", **{"models.CNN.training_parameters.epochs": 2})
-    third = run_spec(changed, root)
-    assert third.status == "succeeded", third.failure
-    assert executed(third) - uncached_ok == {
+    changes = {"models.CNN.training_parameters.epochs": 2}
+    changed = run_spec(write_spec(spec.parent, data, "changed", **changes), root)
+    assert changed.status == "succeeded", changed.failure
+    assert executed(changed) - uncached_ok == {
         "condition-1/train-cnn",
         "condition-1/evaluate-cnn",
         "condition-1/compare-models",
@@ -122,21 +130,18 @@ def test_quality_fail_skips_training(tmp_path: Path, data: Path):
     assert "verdict='FAIL'" in next(iter(result.skipped_groups.values()))
 
 
-def test_same_preprocess_outputs_as_kfp_local(tmp_path: Path, data: Path):
-    spec = write_spec(tmp_path, data, "spec")
-    pipeline = tmp_path / "pipeline.yaml"
-    pipeline.write_text(compile_spec_file(spec).pipeline_text)
-    reference = run_with_kfp_local(pipeline, tmp_path / "kfp-local")
-    ours = LocalRunner(RunOptions(run_root=tmp_path / "runs"), LineProgress()).run(pipeline)
-    assert ours.status == "succeeded", ours.failure
-    ran = {p.rsplit("/", 1)[-1] for p, r in ours.records.items() if r.state == "succeeded"}
-    assert ran == set(reference)
+def test_same_pipeline_yaml_under_kfp_local(cold, tmp_path: Path):
+    """kfp.local on the very same IR: it cannot resolve the gate's ``preprocess-verdict``, so
+    it silently skips training (what the issue warns about); the deterministic step it does
+    run gives the same parameters and byte-identical datasets. (The benchmark also compares
+    a full kfp.local run on a condition-rewritten copy.)"""
+    _, _, ours = cold
+    reference = run_with_kfp_local(ours.run_dir / "pipeline.yaml", tmp_path / "kfp-local")
+    assert set(reference) == {"preprocess"}
     mine = ours.records["preprocess"].outputs
     assert comparable(reference["preprocess"])["parameters"] == mine.parameters
-    ref_digests = {
-        name: _digest(tmp_path / "kfp-local", "preprocess", name) for name in mine.artifacts
-    }
-    assert ref_digests == {name: a.digest for name, a in mine.artifacts.items()}
+    digests = {name: _digest(tmp_path / "kfp-local", "preprocess", name) for name in mine.artifacts}
+    assert digests == {name: a.digest for name, a in mine.artifacts.items()}
 
 
 def _digest(root: Path, task: str, name: str) -> str:
