@@ -165,3 +165,16 @@ def test_condition_error_fails_the_run_cleanly(compiled, run_pipeline, tmp_path)
     assert result.records["make-data"].state == "succeeded"
     assert result.records["condition-1/train-model"].state == "not run"
     assert load_state(RunPaths(result.run_dir.parent, result.run_id)).status == "failed"
+
+
+def test_failed_run_resumes_and_keeps_finished_work(compiled, run_pipeline, tmp_path):
+    counter = tmp_path / "count"
+    params = {"counter": str(counter), "fail_times": "3"}  # 3 attempts allowed, 4th succeeds
+    failed = run_pipeline(compiled["flaky"], parameters=params)
+    assert failed.status == "failed" and counter.read_text() == "3"
+    resumed = run_pipeline(None, resume=failed.run_id)
+    assert resumed.status == "succeeded", resumed.failure
+    assert resumed.run_id == failed.run_id
+    assert resumed.records["flaky"].outputs.parameters["Output"] == 4
+    paths = RunPaths(resumed.run_dir.parent, resumed.run_id)
+    assert [paths.log_file("flaky", n).exists() for n in (1, 2, 3, 4)] == [True] * 4
