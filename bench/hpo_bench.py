@@ -1,6 +1,6 @@
 """HPO benchmark (issue 5): does tuning pay, and what does medianstop save?
 
-Setting: a harder synthetic IDEKO set (600 series, `--difficulty 0.6`: overlapping classes)
+Setting: a harder synthetic IDEKO set (600 series, `--difficulty 0.85`: overlapping classes)
 prepared with a stratified 0.3 test split, and a CNN whose spec defaults (the example
 spec's filters [32, 64], kernel 3, batch 32, Adam's default learning rate) are not tuned
 for it. The Katib Experiment
@@ -18,7 +18,7 @@ validation_accuracy (the train step's internal validation split), `--trials` tri
    Target: >= 30 % less time for <= 1 point lower best metric.
 
 Printed, not asserted. Usage: python bench/hpo_bench.py [--trials 12] [--parallel 2]
-[--epochs 40] [--series 600] [--difficulty 0.6] [--start-step 4] [--workdir DIR]
+[--epochs 40] [--series 600] [--difficulty 0.85] [--start-step 4] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--series", type=int, default=600)
-    parser.add_argument("--difficulty", type=float, default=0.6)
+    parser.add_argument("--difficulty", type=float, default=0.85)
     parser.add_argument("--start-step", type=int, default=4, help="medianstop start_step")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "results" / "hpo")
     args = parser.parse_args()
