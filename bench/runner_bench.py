@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -137,15 +138,23 @@ def compile_spec(spec_file: Path, out: Path) -> Path:
     return pipeline
 
 
+CPU: dict[str, float] = {}  # CPU seconds (user + sys) of each command and its children
+
+
 def timed(cmd: list[str], log: Path) -> float:
     """Wall seconds of one command; its output goes to ``log``; a failure stops the bench."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("w") as out:
         code = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT).returncode
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    CPU[log.stem] = cpu
     if code != 0:
         sys.exit(f"command failed ({code}): {' '.join(cmd[:6])} ... see {log}")
-    print(f"  {log.stem:<14} {elapsed:7.1f}s", flush=True)
+    load = os.getloadavg()[0]
+    print(f"  {log.stem:<16} {elapsed:7.1f}s wall {cpu:7.1f}s CPU  (load {load:.1f})", flush=True)
     return elapsed
 
 
@@ -169,6 +178,9 @@ def where_time_goes(run_root: Path) -> dict[str, Any]:
     )  # fmt: skip
     durations = {k: round(t["finished"] - t["started"], 2) for k, t in tasks.items()}
     return {
+        "critical_path_s": critical_path_seconds(state_file.parent / "pipeline.yaml", durations),
+        "cpu_s": dict(CPU),
+        "cores": len(os.sched_getaffinity(0)),
         "python_start_s": startup("pass"),
         "kfp_executor_import_s": startup("import kfp.dsl.executor_main"),
         "tf_import_s": startup("import tensorflow", repeat=1),
@@ -176,6 +188,26 @@ def where_time_goes(run_root: Path) -> dict[str, Any]:
         "training_time_s": training,
         "task_durations_s": durations,
     }
+
+
+def critical_path_seconds(pipeline_file: Path, durations: dict[str, float]) -> float:
+    """Longest chain of measured task durations: the floor for any amount of parallelism."""
+    from ideko.runtime.runner.ir import load_pipeline
+
+    pipeline = load_pipeline(pipeline_file)
+    start: dict[str, float] = {}
+    finish: dict[str, float] = {}
+    for path, node in pipeline.nodes.items():  # parents and dependencies come first
+        start[path] = max([finish[d] for d in node.deps] + [start.get(node.parent, 0.0)])
+        finish[path] = start[path] + durations.get(path, 0.0)
+        for ancestor in _ancestors(path):  # a DAG ends when its last task does
+            finish[ancestor] = max(finish[ancestor], finish[path])
+    return round(max(finish.values(), default=0.0), 1)
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def report(times: dict[str, float], breakdown: dict[str, Any], notes: list[str]) -> None:
@@ -195,6 +227,10 @@ def report(times: dict[str, float], breakdown: dict[str, Any], notes: list[str])
     n = breakdown["task_processes"]
     fixed = breakdown["python_start_s"] + breakdown["tf_import_s"]
     print("\nwhere the time goes")
+    print(f"  cores                          {breakdown['cores']}")
+    for name, cpu in breakdown["cpu_s"].items():
+        print(f"  CPU time {name:<21} {cpu:.1f}s")
+    print(f"  critical path (cold run)       {breakdown['critical_path_s']:.1f}s")
     print(f"  python start                   {breakdown['python_start_s']:.2f}s per process")
     print(f"  kfp executor import            {breakdown['kfp_executor_import_s']:.2f}s per process")
     print(f"  TensorFlow import              {breakdown['tf_import_s']:.2f}s per process")
