@@ -80,7 +80,10 @@ class LiveProgress:
         self._run_id = run_id
         self._records = records
         self._live = Live(
-            summary_table(records, run_id), console=self.console, refresh_per_second=4
+            summary_table(records, run_id),
+            console=self.console,
+            refresh_per_second=4,
+            transient=True,  # the final summary table replaces it
         )
         self._live.start()
 
