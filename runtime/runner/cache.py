@@ -112,7 +112,8 @@ class CacheStore:
             final = self.root / key
             if final.exists():
                 shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
+            with contextlib.suppress(OSError):  # a concurrent run stored the same key first
+                os.replace(tmp, final)
         finally:
             if tmp.exists():
                 with contextlib.suppress(OSError):

@@ -126,13 +126,16 @@ def _is_spec(path: Path) -> bool:
 
 
 class _sigterm_as_interrupt:
-    """SIGTERM stops a run like Ctrl-C: running tasks stopped, run left resumable."""
+    """SIGTERM/SIGHUP stop a run like Ctrl-C: running tasks stopped, run left resumable."""
+
+    _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
     def __enter__(self) -> None:
-        self._previous = signal.signal(signal.SIGTERM, self._handler)
+        self._previous = {sig: signal.signal(sig, self._handler) for sig in self._SIGNALS}
 
     def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGTERM, self._previous)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
     @staticmethod
     def _handler(signum: int, frame: FrameType | None) -> None:

@@ -84,6 +84,29 @@ class TaskProcess:
             self._log.close()
 
 
+def stop_leftover(pid: int, marker: str) -> bool:
+    """Stop the process group of a task left running by a runner that died (SIGKILL, crash).
+
+    Only a process whose environment carries ``marker`` (``IDEKO_RUN_ID=<run id>``) is
+    touched, so a recycled pid of an unrelated process is never signalled.
+    """
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    if marker.encode() not in environ:
+        return False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return True
+        deadline = time.monotonic() + KILL_GRACE_SECONDS
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.05)
+    return True
+
+
 def log_tail(path: Path, lines: int = 20) -> str:
     """The last ``lines`` lines of a log, for failure messages."""
     try:

@@ -26,7 +26,7 @@ from ideko.runtime.runner.inputs import ResolvedInputs, dag_outputs, resolve_inp
 from ideko.runtime.runner.ir import Pipeline, TaskNode, critical_path_lengths, load_pipeline
 from ideko.runtime.runner.lineage import LineageStore
 from ideko.runtime.runner.params import pipeline_arguments
-from ideko.runtime.runner.process import TaskProcess, log_tail
+from ideko.runtime.runner.process import TaskProcess, log_tail, stop_leftover
 from ideko.runtime.runner.progress import LineProgress, Observer
 from ideko.runtime.runner.retry import RetryPolicy
 from ideko.runtime.runner.scheduler import (
@@ -209,6 +209,8 @@ class LocalRunner:
                 record.resumed = record.resumed or self.options.resume is not None
                 self.outputs[path] = record.outputs
             else:
+                if record.state == RUNNING and record.pid:  # the previous runner died
+                    stop_leftover(record.pid, self._marker())
                 earlier = record.earlier_attempts + record.attempts
                 self.state.tasks[path] = TaskRecord(earlier_attempts=earlier)
 
@@ -340,6 +342,7 @@ class LocalRunner:
             )
         except OSError as exc:
             raise RunnerError(f"cannot start task {node.path}: {exc}") from exc
+        record.pid = process.pid
         self.pool.acquire(node.path, request)
         self.running[node.path] = _Attempt(process, prepared, inputs, request, record.cache_key)
         self._changed(node.path)
@@ -353,7 +356,13 @@ class LocalRunner:
         bin_dir = str(Path(sys.executable).parent)
         env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
         env["PYTHONUNBUFFERED"] = "1"
+        name, _, value = self._marker().partition("=")
+        env[name] = value
         return env
+
+    def _marker(self) -> str:
+        """Environment entry identifying this run's task processes."""
+        return f"IDEKO_RUN_ID={self.state.run_id}"
 
     def _poll(self) -> bool:
         changed = False

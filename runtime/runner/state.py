@@ -40,6 +40,7 @@ class TaskRecord:
     finished: float | None = None
     message: str = ""
     cache_key: str = ""
+    pid: int | None = None  # process group of the running attempt (to stop after a crash)
     outputs: Outputs | None = None
 
     @property

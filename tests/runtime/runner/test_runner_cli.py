@@ -61,30 +61,32 @@ def test_failed_run_exit_code_and_resume_hint(compiled, run_root, tmp_path, caps
     assert "ideko run --resume" in err
 
 
-def test_interrupted_run_resumes_without_redoing_finished_tasks(compiled, run_root, tmp_path):
-    marker = tmp_path / "fast"
+def _start_until_sleeping(compiled, run_root: Path, marker: Path) -> subprocess.Popen:
+    """Start `ideko run` on the resumable pipeline; return once make-data finished and the
+    sleeper task is running."""
     cmd = [sys.executable, "-m", "ideko.runtime.runner.cli", "run", str(compiled["resumable"])]
     cmd += ["--run-dir", str(run_root), "-p", f"marker={marker}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
-    state = None
     while time.monotonic() < deadline:
         time.sleep(0.1)
         state_files = list(run_root.glob("*/state.json"))
-        if state_files:
-            try:
-                state = json.loads(state_files[0].read_text())
-            except ValueError:
-                continue
-            tasks = state["tasks"]
-            if (
-                tasks["make-data"]["state"] == "succeeded"
-                and tasks["sleeper"]["state"] == "running"
-            ):
-                break
-    else:
-        proc.kill()
-        pytest.fail("the run never reached the sleeper task")
+        if not state_files:
+            continue
+        try:
+            state = json.loads(state_files[0].read_text())
+        except ValueError:
+            continue
+        tasks = {name: task["state"] for name, task in state["tasks"].items()}
+        if tasks["make-data"] == "succeeded" and tasks["sleeper"] == "running":
+            return proc
+    proc.kill()
+    pytest.fail("the run never reached the sleeper task")
+
+
+def test_interrupted_run_resumes_without_redoing_finished_tasks(compiled, run_root, tmp_path):
+    marker = tmp_path / "fast"
+    proc = _start_until_sleeping(compiled, run_root, marker)
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130, output
@@ -121,3 +123,25 @@ def test_same_outputs_as_kfp_local(compiled, run_root, tmp_path, capsys):
     assert set(reference) == set(ours)  # same tasks ran (and the same one was skipped)
     for task, output in reference.items():
         assert comparable(output) == ours[task], task
+
+
+def test_resume_after_runner_was_killed_stops_its_leftover_task(compiled, run_root, tmp_path):
+    marker = tmp_path / "fast"
+    proc = _start_until_sleeping(compiled, run_root, marker)
+    proc.kill()  # SIGKILL: no cleanup, the sleeper task (own session) keeps running
+    proc.communicate(timeout=30)
+    run_id = _run_id(run_root)
+    paths = RunPaths(run_root.resolve(), run_id)
+    leftover = load_state(paths).tasks["sleeper"].pid
+    assert leftover and Path(f"/proc/{leftover}").exists()
+    marker.write_text("")
+    assert main(["run", "--resume", run_id, "--run-dir", str(run_root)]) == 0
+    assert not Path(f"/proc/{leftover}").exists() or _is_zombie(leftover)
+    assert load_state(paths).tasks["sleeper"].outputs.parameters == {"Output": "fast"}
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
