@@ -17,7 +17,7 @@ from ideko.runtime.runner.lineage import LineageStore
 from ideko.runtime.runner.progress import LineProgress
 from ideko.runtime.runner.run import LocalRunner, RunOptions, RunResult
 from ideko.runtime.runner.runs_view import model_chains
-from kfp_local_helpers import comparable, run_with_kfp_local
+from kfp_local_helpers import comparable, kfp_local_variant, run_with_kfp_local
 
 ROOT = Path(__file__).resolve().parents[3]
 STEPS = ("preprocess", "train", "evaluate", "compare", "register")
@@ -149,3 +149,35 @@ def _digest(root: Path, task: str, name: str) -> str:
 
     (path,) = root.glob(f"*/{task}/{name}")
     return tree_digest(path)
+
+
+# Measured durations differ between any two runs; selection scores weigh training_time.
+TIME_DEPENDENT = ("time", "latency", "score")
+
+
+def _deterministic(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if not any(t in k for t in TIME_DEPENDENT)}
+
+
+def test_full_run_matches_kfp_local_on_deterministic_steps(tmp_path: Path, data: Path):
+    """The same IR (gate rewritten so kfp.local can parse it) through both engines: the same
+    tasks run, with the same outputs and metrics apart from measured times."""
+    spec = write_spec(tmp_path, data, "one", only="NeuralNetwork")  # kfp.local is sequential
+    text = compile_spec_file(spec).pipeline_text
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text(text)
+    variant = tmp_path / "pipeline-kfp-local.yaml"
+    variant.write_text(kfp_local_variant(text))
+    reference = run_with_kfp_local(variant, tmp_path / "kfp-local")
+    ours = LocalRunner(RunOptions(run_root=tmp_path / "runs"), LineProgress()).run(pipeline)
+    assert ours.status == "succeeded", ours.failure
+    ran = {p.rsplit("/", 1)[-1]: r for p, r in ours.records.items() if r.state == "succeeded"}
+    assert set(ran) == set(reference)
+    assert {"preprocess", "train-neural-network", "evaluate-neural-network"} <= set(ran)
+    for task, output in reference.items():
+        theirs = comparable(output)
+        mine = ran[task].outputs
+        assert _deterministic(theirs["parameters"]) == _deterministic(mine.parameters), task
+        for name, metadata in theirs["artifacts"].items():
+            if mine.artifacts[name].schema_title == "system.Metrics":
+                assert _deterministic(metadata[0]) == _deterministic(mine.artifacts[name].metadata)
