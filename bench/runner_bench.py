@@ -94,6 +94,8 @@ def main() -> int:
         )  # fmt: skip
     breakdown = where_time_goes(work / "runs")
     report(times, breakdown, notes)
+    if not args.skip_kfp_local:
+        print_equivalence(work / "kfp-local", work / "runs")
     (work / "results.json").write_text(json.dumps({"times": times, **breakdown}, indent=1))
     return 0
 
@@ -208,6 +210,32 @@ def critical_path_seconds(pipeline_file: Path, durations: dict[str, float]) -> f
 def _ancestors(path: str) -> list[str]:
     parts = path.split("/")
     return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
+TIME_DEPENDENT = ("time", "latency", "score", "best_parameters", "best_objective", "promote")
+
+
+def print_equivalence(kfp_root: Path, run_root: Path) -> None:
+    """Per task: do kfp.local and ideko run agree on outputs that do not depend on timing?
+
+    Tuning is not deterministic (its objective weighs training time), so the tuned model and
+    everything downstream of the selection may legitimately differ.
+    """
+    reference = executor_outputs(kfp_root)
+    (state_file,) = sorted(run_root.glob("*/state.json"))[:1]
+    tasks = json.loads(state_file.read_text())["tasks"]
+    print("\nequivalence with kfp.local (outputs not depending on measured time)")
+    for path, task in tasks.items():
+        leaf = path.rsplit("/", 1)[-1]
+        if not task.get("attempts") or leaf not in reference:
+            continue
+        theirs = reference[leaf].get("parameterValues", {})
+        mine = task["outputs"]["parameters"]
+        keys = [k for k in mine if not any(t in k for t in TIME_DEPENDENT)]
+        same = [k for k in keys if theirs.get(k) == mine[k]]
+        differ = sorted(set(keys) - set(same))
+        verdict = "same" if not differ else f"differs: {', '.join(differ)}"
+        print(f"  {path:<40} {verdict}  ({len(same)}/{len(keys)} compared)")
 
 
 def report(times: dict[str, float], breakdown: dict[str, Any], notes: list[str]) -> None:
