@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from types import TracebackType
 from typing import Any
 
@@ -18,10 +19,14 @@ STATE_STYLE = {
 
 
 class Progress:
-    """Shows trials done / maxTrialCount, active trials and the best value so far (stderr)."""
+    """Shows trials done / maxTrialCount, active trials and the best value so far (stderr).
 
-    def __init__(self, plan: ExperimentPlan, enabled: bool) -> None:
-        self.plan, self.enabled = plan, enabled
+    Without the bar, ``log_lines`` still prints one plain line per finished trial (the
+    pipeline's tune step uses it so the trials show up in the step's log).
+    """
+
+    def __init__(self, plan: ExperimentPlan, enabled: bool, log_lines: bool = False) -> None:
+        self.plan, self.enabled, self.log_lines = plan, enabled, log_lines
         self.best: float | None = None
         self._bar: Any = None
         self._task: Any = None
@@ -72,14 +77,17 @@ class Progress:
         objective = self.plan.objective
         if value is not None and (self.best is None or objective.better(value, self.best)):
             self.best = value
+        shown = "" if value is None else f" {objective.metric}={value:.4g}"
+        params = " ".join(f"{k}={v}" for k, v in trial.assignments.items())
+        note = f" ({trial.message})" if trial.message and trial.state != "Succeeded" else ""
         if self._bar is None:
+            if self.log_lines:
+                line = f"{trial.state} {trial.name} {trial.seconds:.1f}s{shown}  {params}{note}"
+                print(line, file=sys.stderr, flush=True)
             return
         from rich.markup import escape
 
         style = STATE_STYLE.get(trial.state, "white")
-        shown = "" if value is None else f" {objective.metric}={value:.4g}"
-        params = " ".join(f"{k}={v}" for k, v in trial.assignments.items())
-        note = f" ({trial.message})" if trial.message and trial.state != "Succeeded" else ""
         self._bar.console.print(
             f"[{style}]{trial.state:<18}[/] {escape(trial.name)} {trial.seconds:6.1f}s{shown}  "
             + escape(f"{params}{note}"),

@@ -52,6 +52,7 @@ class TuneOptions:
     set_args: tuple[tuple[str, str], ...] = ()  # (flag name, value) applied to every trial
     train_data: str | None = None  # replaces --data-uri X with --train-data URI
     show_progress: bool = True
+    log_trials: bool = False  # without the progress bar: one plain stderr line per trial
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Tuner:
         started = time.time()
         self.logs.mkdir(parents=True, exist_ok=True)
         active: dict[Future[TrialResult], tuple[TrialProcess, Suggestion]] = {}
-        progress = Progress(self.plan, self.options.show_progress)
+        progress = Progress(self.plan, self.options.show_progress, self.options.log_trials)
         with ThreadPoolExecutor(max_workers=self.parallel) as pool, progress:
             try:
                 verdict = self._loop(pool, active, progress)

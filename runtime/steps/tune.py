@@ -100,7 +100,7 @@ def component(
 def _run_local(plan: Any, data: str, out_dir: Path) -> tuple[dict[str, str], float, dict[str, Any]]:
     from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
 
-    options = TuneOptions(out_dir=out_dir, train_data=data, show_progress=False)
+    options = TuneOptions(out_dir=out_dir, train_data=data, show_progress=False, log_trials=True)
     result = run_experiment(plan, options)
     if result.condition != "Succeeded":
         raise TuneError(f"Experiment {plan.name} failed: {result.reason}: {result.message}")

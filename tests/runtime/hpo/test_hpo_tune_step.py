@@ -50,7 +50,7 @@ def experiment_yaml(**kwargs):
     return yaml.safe_dump(manifest(parameters=PARAMS, args=ARGS, **kwargs))
 
 
-def test_local_backend(tmp_path):
+def test_local_backend(tmp_path, capsys):
     train = artifact(tmp_path, "train.npz")
     result_dir = artifact(tmp_path, "tuning")
     out = tune.component(
@@ -74,6 +74,7 @@ def test_local_backend(tmp_path):
         overrides["training_parameters.learning_rate"], abs=1e-6
     )
     assert result_dir.metadata["backend"] == "local"
+    assert capsys.readouterr().err.count("Succeeded fake-exp-00") == 3  # trials in the step log
     assert best["best_metrics"]["accuracy"] == out["best_objective"]
     assert best["best_metrics"]["training_time"] == 1.0
     assert (tmp_path / "tuning" / "status.yaml").exists()
