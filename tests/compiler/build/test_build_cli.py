@@ -71,10 +71,12 @@ def test_check_fails_when_nothing_was_generated(workdir, capsys):
 def test_check_detects_spec_edits(workdir, capsys):
     assert main(["specs/ideko.yaml", "-q"]) == 0
     spec = workdir / "specs" / "ideko.yaml"
-    spec.write_text(spec.read_text().replace("max_trials: 8", "max_trials: 9"))
+    text = spec.read_text()
+    assert "max_trials: 4" in text
+    spec.write_text(text.replace("max_trials: 4", "max_trials: 9"))
     assert main(["specs/ideko.yaml", "--check"]) == 1
     out = capsys.readouterr().out
-    assert "-  maxTrialCount: 8" in out and "+  maxTrialCount: 9" in out
+    assert "-  maxTrialCount: 4" in out and "+  maxTrialCount: 9" in out
 
 
 def test_removed_hpo_removes_its_manifest(workdir):
