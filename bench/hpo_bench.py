@@ -326,7 +326,8 @@ def main() -> int:
             args.start_step,
         )
         runs[label] = tune(manifest, work / label, args.parallel)
-        print(f"{label}: {json.dumps(runs[label])}", flush=True)
+        shown = {k: v for k, v in runs[label].items() if k not in ("curves", "spans")}
+        print(f"{label}: {json.dumps(shown)}", flush=True)
 
     default = train_and_evaluate(config, {}, data, work / "models" / "default")
     tuned = train_and_evaluate(
@@ -374,6 +375,8 @@ def main() -> int:
         f"{100 * epochs_saved:.1f} % epochs (target >= 30 %); best metric change "
         f"{-100 * loss:+.1f} points (target >= -1)"
     )
+    if stopped["states"].get("EarlyStopped", 0) == 0:
+        print("no trial was early-stopped: the wall/CPU differences are load noise")
     print("replay of Katib's medianstop rule on the run without it (epochs, load-independent):")
     for line in replay(plain, [2, 3, 4, 6, 8, 10, 15, 20]):
         print(line)
