@@ -225,6 +225,7 @@ def print_equivalence(kfp_root: Path, run_root: Path) -> None:
     (state_file,) = sorted(run_root.glob("*/state.json"))[:1]
     tasks = json.loads(state_file.read_text())["tasks"]
     print("\nequivalence with kfp.local (outputs not depending on measured time)")
+    print("  (tuning weighs training time, so the tuned model and the selection may differ)")
     for path, task in tasks.items():
         leaf = path.rsplit("/", 1)[-1]
         if not task.get("attempts") or leaf not in reference:

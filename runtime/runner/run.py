@@ -10,12 +10,10 @@ is one thread polling them.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ideko.runtime.runner.artifacts import Outputs, tree_digest
 from ideko.runtime.runner.cache import CacheStore, cache_key, caching_enabled
@@ -25,6 +23,13 @@ from ideko.runtime.runner.executor_input import PreparedTask, prepare_task, read
 from ideko.runtime.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
 from ideko.runtime.runner.ir import Pipeline, TaskNode, critical_path_lengths, load_pipeline
 from ideko.runtime.runner.lineage import LineageStore
+from ideko.runtime.runner.outcome import (
+    RunOptions,
+    RunResult,
+    describe_false_condition,
+    find_report,
+    skipped_groups,
+)
 from ideko.runtime.runner.params import pipeline_arguments
 from ideko.runtime.runner.process import TaskProcess, log_tail, stop_leftover
 from ideko.runtime.runner.progress import LineProgress, Observer
@@ -55,35 +60,7 @@ from ideko.runtime.runner.state import (
     write_atomic,
 )
 
-DEFAULT_RUN_ROOT = Path(".ideko/runs")
-_CONDITION_INPUT = re.compile(r"parameter_values\['([^']+)'\]")
 TIMEOUT_VARIABLE = "IDEKO_STEP_TIMEOUT_SECONDS"
-
-
-@dataclass
-class RunOptions:
-    run_root: Path = DEFAULT_RUN_ROOT
-    parallelism: int | None = None  # None: default_parallelism, capped by cores
-    default_parallelism: int | None = None  # the spec's execution.parallelism, when known
-    use_cache: bool = True  # False: never reuse cached outputs (fresh results still stored)
-    parameters: dict[str, Any] = field(default_factory=dict)
-    resume: str | None = None  # run id to continue
-    poll_interval: float = 0.05
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    run_dir: Path
-    status: str  # succeeded | failed | interrupted
-    records: dict[str, TaskRecord]
-    failure: str = ""
-    report: Path | None = None
-    skipped_groups: dict[str, str] = field(default_factory=dict)  # DAG display name -> why
-
-    @property
-    def exit_code(self) -> int:
-        return {SUCCEEDED: 0, INTERRUPTED: 130}.get(self.status, 1)
 
 
 @dataclass
@@ -148,15 +125,8 @@ class LocalRunner:
             status=status,
             records=self._container_records(),
             failure=self.failure,
-            report=self._find_report(),
-            skipped_groups={
-                node.display_name: state.tasks[path].message
-                for path, node in pipeline.nodes.items()
-                if node.is_dag
-                and node.condition
-                and state.tasks[path].state == SKIPPED
-                and state.tasks[path].message.startswith("condition false")
-            },
+            report=find_report(state.tasks.values()),
+            skipped_groups=skipped_groups(pipeline, state.tasks),
         )
 
     # --- preparation ------------------------------------------------------------------
@@ -468,28 +438,3 @@ class LocalRunner:
             output_artifacts=outputs.artifacts,
             message=record.message,
         )
-
-    def _find_report(self) -> Path | None:
-        """The comparison HTML report among this run's outputs, if one was produced."""
-        for record in self.state.tasks.values():
-            artifacts = record.outputs.artifacts.values() if record.outputs else ()
-            for ref in artifacts:
-                if ref.schema_title != "system.HTML" and ref.name != "report":
-                    continue
-                path = Path(ref.uri)
-                if path.is_file():
-                    return path
-                if path.is_dir():
-                    pages = sorted(path.rglob("*.html"))
-                    if pages:
-                        return pages[0]
-        return None
-
-
-def describe_false_condition(node: TaskNode, parameters: dict[str, Any]) -> str:
-    """ "condition false: <CEL> (verdict='FAIL')": the values the condition looked at."""
-    names = dict.fromkeys(_CONDITION_INPUT.findall(node.condition or ""))
-    values = ", ".join(
-        f"{name.removeprefix('pipelinechannel--')}={parameters.get(name)!r}" for name in names
-    )
-    return f"condition false: {node.condition}" + (f" ({values})" if values else "")
