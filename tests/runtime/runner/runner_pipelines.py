@@ -110,6 +110,14 @@ def flaky_pipeline(counter: str, fail_times: int = 2, retries: int = 2):
     ).set_caching_options(False)
 
 
+@dsl.pipeline(name="backoff")
+def backoff_pipeline(counter: str):
+    """Fails twice; retries wait 1s then min(1s * 3, 2s) = 2s."""
+    flaky(counter=counter, fail_times=2).set_retry(
+        num_retries=2, backoff_duration="1s", backoff_factor=3.0, backoff_max_duration="2s"
+    ).set_caching_options(False)
+
+
 @dsl.pipeline(name="failing")
 def failing_pipeline(counter: str, seconds: float = 1.0):
     """One branch always fails; the independent sleeper must still finish."""
@@ -136,6 +144,7 @@ PIPELINES = {
     "fan": fan_pipeline,
     "threads": threads_pipeline,
     "flaky": flaky_pipeline,
+    "backoff": backoff_pipeline,
     "failing": failing_pipeline,
     "timeout": timeout_pipeline,
     "resumable": resumable_pipeline,

@@ -77,6 +77,14 @@ def test_retry_until_success(compiled, run_pipeline, tmp_path):
     assert "injected failure 2 of 2" in paths.log_file("flaky", 2).read_text()
 
 
+def test_retry_backoff_is_waited(compiled, run_pipeline, tmp_path):
+    result = run_pipeline(compiled["backoff"], parameters={"counter": str(tmp_path / "c")})
+    assert result.status == "succeeded", result.failure
+    record = result.records["flaky"]
+    assert record.attempts == 3
+    assert 3.0 <= record.duration < 12  # 1s + 2s (capped from 3s) between the three attempts
+
+
 def test_exhausted_retries_fail_with_log_tail(compiled, run_pipeline, tmp_path):
     counter = tmp_path / "count"
     result = run_pipeline(
