@@ -103,6 +103,14 @@ def threads_pipeline():
     threads_seen().set_cpu_request("500m")
 
 
+@dsl.pipeline(name="heavy")
+def heavy_pipeline():
+    """Two independent trainings that each request two cores."""
+    data = make_data(n=1)
+    for k in (1, 2):
+        train_model(data=data.outputs["data"], k=k).set_cpu_request("2")
+
+
 @dsl.pipeline(name="flaky")
 def flaky_pipeline(counter: str, fail_times: int = 2, retries: int = 2):
     flaky(counter=counter, fail_times=fail_times).set_retry(
@@ -143,6 +151,7 @@ def resumable_pipeline(marker: str, n: int = 3):
 PIPELINES = {
     "fan": fan_pipeline,
     "threads": threads_pipeline,
+    "heavy": heavy_pipeline,
     "flaky": flaky_pipeline,
     "backoff": backoff_pipeline,
     "failing": failing_pipeline,

@@ -60,6 +60,19 @@ def test_independent_tasks_overlap_and_parallelism_one_serialises(
     assert a["end"] <= b["start"] or b["end"] <= a["start"]
 
 
+def test_cpu_requests_keep_a_two_core_machine_from_oversubscription(
+    compiled, run_pipeline, monkeypatch
+):
+    from ideko.runtime.runner import run as run_module
+    from ideko.runtime.runner.scheduler import Capacity
+
+    monkeypatch.setattr(run_module.Capacity, "of_machine", lambda: Capacity(cpu=2, memory=2**34))
+    monkeypatch.setenv("TEST_TRAIN_SLEEP", "0.7")
+    result = run_pipeline(compiled["heavy"], parallelism=2)
+    a, b = _timing(result, "train-model"), _timing(result, "train-model-2")
+    assert a["end"] <= b["start"] or b["end"] <= a["start"], "two 2-cpu tasks overlapped"
+
+
 def test_thread_caps_follow_cpu_requests(compiled, run_pipeline):
     result = run_pipeline(compiled["threads"])
     seen = {p: r.outputs.parameters["Output"] for p, r in result.records.items()}
