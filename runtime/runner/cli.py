@@ -47,7 +47,10 @@ def register(subparsers: Any, compile_spec: SpecCompiler | None = None) -> None:
         help="pipeline parameter (repeatable)",
     )  # fmt: skip
     run.add_argument(
-        "--parallelism", type=int, help="max concurrent tasks (default: spec, <= cores)"
+        "--parallelism",
+        type=int,
+        metavar="N",
+        help="max concurrent tasks (default: spec, <= cores)",
     )
     run.add_argument("--no-cache", action="store_true", help="do not reuse cached step outputs")
     run.add_argument(
@@ -61,9 +64,11 @@ def register(subparsers: Any, compile_spec: SpecCompiler | None = None) -> None:
     runs_sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
     list_parser = runs_sub.add_parser("list", help="all runs in the run root")
     show_parser = runs_sub.add_parser("show", help="tasks, artifacts and model lineage of a run")
-    show_parser.add_argument("run_id")
+    show_parser.add_argument("run_id", help="a run id from `ideko runs list`")
     for parser in (list_parser, show_parser):
-        parser.add_argument("--run-dir", type=Path, default=Path(".ideko/runs"))
+        parser.add_argument(
+            "--run-dir", type=Path, default=Path(".ideko/runs"), help="run root (.ideko/runs)"
+        )
         parser.set_defaults(func=runs_command)
 
 
