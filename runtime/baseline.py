@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.training.stepio import UserError, int_arg, run_cli
+from ideko.runtime.stepio import UserError, int_arg, run_cli
 
 
 def data_config(indicators: Sequence[str], seed: int) -> dict[str, Any]:
@@ -181,7 +181,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _action(args: argparse.Namespace, prog: str) -> int:
-    from ideko.runtime.training.stepio import user_errors
+    from ideko.runtime.stepio import user_errors
 
     try:
         return _run(args)

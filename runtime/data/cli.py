@@ -74,16 +74,16 @@ def _inspect(args: argparse.Namespace) -> int:
     from ideko.runtime.data.config import parse_data_config
     from ideko.runtime.data.prepare import load_raw
     from ideko.runtime.data.quality import to_markdown
-    from ideko.runtime.steps._args import StepArgError, json_config
+    from ideko.runtime.stepio import UserError, json_object
 
     try:
         if args.data_config:
-            config = parse_data_config(json_config(args.data_config, "--data-config"))
+            config = parse_data_config(json_object(args.data_config, "--data-config"))
         else:
             indicators = [c.strip() for c in args.indicators.split(",") if c.strip()]
             config = parse_data_config({"indicators": indicators})
         *_, report = load_raw(args.dir, config)
-    except (DataError, StepArgError) as exc:
+    except (DataError, UserError) as exc:
         print(f"ideko data inspect: error: {exc}", file=sys.stderr)
         return 2
     sys.stdout.write(to_markdown(report, args.dir))

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.training.stepio import UserError, json_arg, json_object, local_path, run_cli
+from ideko.runtime.stepio import UserError, json_arg, json_object, local_path, step_main
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -183,10 +183,7 @@ def _action(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """CLI entry point; returns the exit status."""
-    parser = build_parser(prog) if prog else build_parser()
-    return run_cli(parser, _action, argv)
+main = step_main(build_parser, _action)
 
 
 if __name__ == "__main__":

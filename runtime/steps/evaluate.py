@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.training.stepio import UserError, json_arg, json_object, local_path, run_cli
+from ideko.runtime.stepio import UserError, json_arg, json_object, local_path, step_main
 
 # Numbers logged to the KFP Metrics artifact (runtime/README.md contract).
 KFP_METRICS: tuple[str, ...] = (
@@ -145,10 +144,7 @@ def _action(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """CLI entry point; returns the exit status."""
-    parser = build_parser(prog) if prog else build_parser()
-    return run_cli(parser, _action, argv)
+main = step_main(build_parser, _action)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from typing import Any
 
-from ideko.runtime.steps._args import artifact_path, json_config, local_dir, run_main
+from ideko.runtime.stepio import artifact_path, json_object, local_dir, step_main
 
 
 def run(
@@ -36,7 +35,7 @@ def run(
     from ideko.runtime.data.quality import to_markdown
 
     if isinstance(data_config, str):
-        data_config = json_config(data_config, "data_config")
+        data_config = json_object(data_config, "data_config")
     config = parse_data_config(data_config)
     source = local_dir(data_uri)
     train, test, meta, quality = prepare(source, config, seed)
@@ -116,24 +115,22 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """CLI: prints the step outputs as JSON on stdout; exit 2 on bad input."""
-    from ideko.runtime.data.errors import DataError
+def _action(args: argparse.Namespace) -> int:
+    """Prints the step outputs as JSON on stdout."""
+    outputs, _ = run(
+        data_uri=args.data_uri,
+        data_config=args.data_config,
+        seed=args.seed,
+        train_data=args.train_data,
+        test_data=args.test_data,
+        metadata=args.metadata,
+        report=args.report,
+    )
+    print(json.dumps(outputs))
+    return 0
 
-    def action(args: argparse.Namespace) -> int:
-        outputs, _ = run(
-            data_uri=args.data_uri,
-            data_config=args.data_config,
-            seed=args.seed,
-            train_data=args.train_data,
-            test_data=args.test_data,
-            metadata=args.metadata,
-            report=args.report,
-        )
-        print(json.dumps(outputs))
-        return 0
 
-    return run_main(build_parser(prog), action, argv, (DataError,))
+main = step_main(build_parser, _action)
 
 
 if __name__ == "__main__":

@@ -17,13 +17,12 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.stepio import UserError, local_path, step_main
 from ideko.runtime.training.files import DIR_MODE
-from ideko.runtime.training.stepio import UserError, local_path, run_cli
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 RECORD = "model.json"
@@ -130,10 +129,7 @@ def _action(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """CLI entry point; returns the exit status."""
-    parser = build_parser(prog) if prog else build_parser()
-    return run_cli(parser, _action, argv)
+main = step_main(build_parser, _action)
 
 
 if __name__ == "__main__":

@@ -18,19 +18,18 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.training.config import apply_overrides, normalise_model_config, parse_assignment
-from ideko.runtime.training.stepio import (
+from ideko.runtime.stepio import (
     UserError,
     int_arg,
     json_arg,
     json_object,
     local_path,
-    run_cli,
+    step_main,
 )
+from ideko.runtime.training.config import apply_overrides, normalise_model_config, parse_assignment
 
 
 def resolve_model_config(
@@ -237,10 +236,7 @@ def _action(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """CLI entry point; returns the exit status."""
-    parser = build_parser(prog) if prog else build_parser()
-    return run_cli(parser, _action, argv)
+main = step_main(build_parser, _action)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ideko.runtime.training.stepio import local_path
+from ideko.runtime.stepio import local_path
 
 
 def prepare_train_split(

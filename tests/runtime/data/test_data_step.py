@@ -1,4 +1,4 @@
-"""The preprocess step (component/run/CLI), the `ideko data` commands and _args helpers."""
+"""The preprocess step (component/run/CLI), the `ideko data` commands and stepio helpers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from ideko.cli.main import main as ideko_main
 from ideko.runtime.data.dataset_io import load_dataset, load_metadata
+from ideko.runtime.stepio import UserError, artifact_path, json_object, local_dir
 from ideko.runtime.steps import preprocess
-from ideko.runtime.steps._args import StepArgError, artifact_path, json_config, local_dir
 
 CONFIG = {
     "indicators": ["f3", "f4", "f5"],
@@ -92,11 +92,11 @@ def test_cli_bad_input_is_one_line_error(good_tree, tmp_path, capsys, uri, confi
 
 def test_args_helpers(tmp_path):
     (tmp_path / "c.json").write_text('{"a": 1}')
-    assert json_config(f"@{tmp_path / 'c.json'}", "x") == {"a": 1}
-    with pytest.raises(StepArgError, match="expected a JSON object"):
-        json_config("[1]", "x")
-    with pytest.raises(StepArgError, match="not valid JSON"):
-        json_config("{", "x")
+    assert json_object(f"@{tmp_path / 'c.json'}", "x") == {"a": 1}
+    with pytest.raises(UserError, match="expected a JSON object"):
+        json_object("[1]", "x")
+    with pytest.raises(UserError, match="not valid JSON"):
+        json_object("{", "x")
     assert local_dir(tmp_path.as_uri()) == tmp_path.resolve()
     assert artifact_path(FakeArtifact("/p")) == "/p" and artifact_path(tmp_path) == str(tmp_path)
 
