@@ -33,8 +33,19 @@ def test_every_package_on_disk_is_declared() -> None:
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
+def _declared_dir(package: str) -> Path | None:
+    """The folder a declared package maps to (data-only packages have no __init__.py)."""
+    for top, folder in SETUPTOOLS["package-dir"].items():
+        if package == top or package.startswith(top + "."):
+            rest = package[len(top) :].lstrip(".").split(".")
+            return ROOT / folder / Path(*[p for p in rest if p])
+    return None
+
+
 def test_every_declared_package_exists() -> None:
-    ghosts = sorted(set(SETUPTOOLS["packages"]) - set(_package_dirs()))
+    ghosts = sorted(
+        p for p in SETUPTOOLS["packages"] if not (d := _declared_dir(p)) or not d.is_dir()
+    )
     assert not ghosts, f"declared but not on disk: {ghosts}"
 
 
@@ -47,6 +58,7 @@ def test_wheel_has_only_the_ideko_namespace(tmp_path: Path) -> None:
     tops = {n.split("/")[0] for n in names if not n.startswith("ideko-")}
     assert tops == {"ideko"}
     assert "ideko/schema/ideko.schema.json" in names, "the schema ships as package data"
-    for package in SETUPTOOLS["packages"]:
+    for package in _package_dirs():
         assert package.replace(".", "/") + "/__init__.py" in names
+    assert "ideko/runtime/report/templates/report.html.j2" in names
     assert "ideko/__init__.py" not in names, "ideko is a namespace package"
