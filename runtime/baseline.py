@@ -64,11 +64,11 @@ def run_baseline(
 ) -> dict[str, Any]:
     """Run the whole flow; returns (and writes) the summary."""
     started = time.perf_counter()
+    from ideko.runtime.atomic import write_json
     from ideko.runtime.data.prepare import prepare
     from ideko.runtime.steps.evaluate import run as evaluate
     from ideko.runtime.training.config import apply_overrides
     from ideko.runtime.training.environment import prepare_tensorflow
-    from ideko.runtime.training.files import write_json_atomic
     from ideko.runtime.training.models_yaml import read_models_yaml
     from ideko.runtime.training.trainer import train_model
 
@@ -88,7 +88,7 @@ def run_baseline(
         raise UserError(
             f"{data_dir}: {len(train)} train / {len(test)} test series; too few to train"
         )
-    write_json_atomic(out / "data" / "metadata.json", metadata)
+    write_json(out / "data" / "metadata.json", metadata)
     import_started = time.perf_counter()
     prepare_tensorflow()
     tf_import_seconds = time.perf_counter() - import_started
@@ -132,7 +132,7 @@ def run_baseline(
         },
         "models": rows,
     }
-    write_json_atomic(out / "summary.json", summary)
+    write_json(out / "summary.json", summary)
     return summary
 
 

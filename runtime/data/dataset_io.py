@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ideko.runtime.data.atomic import atomic_open, write_text
+from ideko.runtime.atomic import atomic_open, write_json
 from ideko.runtime.data.errors import DataError
 
 ARRAY_NAMES = ("X", "y", "labels", "days", "paths", "classes")
@@ -101,7 +101,7 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
 
 def save_metadata(path: str | os.PathLike[str], metadata: dict[str, Any]) -> None:
     """Write the JSON sidecar (sorted keys, stable output) atomically."""
-    write_text(path, json.dumps(metadata, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    write_json(path, metadata)
 
 
 def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ideko.runtime.data.atomic import current_umask
+from ideko.runtime.atomic import atomic_directory
 from ideko.runtime.data.config import DEFAULT_CLASSES
 from ideko.runtime.data.errors import DataError
 from ideko.runtime.data.signals import KINDS, day_conditions, series_for
@@ -75,20 +73,8 @@ def generate(out: str | os.PathLike[str], options: SynthOptions, *, force: bool 
     if target.is_dir() and any(target.iterdir()) and not force:
         raise DataError(f"{target} is not empty; pass --force to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
-    try:
+    with atomic_directory(target) as staging:
         count = _write_tree(staging, options)
-        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp creates it 0700
-        if target.exists():
-            trash = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
-            os.replace(target, trash / "old")
-            os.replace(staging, target)
-            shutil.rmtree(trash)
-        else:
-            os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return count
 
 

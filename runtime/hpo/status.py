@@ -10,13 +10,12 @@ Katib's, so whatever reads a cluster's status reads this one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ideko.runtime.atomic import write_text
 from ideko.runtime.hpo.trial import TrialResult
 from ideko.runtime.hpo.tuner import ExperimentResult, objective_value
 
@@ -132,22 +131,9 @@ def status_document(result: ExperimentResult) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_status(result: ExperimentResult, out_dir: Path) -> dict[str, Any]:
     """Write ``status.yaml`` and ``status.json`` under ``out_dir``; returns the document."""
     document = status_document(result)
-    write_atomic(out_dir / "status.json", json.dumps(document, indent=2) + "\n")
-    write_atomic(out_dir / "status.yaml", yaml.safe_dump(document, sort_keys=False))
+    write_text(out_dir / "status.json", json.dumps(document, indent=2) + "\n")
+    write_text(out_dir / "status.yaml", yaml.safe_dump(document, sort_keys=False))
     return document

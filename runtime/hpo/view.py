@@ -13,8 +13,8 @@ import html
 import io
 from pathlib import Path
 
+from ideko.runtime.atomic import write_text
 from ideko.runtime.hpo.pareto import pareto_front
-from ideko.runtime.hpo.status import write_atomic
 from ideko.runtime.hpo.trial import TrialResult
 from ideko.runtime.hpo.tuner import ExperimentResult, objective_value
 
@@ -163,4 +163,4 @@ def write_view(result: ExperimentResult, out_dir: Path) -> None:
     tmp = out_dir / ".trials.png.tmp"
     tmp.write_bytes(png)
     tmp.replace(out_dir / "trials.png")
-    write_atomic(out_dir / "report.html", render_html(result, png))
+    write_text(out_dir / "report.html", render_html(result, png))

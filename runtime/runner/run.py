@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ideko.runtime.atomic import write_text
 from ideko.runtime.runner.artifacts import Outputs, tree_digest
 from ideko.runtime.runner.cache import CacheStore, cache_key, caching_enabled
 from ideko.runtime.runner.conditions import evaluate_condition
@@ -57,7 +58,6 @@ from ideko.runtime.runner.state import (
     load_state,
     new_run_id,
     save_state,
-    write_atomic,
 )
 
 TIMEOUT_VARIABLE = "IDEKO_STEP_TIMEOUT_SECONDS"
@@ -148,7 +148,7 @@ class LocalRunner:
         parameters = pipeline_arguments(pipeline.root_inputs, self.options.parameters)
         paths = RunPaths(root, new_run_id(pipeline.name))
         paths.run_dir.mkdir(parents=True)
-        write_atomic(paths.pipeline_file, pipeline.text)  # the exact file that is executed
+        write_text(paths.pipeline_file, pipeline.text)  # the exact file that is executed
         state = RunState(
             run_id=paths.run_id,
             pipeline_name=pipeline.name,

@@ -7,14 +7,13 @@ leaves a consistent file: finished tasks keep their outputs, anything in flight 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.atomic import write_text
 from ideko.runtime.runner.artifacts import Outputs
 from ideko.runtime.runner.errors import RunnerError
 
@@ -134,21 +133,8 @@ def new_run_id(pipeline_name: str) -> str:
     return f"{pipeline_name}-{stamp}-{secrets.token_hex(2)}"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_state(paths: RunPaths, state: RunState) -> None:
-    write_atomic(paths.state_file, json.dumps(state.to_json(), indent=1, sort_keys=True))
+    write_text(paths.state_file, json.dumps(state.to_json(), indent=1, sort_keys=True))
 
 
 def load_state(paths: RunPaths) -> RunState:

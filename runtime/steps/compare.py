@@ -47,6 +47,7 @@ def run(
     ranking_path: str | Path | None = None,
 ) -> dict[str, Any]:
     """Rank ``evaluations`` (model name -> evaluation JSON path); write report and best model."""
+    from ideko.runtime.atomic import atomic_directory, write_bytes, write_json
     from ideko.runtime.report.html import render_report
     from ideko.runtime.report.ranking import (
         SelectionError,
@@ -54,7 +55,6 @@ def run(
         passes_promotion,
         rank_models,
     )
-    from ideko.runtime.training.files import atomic_directory, write_bytes_atomic, write_json_atomic
 
     if set(evaluations) != set(models):
         raise UserError(
@@ -79,20 +79,20 @@ def run(
         value = docs[best.name]["summary"][metric_key(str(promotion["metric"]))]
         gate = {"metric": promotion["metric"], "threshold": promotion["threshold"], "value": value}
     html = render_report(ranking, criteria, docs, promote, gate)
-    write_bytes_atomic(report_path, html.encode("utf-8"))
+    write_bytes(report_path, html.encode("utf-8"))
     source = local_path(str(models[best.name]), "model directory")
     if not source.is_dir():
         raise UserError(f"model directory of {best.name} does not exist: {source}")
     with atomic_directory(best_model_dir) as staging:
         shutil.copytree(source, staging, dirs_exist_ok=True)
-        write_json_atomic(staging / EVALUATION_FILE, docs[best.name])
+        write_json(staging / EVALUATION_FILE, docs[best.name])
     outputs = {
         "best_model_name": best.name,
         "promote": bool(promote),
         "best_score": float(best.score),
     }
     if ranking_path is not None:
-        write_json_atomic(
+        write_json(
             ranking_path,
             {
                 **outputs,

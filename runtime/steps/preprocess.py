@@ -28,7 +28,7 @@ def run(
     report: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Prepare and write every output; returns (step outputs, metadata sidecar)."""
-    from ideko.runtime.data.atomic import write_text
+    from ideko.runtime.atomic import write_text
     from ideko.runtime.data.config import parse_data_config
     from ideko.runtime.data.dataset_io import save_dataset, save_metadata
     from ideko.runtime.data.prepare import prepare

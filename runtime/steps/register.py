@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.atomic import dir_mode
 from ideko.runtime.stepio import UserError, local_path, step_main
-from ideko.runtime.training.files import DIR_MODE
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 RECORD = "model.json"
@@ -46,7 +46,7 @@ def existing_versions(folder: Path) -> list[int]:
 
 def run(model_name: str, registry_uri: str, best_model: str | Path) -> dict[str, Any]:
     """Copy ``best_model`` into the registry; returns ``{version, uri, record}``."""
-    from ideko.runtime.training.files import write_json_atomic
+    from ideko.runtime.atomic import write_json
 
     if not NAME.match(model_name or ""):
         raise UserError(f"model name {model_name!r}: use letters, digits, '.', '_' or '-'")
@@ -73,7 +73,7 @@ def run(model_name: str, registry_uri: str, best_model: str | Path) -> dict[str,
             },
             "registered_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        version = _publish(root, staging, record, write_json_atomic)
+        version = _publish(root, staging, record, write_json)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -89,7 +89,7 @@ def _publish(root: Path, staging: Path, record: dict[str, Any], write: Any) -> i
     for _attempt in range(100):
         version = max(existing_versions(root), default=0) + 1
         write(staging / RECORD, {**record, "version": version})
-        os.chmod(staging, DIR_MODE)
+        os.chmod(staging, dir_mode())
         try:
             os.rename(staging, root / str(version))
             return version
@@ -103,10 +103,10 @@ def component(
     model_name: str, registry_uri: str, best_model: Any, registered_model: Any
 ) -> dict[str, Any]:
     """KFP body: registers ``best_model`` and describes the entry in ``registered_model``."""
-    from ideko.runtime.training.files import write_json_atomic
+    from ideko.runtime.atomic import write_json
 
     outputs = run(model_name, registry_uri, best_model.path)
-    write_json_atomic(registered_model.path, outputs["record"] | {"uri": outputs["uri"]})
+    write_json(registered_model.path, outputs["record"] | {"uri": outputs["uri"]})
     registered_model.metadata.update(
         {"name": model_name, "version": outputs["version"], "registry_uri": outputs["uri"]}
     )

@@ -128,8 +128,8 @@ def _run_katib(
     plan: Any, data: str, out_dir: Path, timeout: float, api: Any, poll_seconds: float
 ) -> tuple[dict[str, str], float, dict[str, Any]]:
     import yaml
+    from ideko.runtime.atomic import write_text
     from ideko.runtime.hpo.katib_backend import run_on_cluster
-    from ideko.runtime.hpo.status import write_atomic
 
     outcome = run_on_cluster(
         plan.manifest,
@@ -141,7 +141,7 @@ def _run_katib(
     )
     # the same List shape the local tuner writes (here with the Experiment only)
     document = {"apiVersion": "v1", "kind": "List", "items": [outcome.experiment]}
-    write_atomic(out_dir / "status.yaml", yaml.safe_dump(document, sort_keys=False))
+    write_text(out_dir / "status.yaml", yaml.safe_dump(document, sort_keys=False))
     _write_json(out_dir / "status.json", document)
     metric = plan.objective.metric
     values = outcome.metrics.get(metric)
@@ -168,6 +168,6 @@ def _run_katib(
 
 
 def _write_json(path: Path, value: Any) -> None:
-    from ideko.runtime.hpo.status import write_atomic
+    from ideko.runtime.atomic import write_json
 
-    write_atomic(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+    write_json(path, value, allow_nan=True, default=str)

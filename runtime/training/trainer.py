@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.atomic import atomic_directory, write_bytes, write_json
 from ideko.runtime.training import katib
 from ideko.runtime.training.builders import build_model
 from ideko.runtime.training.environment import prepare_tensorflow, set_seeds
-from ideko.runtime.training.files import atomic_directory, write_bytes_atomic, write_json_atomic
 
 HISTORY_FILE = "history.json"
 HISTORY_PLOT = "history.png"
@@ -195,10 +195,10 @@ def save_artifacts(
     name = config["name_parameters"]["model_name"]
     with atomic_directory(target) as staging:
         if checkpoint.exists():
-            write_bytes_atomic(staging / name, checkpoint.read_bytes())
+            write_bytes(staging / name, checkpoint.read_bytes())
         else:
             result.model.save(str(staging / name))
         summary = {**result.summary(), "model_config": config, "lineage": lineage or {}}
-        write_json_atomic(staging / HISTORY_FILE, summary)
-        write_bytes_atomic(staging / HISTORY_PLOT, history_png(result.history, str(config["name"])))
+        write_json(staging / HISTORY_FILE, summary)
+        write_bytes(staging / HISTORY_PLOT, history_png(result.history, str(config["name"])))
     return target

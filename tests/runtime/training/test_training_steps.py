@@ -206,17 +206,17 @@ def test_too_few_series_for_the_validation_split_is_a_clear_error():
 def test_atomic_outputs_replace_whole_directories_with_normal_modes(tmp_path):
     import stat
 
-    from ideko.runtime.training.files import FILE_MODE, atomic_directory, write_json_atomic
+    from ideko.runtime.atomic import atomic_directory, file_mode, write_json
 
     target = tmp_path / "model"
     target.mkdir()
     (target / "stale.txt").write_text("from a failed attempt")
     with atomic_directory(target) as staging:
-        write_json_atomic(staging / "a.json", {"x": 1})
+        write_json(staging / "a.json", {"x": 1})
     assert sorted(p.name for p in target.iterdir()) == ["a.json"]
-    assert stat.S_IMODE((target / "a.json").stat().st_mode) == FILE_MODE
+    assert stat.S_IMODE((target / "a.json").stat().st_mode) == file_mode()
     with pytest.raises(RuntimeError), atomic_directory(target) as staging:
-        write_json_atomic(staging / "b.json", {})
+        write_json(staging / "b.json", {})
         raise RuntimeError("step failed")
     assert sorted(p.name for p in target.iterdir()) == ["a.json"], "failed attempt leaves no trace"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
