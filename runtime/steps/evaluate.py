@@ -15,17 +15,6 @@ from typing import Any
 
 from ideko.runtime.stepio import UserError, json_arg, json_object, local_path, step_main
 
-# Numbers logged to the KFP Metrics artifact (runtime/README.md contract).
-KFP_METRICS: tuple[str, ...] = (
-    "accuracy",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "training_time",
-    "model_size_bytes",
-    "inference_latency_ms",
-)
-
 
 def model_file(model_dir: Path, config: dict[str, Any]) -> Path:
     """The ``.keras`` file of a model directory (named by ``name_parameters.model_name``)."""
@@ -62,10 +51,10 @@ def run(
     evaluation_path: str | Path | None = None,
 ) -> dict[str, Any]:
     """Evaluate the model in ``model_dir``; write and return the evaluation document."""
+    from ideko.runtime.atomic import write_json
     from ideko.runtime.training.config import normalise_model_config
     from ideko.runtime.training.environment import prepare_tensorflow
     from ideko.runtime.training.evaluation import evaluate_model, summary_metrics
-    from ideko.runtime.training.files import write_json_atomic
     from ideko.runtime.training.trainer import load_model
 
     raw = (
@@ -102,7 +91,7 @@ def run(
         },
     }
     if evaluation_path is not None:
-        write_json_atomic(evaluation_path, document)
+        write_json(evaluation_path, document)
     return document
 
 
@@ -117,7 +106,9 @@ def component(
 ) -> dict[str, Any]:
     """KFP body: evaluation JSON artifact plus Metrics / ClassificationMetrics logging."""
     document = run(model_config, model.path, train_data.path, test_data.path, evaluation.path)
-    for name in KFP_METRICS:
+    from ideko.runtime.training.evaluation import SUMMARY_KEYS  # logged as KFP Metrics
+
+    for name in SUMMARY_KEYS:
         metrics.log_metric(name, float(document["summary"][name]))
     matrix = document["test"]["confusion_matrix"]
     classification_metrics.log_confusion_matrix(matrix["labels"], matrix["matrix"])

@@ -10,26 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from ideko.runtime.baseline import data_config
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = 2
-DATA_CONFIG = {
-    "indicators": ["f3", "f4", "f5"],
-    "classes": {
-        "not_anomalous": "not anomalous",
-        "mechanical_anomalies": "mechanical anomaly",
-        "electrical_anomalies": "electrical anomaly",
-    },
-    "padding": {"value": 0.0, "side": "post"},
-    "scaling": "none",
-    "split": {"strategy": "random", "test_size": 0.2, "test_days": [], "seed": SEED},
-    "quality_gate": {
-        "min_series": 1,
-        "min_per_class": 0,
-        "max_nan_fraction": 1.0,
-        "required_indicators": ["f3", "f4", "f5"],
-    },
-}
+DATA_CONFIG = data_config(["f3", "f4", "f5"], SEED)
 
 
 def tiny_manifest() -> tuple[dict, dict]:

@@ -10,29 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ideko.runtime.baseline import data_config
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("IDEKO_NUM_THREADS", "1")
 
 SEED = 2
 TINY_SYNTH = {"series": 24, "min_length": 20, "max_length": 40, "days": 2, "seed": 3}
-DATA_CONFIG = {
-    "indicators": ["f3", "f4", "f5"],
-    "classes": {
-        "not_anomalous": "not anomalous",
-        "mechanical_anomalies": "mechanical anomaly",
-        "electrical_anomalies": "electrical anomaly",
-    },
-    "padding": {"value": 0.0, "side": "post"},
-    "scaling": "none",
-    "split": {"strategy": "random", "test_size": 0.2, "test_days": [], "seed": SEED},
-    "quality_gate": {
-        "min_series": 1,
-        "min_per_class": 0,
-        "max_nan_fraction": 1.0,
-        "required_indicators": ["f3", "f4", "f5"],
-    },
-}
+DATA_CONFIG = data_config(["f3", "f4", "f5"], SEED)
 
 PARAMETERS = {
     "dense": {"activation_function": "relu", "units": [8, 4]},

@@ -13,7 +13,6 @@ last-bit float differences should a kernel choose another reduction order.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -54,15 +53,10 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def fingerprint(path: Path) -> str:
+    from ideko.runtime.baseline import array_fingerprint
     from ideko.runtime.data.dataset_io import load_dataset
 
-    dataset = load_dataset(path)
-    digest = hashlib.sha256()
-    for array in (dataset.X, dataset.y):
-        data = np.ascontiguousarray(array, dtype=np.float32)
-        digest.update(str(data.shape).encode("ascii"))
-        digest.update(data.tobytes())
-    return digest.hexdigest()
+    return array_fingerprint(load_dataset(path))
 
 
 @pytest.mark.slow
