@@ -2,8 +2,10 @@
 
 One place decides how a bad argument looks to a user: :class:`UserError` (and the config,
 data and JSON errors in :func:`user_errors`) become ``prog: error: …`` with exit status 2
-instead of a traceback. Paths may be plain, ``file://`` URIs, or object-store URIs mounted
-where KFP's launcher mounts them. Stdlib-only, so any layer may import it.
+instead of a traceback. Artifact paths may be plain, ``file://`` URIs, or object-store URIs
+(``s3://``, ``minio://``, ``gs://``): read where KFP's launcher mounts them, else downloaded
+by :mod:`ideko.runtime.objectstore`. Stdlib-only (the fetcher is imported when needed), so
+any layer may import it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-# Schemes a raw-data directory cannot come from yet (no directory fetcher).
-REMOTE_SCHEMES = ("s3", "gs", "minio", "lakefs", "http", "https")
+# Schemes no artifact or data directory can come from yet.
+UNSUPPORTED_SCHEMES = ("lakefs", "http", "https")
 
 # Where KFP's launcher mounts object stores (kfp.dsl.Artifact.path uses the same prefixes).
 MOUNTS: dict[str, str] = {"gs": "/gcs", "s3": "/s3", "minio": "/minio"}
@@ -84,35 +86,40 @@ def _plain(value: str) -> Path | None:
 
 
 def local_path(value: str, what: str = "path") -> Path:
-    """A local path from a plain path, a ``file://`` URI, or an object-store URI whose bucket
-    is mounted where KFP mounts it (``s3://b/k`` -> ``/s3/b/k``); anything else is an error."""
+    """A local path from a plain path, a ``file://`` URI, or an object-store URI: read where
+    KFP mounts its bucket (``s3://b/k`` -> ``/s3/b/k``), else downloaded once per process."""
     plain = _plain(value)
     if plain is not None:
         return plain
     parsed = urlparse(value)
     mount = MOUNTS.get(parsed.scheme)
-    if mount is not None:
-        mounted = Path(mount) / parsed.netloc / unquote(parsed.path).lstrip("/")
-        if mounted.exists():
-            return mounted
-    raise UserError(
-        f"{what} {value!r}: scheme {parsed.scheme}:// is not readable here"
-        + (f" (nothing mounted at {mount}/)" if mount else "")
-        + "; mount or download it and pass a local path"
-    )
+    if mount is None:
+        raise UserError(
+            f"{what} {value!r}: scheme {parsed.scheme}:// is not readable here; "
+            f"use a local path or one of {', '.join(f'{s}://' for s in MOUNTS)}"
+        )
+    mounted = Path(mount) / parsed.netloc / unquote(parsed.path).lstrip("/")
+    if mounted.exists():
+        return mounted
+    from ideko.runtime.objectstore import fetch
+
+    return fetch(value, what)
 
 
 def local_dir(uri: str, what: str = "data_uri") -> Path:
-    """An existing local directory from a path (relative to the cwd) or ``file://`` URI."""
+    """An existing local directory from a path (relative to the cwd), a ``file://`` URI or an
+    object-store prefix (mounted or downloaded, as :func:`local_path`)."""
     scheme = urlparse(uri).scheme
-    if scheme in REMOTE_SCHEMES:
+    if scheme in UNSUPPORTED_SCHEMES:
         raise UserError(
             f"{what} {uri!r}: {scheme}:// sources are not supported yet; "
             "download the data and pass a local directory"
         )
     path = _plain(uri)
     if path is None:
-        raise UserError(f"{what} {uri!r}: unknown scheme {scheme}://")
+        if scheme not in MOUNTS:
+            raise UserError(f"{what} {uri!r}: unknown scheme {scheme}://")
+        path = local_path(uri, what)
     if not path.is_dir():
         problem = "does not exist" if not path.exists() else "is not a directory"
         raise UserError(f"{what} {uri!r} {problem}")

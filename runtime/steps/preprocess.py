@@ -103,7 +103,11 @@ def _update(artifact: Any, values: dict[str, Any]) -> None:
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
-    parser.add_argument("--data-uri", required=True, help="local data directory (IDEKO layout)")
+    parser.add_argument(
+        "--data-uri",
+        required=True,
+        help="data directory (IDEKO layout): path, file://, s3://, minio:// or gs:// prefix",
+    )
     parser.add_argument(
         "--data-config", required=True, help="data_config JSON (inline or @file.json)"
     )

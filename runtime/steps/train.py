@@ -166,7 +166,9 @@ def build_parser(prog: str = "python -m ideko.runtime.steps.train") -> argparse.
         help="model_config JSON object (or @file.json)",
     )
     data = parser.add_mutually_exclusive_group(required=True)
-    data.add_argument("--train-data", help="train split .npz (path or file:// URI)")
+    data.add_argument(
+        "--train-data", help="train split .npz (path, file://, s3://, minio:// or gs:// URI)"
+    )
     data.add_argument("--data-uri", help="raw IDEKO data folder; needs --data-config")
     parser.add_argument(
         "--data-config",

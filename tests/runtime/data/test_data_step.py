@@ -69,7 +69,7 @@ def test_cli_runs_and_reports_fail_as_output(good_tree, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("uri", "config", "message"),
     [
-        ("s3://bucket/data", CONFIG, "s3:// sources are not supported yet"),
+        ("https://host/data", CONFIG, "https:// sources are not supported yet"),
         ("lakefs://repo/main/data", CONFIG, "lakefs:// sources are not supported yet"),
         ("missing-dir", CONFIG, "'missing-dir' does not exist"),
         ("DATA", {"indicators": []}, "indicators: list at least one"),

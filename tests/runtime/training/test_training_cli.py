@@ -113,8 +113,8 @@ def test_trial_can_prepare_raw_data_itself(raw_data, data_config, make_config):
         ),
         (["--model-config", "MODEL", "--train-data", "missing.npz"], "missing.npz does not exist"),
         (
-            ["--model-config", "MODEL", "--train-data", "s3://bucket/train.npz"],
-            "s3:// is not readable here",
+            ["--model-config", "MODEL", "--train-data", "ftp://bucket/train.npz"],
+            "ftp:// is not readable here",
         ),
         (["--model-config", "MODEL", "--data-uri", "raw"], "--data-uri needs --data-config"),
         (
