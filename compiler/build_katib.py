@@ -135,12 +135,33 @@ def trial_args(spec: Spec, model: Model) -> list[str]:
     return args
 
 
+# In the pipeline the tune step hands trials the dataset's artifact URI (minio://…, s3://…);
+# a trial reads it with the credentials KFP itself uses for its artifact store. The secret
+# keys are optional so a trial reading a local/mounted path starts without the secret.
+ARTIFACT_STORE_ENV: tuple[dict[str, Any], ...] = (
+    {"name": "MINIO_ENDPOINT", "value": "minio-service.kubeflow:9000"},
+    *(
+        {
+            "name": name,
+            "valueFrom": {
+                "secretKeyRef": {"name": "mlpipeline-minio-artifact", "key": key, "optional": True}
+            },
+        }
+        for name, key in (
+            ("AWS_ACCESS_KEY_ID", "accesskey"),
+            ("AWS_SECRET_ACCESS_KEY", "secretkey"),
+        )
+    ),
+)
+
+
 def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": PRIMARY_CONTAINER,
         "image": spec.image,
         "command": ["python", "-m", TRAIN_MODULE],
         "args": trial_args(spec, model),
+        "env": [dict(entry) for entry in ARTIFACT_STORE_ENV],
     }
     resources = _k8s_resources(effective_resources(spec, "train", model))
     if resources:

@@ -182,3 +182,14 @@ def test_trial_job_deadline_is_the_train_timeout():
     assert job["spec"]["backoffLimit"] == 0
     plain = build_katib(build_specs.hpo_heavy())["lstm"]["spec"]["trialTemplate"]["trialSpec"]
     assert "activeDeadlineSeconds" not in plain["spec"]  # no timeout declared
+
+
+def test_trials_get_the_artifact_store_credentials_kfp_uses():
+    exp = build_katib(build_specs.full())["lstm"]
+    job = exp["spec"]["trialTemplate"]["trialSpec"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["MINIO_ENDPOINT"]["value"] == "minio-service.kubeflow:9000"
+    for name, key in (("AWS_ACCESS_KEY_ID", "accesskey"), ("AWS_SECRET_ACCESS_KEY", "secretkey")):
+        ref = env[name]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "mlpipeline-minio-artifact", "key": key, "optional": True}
