@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -42,6 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 2
+VALIDATION_SPLIT = 0.2  # the train step's default (training_parameters.validation_split)
 DATA_CONFIG = {
     "indicators": ["f3", "f4", "f5"],
     "classes": {
@@ -197,6 +199,7 @@ def tune(manifest: dict, out: Path, parallel: int) -> dict:
     for trial in result.trials:
         states[trial.state] = states.get(trial.state, 0) + 1
     curves = [_epoch_curve(Path(t.log_path)) for t in result.trials]
+    fits = [_fit_seconds(Path(t.log_path)) for t in result.trials]
     epochs = sum(len(c) for c in curves)
     best = result.best
     return {
@@ -219,8 +222,10 @@ def tune(manifest: dict, out: Path, parallel: int) -> dict:
                 "epochs": len(curve),
                 "best": max(curve) if curve else None,
                 "message": t.message,
+                "seconds": t.seconds,
+                "fit_seconds": fit,
             }
-            for t, curve in zip(result.trials, curves, strict=True)
+            for t, curve, fit in zip(result.trials, curves, fits, strict=True)
         ],
     }
 
@@ -233,6 +238,32 @@ def _epoch_curve(log: Path) -> list[float]:
         if line.startswith("epoch=") and match:
             values.append(float(match.group(1)))
     return values
+
+
+def _fit_seconds(log: Path) -> float | None:
+    """The trial's own ``training_time`` report (time inside model.fit); None if stopped."""
+    found = None
+    for line in log.read_text().splitlines():
+        match = re.search(r"training_time=([-+.\deE]+)", line)
+        if match:
+            found = float(match.group(1))
+    return found
+
+
+def overhead_line(run: dict) -> str:
+    """Per-trial time outside model.fit (process start, imports, data, model build, save).
+
+    No early stopping can save it: it is paid by every trial, stopped or not.
+    """
+    pairs = [(t["seconds"], t["fit_seconds"]) for t in run["trials"] if t["fit_seconds"]]
+    if not pairs:
+        return "  no trial reported training_time"
+    total = sum(a for a, _ in pairs)
+    outside = sum(a - b for a, b in pairs)
+    return (
+        f"  {len(pairs)} finished trials: {outside / len(pairs):.1f} s per trial outside "
+        f"model.fit = {100 * outside / total:.0f} % of their wall time"
+    )
 
 
 def replay(run: dict, start_steps: list[int], min_trials: int = 3) -> list[str]:
@@ -434,6 +465,14 @@ def main() -> int:
     )
     if stopped["states"].get("EarlyStopped", 0) == 0:
         print("no trial was early-stopped: the wall/CPU differences are load noise")
+    # Keras' validation_split keeps the last n - floor(n * (1 - split)) series
+    n_val = len(train_split) - math.floor(len(train_split) * (1 - VALIDATION_SPLIT))
+    print(
+        f"validation_accuracy resolution: {n_val} validation series, one series = "
+        f"{100 / n_val:.2f} points"
+    )
+    print("time a stop cannot save (run without medianstop):")
+    print(overhead_line(plain))
     print(
         f"both arms ran the same first {shared_prefix(plain, stopped)} of "
         f"{len(plain['trials'])} suggestions"
