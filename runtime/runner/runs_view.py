@@ -70,17 +70,19 @@ def print_runs(store: LineageStore, console: Console) -> None:
     if not rows:
         console.print(f"no runs recorded in {store.path}")
         return
-    table = Table(title=f"runs in {store.path}")
-    for column in ("run id", "pipeline", "status", "started (UTC)", "duration", "tasks"):
-        table.add_column(column)
+    # kubectl-style aligned columns, never truncated: the run id is what users copy into
+    # `runs show` / `run --resume`, and a rich table cuts cells to the terminal width.
+    header = ("RUN ID", "STATUS", "STARTED (UTC)", "DURATION", "TASKS")
+    lines = [header]
     for row in rows:
         duration = f"{row['finished'] - row['started']:.1f}s" if row["finished"] else ""
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started"]))
-        table.add_row(
-            row["run_id"], row["pipeline_name"], row["status"], started, duration,
-            str(row["tasks"]),
-        )  # fmt: skip
-    console.print(table)
+        lines.append((row["run_id"], row["status"], started, duration, str(row["tasks"])))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    console.print(f"runs in {store.path}", highlight=False)
+    for line in lines:
+        text = "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        console.print(text.rstrip(), highlight=False, soft_wrap=True)
 
 
 def print_run(store: LineageStore, run_id: str, console: Console) -> None:

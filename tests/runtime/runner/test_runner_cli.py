@@ -27,7 +27,7 @@ def test_run_then_runs_list_and_show(compiled, run_root, capsys):
     assert "succeeded" in err and "condition-1/pick-best" in err
     run_id = _run_id(run_root)
     assert main(["runs", "list", "--run-dir", str(run_root)]) == 0
-    assert run_id[:12] in capsys.readouterr().out
+    assert run_id in capsys.readouterr().out  # whole, never cut to the terminal width
     assert main(["runs", "show", run_id, "--run-dir", str(run_root)]) == 0
     out = capsys.readouterr().out
     assert "model condition-1/train-model" in out
