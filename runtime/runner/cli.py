@@ -151,17 +151,32 @@ def _print_result(result: Any, run_root: Path, console: Console) -> None:
     from ideko.runtime.runner.progress import summary_table
 
     console.print(summary_table(result.records, f"run {result.run_id}: {result.status}"))
-    console.print(f"run directory: {result.run_dir}", highlight=False)
+    # Paths and commands are printed unwrapped so they can be copied whole.
+    console.print(f"run directory: {result.run_dir}", highlight=False, soft_wrap=True)
     for group, why in result.skipped_groups.items():
         console.print(f"[yellow]skipped[/] {group}: {why}", highlight=False)
     if result.report is not None:
-        console.print(f"comparison report: {result.report}", highlight=False)
+        report = _report_with_extension(Path(result.report), Path(result.run_dir))
+        console.print(f"comparison report: {report}", highlight=False, soft_wrap=True)
     resume = f"ideko run --resume {result.run_id} --run-dir {run_root}"
     if result.status == "failed":
         console.print(f"[bold red]run failed:[/] {result.failure}", highlight=False)
-        console.print(f"fix the cause, then resume with: {resume}", highlight=False)
+        console.print(f"fix the cause, then resume with: {resume}", highlight=False, soft_wrap=True)
     elif result.status == "interrupted":
-        console.print(f"interrupted; resume with: {resume}", highlight=False)
+        console.print(f"interrupted; resume with: {resume}", highlight=False, soft_wrap=True)
+
+
+def _report_with_extension(report: Path, run_dir: Path) -> Path:
+    """A ``report.html`` copy in the run directory: KFP artifact paths have no extension,
+    so a browser would show the artifact itself as text. The artifact stays as it is."""
+    from ideko.runtime.atomic import write_bytes
+
+    target = run_dir / "report.html"
+    try:
+        write_bytes(target, report.read_bytes())
+    except OSError:
+        return report
+    return target
 
 
 def runs_command(args: argparse.Namespace) -> int:

@@ -145,3 +145,15 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_report_gets_an_html_copy_in_the_run_directory(tmp_path):
+    from ideko.runtime.runner.cli import _report_with_extension
+
+    artifact = tmp_path / "artifacts" / "compare-models" / "report"
+    artifact.parent.mkdir(parents=True)
+    artifact.write_text("<html>ranking</html>")
+    copy = _report_with_extension(artifact, tmp_path)
+    assert copy == tmp_path / "report.html"
+    assert copy.read_text() == "<html>ranking</html>"
+    assert artifact.read_text() == "<html>ranking</html>"
