@@ -47,25 +47,16 @@ import sys
 import time
 from pathlib import Path
 
+from ideko.runtime.baseline import data_config as baseline_data_config
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 2
 VALIDATION_SPLIT = 0.2  # the train step's default (training_parameters.validation_split)
+# The original script's data handling (ideko baseline), with a stratified 30 % test split so
+# the held-out comparison has enough series per class.
 DATA_CONFIG = {
-    "indicators": ["f3", "f4", "f5"],
-    "classes": {
-        "not_anomalous": "not anomalous",
-        "mechanical_anomalies": "mechanical anomaly",
-        "electrical_anomalies": "electrical anomaly",
-    },
-    "padding": {"value": 0.0, "side": "post"},
-    "scaling": "none",
+    **baseline_data_config(["f3", "f4", "f5"], SEED),
     "split": {"strategy": "stratified", "test_size": 0.3, "test_days": [], "seed": SEED},
-    "quality_gate": {
-        "min_series": 1,
-        "min_per_class": 0,
-        "max_nan_fraction": 1.0,
-        "required_indicators": [],
-    },
 }
 SEARCH = [
     (
