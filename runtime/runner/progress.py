@@ -19,6 +19,7 @@ from ideko.runtime.runner.state import (
     SUCCEEDED,
     TaskRecord,
 )
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -52,8 +53,17 @@ def state_label(record: TaskRecord) -> str:
 
 def summary_table(records: dict[str, TaskRecord], title: str = "") -> Table:
     """Task, state, attempts, cached?, duration: one row per container task."""
-    table = Table(title=title or None, show_lines=False)
-    for column in ("task", "state", "attempts", "cached", "duration"):
+    # Light borders and an uncut task column: task paths are what users look up in the logs.
+    table = Table(
+        title=title or None,
+        show_lines=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        collapse_padding=True,
+    )
+    widest = max((len(path) for path in records), default=4)
+    table.add_column("task", no_wrap=True, min_width=widest)
+    for column in ("state", "attempts", "cached", "duration"):
         table.add_column(column, justify="right" if column in ("attempts", "duration") else "left")
     for path, record in records.items():
         style = _STYLE.get(record.state, "")
