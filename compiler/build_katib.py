@@ -18,6 +18,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ideko.compiler.spec_model import (
+    ArtifactStore,
     HpoParameter,
     Model,
     Resources,
@@ -135,24 +136,29 @@ def trial_args(spec: Spec, model: Model) -> list[str]:
     return args
 
 
-# In the pipeline the tune step hands trials the dataset's artifact URI (minio://…, s3://…);
-# a trial reads it with the credentials KFP itself uses for its artifact store. The secret
-# keys are optional so a trial reading a local/mounted path starts without the secret.
-ARTIFACT_STORE_ENV: tuple[dict[str, Any], ...] = (
-    {"name": "MINIO_ENDPOINT", "value": "minio-service.kubeflow:9000"},
-    *(
-        {
-            "name": name,
-            "valueFrom": {
-                "secretKeyRef": {"name": "mlpipeline-minio-artifact", "key": key, "optional": True}
-            },
-        }
+def artifact_store_env(store: ArtifactStore) -> list[dict[str, Any]]:
+    """The trial container's environment for reading the dataset URI the tune step hands it.
+
+    In the pipeline a trial gets the preprocessed dataset's artifact URI (minio://…, s3://…)
+    and reads it itself (``ideko.runtime.objectstore``): ``MINIO_ENDPOINT`` (bare host:port
+    for HTTP, an https:// URL when secure), ``AWS_REGION`` when set, and the keys from the
+    secret as optional references, so a trial reading a local or mounted path starts without
+    it. Kubeflow's defaults give exactly the environment KFP's own MinIO needs.
+    """
+    env: list[dict[str, Any]] = []
+    endpoint = store.endpoint_value()
+    if endpoint is not None:
+        env.append({"name": "MINIO_ENDPOINT", "value": endpoint})
+    if store.region is not None:
+        env.append({"name": "AWS_REGION", "value": store.region})
+    if store.secret is not None:
         for name, key in (
-            ("AWS_ACCESS_KEY_ID", "accesskey"),
-            ("AWS_SECRET_ACCESS_KEY", "secretkey"),
-        )
-    ),
-)
+            ("AWS_ACCESS_KEY_ID", store.access_key_field),
+            ("AWS_SECRET_ACCESS_KEY", store.secret_key_field),
+        ):
+            ref = {"name": store.secret, "key": key, "optional": True}
+            env.append({"name": name, "valueFrom": {"secretKeyRef": ref}})
+    return env
 
 
 def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
@@ -161,8 +167,10 @@ def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
         "image": spec.image,
         "command": ["python", "-m", TRAIN_MODULE],
         "args": trial_args(spec, model),
-        "env": [dict(entry) for entry in ARTIFACT_STORE_ENV],
     }
+    env = artifact_store_env(spec.artifact_store)
+    if env:
+        container["env"] = env
     resources = _k8s_resources(effective_resources(spec, "train", model))
     if resources:
         container["resources"] = resources
@@ -170,6 +178,10 @@ def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
     timeout = spec.execution.steps["train"].timeout
     if timeout:  # a trial may run as long as one train step
         job_spec["activeDeadlineSeconds"] = duration_seconds(timeout)
+    pod_spec: dict[str, Any] = {"restartPolicy": "Never"}
+    if spec.artifact_store.service_account is not None:
+        pod_spec["serviceAccountName"] = spec.artifact_store.service_account
+    pod_spec["containers"] = [container]
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -177,7 +189,7 @@ def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
             **job_spec,
             "template": {
                 "metadata": {"annotations": {"sidecar.istio.io/inject": "false"}},
-                "spec": {"restartPolicy": "Never", "containers": [container]},
+                "spec": pod_spec,
             },
         },
     }

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import asdict
 from typing import Any
 
 from ideko.compiler.include import INCLUDE_KEY, deep_merge
-from ideko.compiler.spec_model import CANONICAL_ARCHITECTURES
+from ideko.compiler.spec_model import CANONICAL_ARCHITECTURES, ArtifactStore
 
 STEP_KINDS = ("preprocess", "tune", "train", "evaluate", "compare", "register")
 MINIMIZED_METRICS = frozenset({"training_time", "model_size", "inference_latency"})
@@ -52,6 +53,7 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
     meta = out["metadata"]
     meta.setdefault("description", "")
     meta.setdefault("version", "0.1.0")
+    out["runtime"]["artifact_store"] = artifact_store(out["runtime"].get("artifact_store", {}))
     out["data"] = _data(out["data"])
     out["models"] = {
         key: _model(key, model) for key, model in out["models"].items() if key != INCLUDE_KEY
@@ -65,6 +67,15 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
         criterion.setdefault("goal", metric_goal(criterion["metric"]))
     out.setdefault("registry", {"uri": DEFAULT_REGISTRY_URI})
     return out
+
+
+def artifact_store(store: dict[str, Any]) -> dict[str, Any]:
+    """Kubeflow's MinIO and its secret unless written; ``secure`` follows an https:// endpoint."""
+    filled = {**asdict(ArtifactStore()), **store}
+    if "secure" not in store:
+        endpoint = filled["endpoint"]
+        filled["secure"] = isinstance(endpoint, str) and endpoint.lower().startswith("https://")
+    return filled
 
 
 def _data(data: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +115,10 @@ def _hpo(hpo: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
     objective = hpo["objective"]
     objective.setdefault("type", metric_goal(objective["metric"]))
     objective.setdefault("goal", None)
-    hpo["budget"] = {**BUDGET_DEFAULTS, **hpo.get("budget", {})}
+    budget = {**BUDGET_DEFAULTS, **hpo.get("budget", {})}
+    if "max_failed_trials" not in hpo.get("budget", {}):  # Katib: at most maxTrialCount
+        budget["max_failed_trials"] = min(budget["max_failed_trials"], budget["max_trials"])
+    hpo["budget"] = budget
     if "early_stopping" in hpo:
         hpo["early_stopping"] = {**EARLY_STOPPING_DEFAULTS, **hpo["early_stopping"]}
     if "weights" in hpo:

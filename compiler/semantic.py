@@ -18,6 +18,7 @@ from ideko.compiler.semantic_hpo import (
     check_hpo_ranges,
     check_hpo_targets,
 )
+from ideko.compiler.semantic_store import check_artifact_store
 from ideko.compiler.spec_model import CANONICAL_ARCHITECTURES, Resources, Spec
 
 # Model names end up in task names (`evaluate-<name>`, `tune-<name>`) and Katib Experiment
@@ -199,6 +200,7 @@ CHECKS: tuple[Check, ...] = (
     check_hpo_ranges,
     check_hpo_budget,
     check_hpo_objective,
+    check_artifact_store,
 )
 
 

@@ -151,7 +151,7 @@ def _range_problems(
 
 
 def check_hpo_budget(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
-    """Katib runs at most max_trials trials, so parallel_trials cannot exceed it."""
+    """Katib runs at most max_trials trials: neither parallel nor failed trials exceed it."""
     for model, hpo_path in _tuned(spec):
         assert model.hpo is not None
         hpo = model.hpo
@@ -161,6 +161,10 @@ def check_hpo_budget(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
                 where = (*hpo_path, "budget", "max_trials")
             yield ctx.at(where, f"parallel_trials ({hpo.parallel_trials}) must not exceed "
                          f"max_trials ({hpo.max_trials})")
+        if hpo.max_failed_trials > hpo.max_trials:  # Katib's webhook rejects it
+            yield ctx.at((*hpo_path, "budget", "max_failed_trials"), f"max_failed_trials "
+                         f"({hpo.max_failed_trials}) must not exceed max_trials "
+                         f"({hpo.max_trials}); Katib rejects such an Experiment")
 
 
 def check_hpo_objective(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:

@@ -245,6 +245,41 @@ class Registry:
     uri: str
 
 
+DEFAULT_STORE_ENDPOINT = "minio-service.kubeflow:9000"  # Kubeflow's in-cluster MinIO
+DEFAULT_STORE_SECRET = "mlpipeline-minio-artifact"  # where KFP keeps that MinIO's keys
+
+
+@dataclass(frozen=True)
+class ArtifactStore:
+    """The object store KFP keeps artifacts in, as a Katib trial reaches it.
+
+    Trials are plain Job pods outside KFP's launcher, so they read the dataset URI the tune
+    step hands them (``minio://``, ``s3://``) themselves; this says where and with what.
+    ``endpoint`` None means the provider's own endpoint (AWS S3, GCS); ``secret`` None means
+    no static keys (workload identity such as IRSA, through ``service_account``).
+    """
+
+    endpoint: str | None = DEFAULT_STORE_ENDPOINT  # host[:port] or http(s)://host[:port]
+    secure: bool = False  # HTTPS; the loader sets it from an https:// endpoint when omitted
+    region: str | None = None
+    secret: str | None = DEFAULT_STORE_SECRET
+    access_key_field: str = "accesskey"
+    secret_key_field: str = "secretkey"
+    service_account: str | None = None  # the trial pods' Kubernetes service account
+
+    def endpoint_value(self) -> str | None:
+        """The endpoint for the runtime: bare ``host:port`` for HTTP, ``https://…`` for HTTPS.
+
+        Bare for HTTP keeps Kubeflow's default exactly as KFP's own manifests write it; the
+        runtime reads a bare endpoint as ``http://``.
+        """
+        if self.endpoint is None:
+            return None
+        _, sep, rest = self.endpoint.partition("://")
+        address = (rest if sep else self.endpoint).rstrip("/")
+        return f"https://{address}" if self.secure else address
+
+
 @dataclass(frozen=True)
 class Spec:
     source_path: str  # the spec file as given (used in generated headers and errors)
@@ -257,6 +292,7 @@ class Spec:
     selection: Selection
     registry: Registry
     extras: dict[str, Any] = field(default_factory=dict)
+    artifact_store: ArtifactStore = ArtifactStore()  # runtime.artifact_store, defaults filled
 
     @property
     def enabled_models(self) -> tuple[Model, ...]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ideko.compiler.normalize import k8s_name
 from ideko.compiler.spec_model import (
+    ArtifactStore,
     Conditions,
     Criterion,
     DataSource,
@@ -54,6 +55,7 @@ def to_spec(data: dict[str, Any], source_path: str) -> Spec:
         ),
         selection=Selection(tuple(Criterion(**c) for c in data["selection"]["criteria"])),
         registry=Registry(uri=data["registry"]["uri"]),
+        artifact_store=ArtifactStore(**data["runtime"]["artifact_store"]),
     )
 
 

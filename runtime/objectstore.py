@@ -7,11 +7,14 @@ downloaded once per process into a private temp directory removed at exit.
 
 Environment a pod (e.g. a Katib trial Job) needs:
 
-- ``s3://`` / ``minio://`` (boto3): ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY``
-  (in Kubeflow: keys ``accesskey``/``secretkey`` of the ``mlpipeline-minio-artifact``
-  secret), the endpoint in ``AWS_ENDPOINT_URL`` or ``MINIO_ENDPOINT`` (e.g.
-  ``http://minio-service.kubeflow:9000``; required for ``minio://``, optional for AWS S3),
-  optionally ``AWS_REGION``/``AWS_DEFAULT_REGION`` (default ``us-east-1``).
+- ``s3://`` / ``minio://`` (boto3): the endpoint in ``AWS_ENDPOINT_URL`` or
+  ``MINIO_ENDPOINT`` (a bare ``host:port`` is plain HTTP, an ``https://`` URL is TLS;
+  required for ``minio://``, optional for AWS S3), ``AWS_ACCESS_KEY_ID`` and
+  ``AWS_SECRET_ACCESS_KEY`` unless the pod has its own identity (IRSA), optionally
+  ``AWS_REGION``/``AWS_DEFAULT_REGION`` (default ``us-east-1``). ``ideko-compile`` writes
+  exactly these into every trial Job from the spec's ``runtime.artifact_store`` (default:
+  Kubeflow's MinIO, keys ``accesskey``/``secretkey`` of the ``mlpipeline-minio-artifact``
+  secret).
 - ``gs://`` (google-cloud-storage): Application Default Credentials, e.g. Workload Identity
   or ``GOOGLE_APPLICATION_CREDENTIALS`` pointing at a key file.
 """
@@ -31,9 +34,12 @@ from ideko.runtime.stepio import UserError
 
 SCHEMES = ("s3", "minio", "gs")
 S3_ENV_HELP = (
-    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the mlpipeline-minio-artifact secret) "
-    "and the endpoint in AWS_ENDPOINT_URL or MINIO_ENDPOINT"
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY and the endpoint in AWS_ENDPOINT_URL or "
+    "MINIO_ENDPOINT (Katib trials get them from the spec's runtime.artifact_store, by default "
+    "the mlpipeline-minio-artifact secret)"
 )
+DEFAULT_REGION = "us-east-1"
+ENDPOINT_SCHEMES = ("http", "https")
 GS_ENV_HELP = "provide Google Application Default Credentials (e.g. GOOGLE_APPLICATION_CREDENTIALS)"
 
 _lock = threading.Lock()
@@ -88,24 +94,40 @@ def _download_root() -> Path:
 
 
 def s3_endpoint(scheme: str) -> str | None:
-    """The S3 endpoint from AWS_ENDPOINT_URL or MINIO_ENDPOINT (``http://`` added if bare)."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("MINIO_ENDPOINT")
+    """The S3 endpoint URL from AWS_ENDPOINT_URL or MINIO_ENDPOINT (bare host:port is http)."""
+    variable = "AWS_ENDPOINT_URL" if os.environ.get("AWS_ENDPOINT_URL") else "MINIO_ENDPOINT"
+    endpoint = os.environ.get(variable, "").strip()
     if not endpoint:
         if scheme == "minio":
             raise UserError(f"minio:// needs an endpoint: {S3_ENV_HELP}")
         return None
-    return endpoint if "://" in endpoint else f"http://{endpoint}"
+    if "://" not in endpoint:
+        return f"http://{endpoint}"
+    given, _, address = endpoint.partition("://")
+    if given.lower() not in ENDPOINT_SCHEMES or not address.strip("/"):
+        raise UserError(f"{variable}={endpoint!r} is not host:port or an http(s):// URL")
+    return f"{given.lower()}://{address}"
+
+
+def s3_region() -> str:
+    """AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1 (what MinIO answers by default)."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def s3_client(scheme: str) -> Any:
+    """A boto3 S3 client for ``s3``/``minio`` URIs, configured from the environment as it is now."""
+    try:
+        import boto3
+    except ImportError as exc:
+        raise UserError("reading s3:// or minio:// needs boto3 (pip install boto3)") from exc
+    session = boto3.session.Session()  # a fresh one reads the environment as it is now
+    return session.client("s3", endpoint_url=s3_endpoint(scheme), region_name=s3_region())
 
 
 def _fetch_s3(scheme: str, bucket: str, key: str, target: Path) -> None:
-    try:
-        import boto3
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-    except ImportError as exc:
-        raise UserError("reading s3:// or minio:// needs boto3 (pip install boto3)") from exc
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    session = boto3.session.Session()  # a fresh one reads the environment as it is now
-    client = session.client("s3", endpoint_url=s3_endpoint(scheme), region_name=region)
+    client = s3_client(scheme)
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
     try:
         keys = _s3_keys(client, bucket, key)
         for name, relative in keys:
