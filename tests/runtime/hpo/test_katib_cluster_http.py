@@ -367,3 +367,26 @@ def test_tune_step_fails_with_one_line_when_katib_is_missing(stub, api, tmp_path
     stub.crd_installed = False
     with pytest.raises(TuneError, match=r"^Katib's Experiment CRD \(kubeflow.org/v1beta1\) is"):
         tune_step(api, tmp_path)
+
+
+def test_answers_without_a_status_body():
+    ssl = client.ApiException(status=0, reason="SSLError: certificate verify failed")
+    assert katib_api.is_api_error(ssl) and not katib_api.is_transient(ssl)
+    error = katib_api.explain(ssl, verb="create", namespace=NS, name="x", manifest={})
+    assert str(error) == (
+        f"cannot create Katib Experiment {NS}/x: "
+        "Kubernetes API error 0 SSLError: certificate verify failed"
+    )
+    gateway = client.ApiException(status=502, reason="Bad Gateway")
+    gateway.body = b"<html>upstream gone</html>"
+    assert katib_api.is_transient(gateway)
+    assert katib_api.describe(gateway) == "502 Bad Gateway: <html>upstream gone</html>"
+
+
+def test_a_bug_is_not_dressed_up_as_a_cluster_error(lines):
+    class Broken:
+        def create_namespaced_custom_object(self, group, version, namespace, plural, body):
+            raise TypeError("not JSON serialisable")
+
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        run(Broken(), lines)
