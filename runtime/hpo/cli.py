@@ -50,6 +50,13 @@ def register(subparsers: Any) -> None:
         metavar="METRIC:DIR,METRIC:DIR",
         help="local NSGA-II search, e.g. validation_accuracy:maximize,training_time:minimize",
     )
+    parser.add_argument(
+        "--launcher",
+        choices=("warm", "process"),
+        default="warm",
+        help="warm (default): python -m trials of a module declaring WARM_IMPORTS fork a "
+        "server that imported TensorFlow once; process: a fresh interpreter per trial",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.set_defaults(func=run)
 
@@ -106,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
             set_args=parse_set_args(args.set_arg),
             train_data=args.train_data,
             show_progress=not args.quiet,
+            launcher=args.launcher,
         )
         result = run_experiment(plan, options)
     except TuneError as exc:

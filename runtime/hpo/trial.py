@@ -3,11 +3,13 @@
 Substitution follows Katib's trial template: every ``${trialParameters.NAME}`` anywhere in
 ``trialSpec`` becomes the assignment of the parameter that ``NAME``'s ``reference`` names
 (or the trial's name/namespace/kind/apiVersion for ``${trialSpec.Name}`` style references).
-The primary container's ``command`` + ``args`` run as a subprocess (``python``/``python3``
-as the program mean this interpreter), with its literal ``env`` values and
-``PYTHONUNBUFFERED=1`` so metric lines arrive while the trial runs. Output is collected line
-by line with Katib's StdOut collector rules (:mod:`ideko.runtime.hpo.metrics`) and fed to
-the trial's medianstop rule, which kills the process group as soon as it fires.
+The primary container's ``command`` + ``args`` run as a process of their own
+(``python``/``python3`` as the program mean this interpreter; ``python -m MODULE`` may start
+as a fork of a warm interpreter, see :mod:`ideko.runtime.hpo.launch`), with its literal
+``env`` values and ``PYTHONUNBUFFERED=1`` so metric lines arrive while the trial runs.
+Output is collected line by line with Katib's StdOut collector rules
+(:mod:`ideko.runtime.hpo.metrics`) and fed to the trial's medianstop rule, which kills the
+process group as soon as it fires.
 
 States are Katib's: Succeeded (exit 0 with the objective reported), MetricsUnavailable
 (exit 0 without it), Failed (non-zero exit), EarlyStopped, Killed (experiment ended).
@@ -15,9 +17,9 @@ States are Katib's: Succeeded (exit 0 with the objective reported), MetricsUnava
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -28,6 +30,7 @@ from typing import Any
 from ideko.runtime.hpo.earlystop import RuleWatcher, StopRule
 from ideko.runtime.hpo.errors import TuneError
 from ideko.runtime.hpo.experiment import ExperimentPlan
+from ideko.runtime.hpo.launch import Launched, Launcher
 from ideko.runtime.hpo.metrics import LineParser, Observation
 from ideko.runtime.hpo.validate import PLACEHOLDER
 
@@ -131,6 +134,7 @@ class TrialResult:
     started: float = 0.0
     finished: float = 0.0
     log_path: str = ""
+    cpu_seconds: float | None = None  # user + system time of the trial process
 
     @property
     def seconds(self) -> float:
@@ -148,12 +152,14 @@ class TrialProcess:
         env: dict[str, str],
         log_path: Path,
         rule: StopRule | None,
+        launcher: Launcher | None = None,
     ) -> None:
         self.plan, self.result, self.argv, self.env = plan, result, argv, env
         self.log_path = log_path
         self.watcher = RuleWatcher(rule) if rule else None
         self.parser = LineParser(plan.objective.metric_names, plan.metric_filters)
-        self._proc: subprocess.Popen[str] | None = None
+        self.launcher = launcher or Launcher("process", log_path.parent)
+        self._proc: Launched | None = None
         self._lock = threading.Lock()
         self._ending: str | None = None  # "EarlyStopped" or "Killed" once we stop it
 
@@ -170,19 +176,10 @@ class TrialProcess:
                 with self._lock:
                     if self._ending:
                         return self._finish(None)
-                    self._proc = subprocess.Popen(
-                        self.argv,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT,
-                        text=True,
-                        env=env,
-                        start_new_session=True,
-                        bufsize=1,
-                    )
+                    self._proc = self.launcher.launch(self.argv, env, self.env)
             except OSError as exc:
                 result.message = f"cannot start the trial command: {exc}"
                 return self._finish(None)
-            assert self._proc.stdout is not None
             for line in self._proc.stdout:
                 log.write(line)
                 logs = self.parser.parse(line)
@@ -193,6 +190,7 @@ class TrialProcess:
                             self._stop("EarlyStopped")
                             break
             code = self._proc.wait()
+            result.cpu_seconds = self._proc.cpu_seconds
         return self._finish(code)
 
     def _finish(self, code: int | None) -> TrialResult:
@@ -225,23 +223,26 @@ class TrialProcess:
             if self._ending:
                 return
             self._ending = why
-            if self._proc is not None and self._proc.poll() is None:
-                try:
-                    os.killpg(self._proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+            if self._proc is not None and self._proc.running():
+                _signal_group(self._proc.pid, signal.SIGTERM)
                 timer = threading.Timer(5.0, self._hard_kill, args=(self._proc,))
                 timer.daemon = True
                 timer.start()
 
     @staticmethod
-    def _hard_kill(proc: subprocess.Popen[str]) -> None:
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    def _hard_kill(proc: Launched) -> None:
+        if proc.running():
+            _signal_group(proc.pid, signal.SIGKILL)
 
     def kill(self) -> None:
         """End the trial because the experiment is over (state Killed)."""
         self._stop("Killed")
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    """Signal the trial's process group (the process itself if it has not made one yet)."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)

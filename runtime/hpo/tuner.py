@@ -27,6 +27,7 @@ from typing import Any
 
 from ideko.runtime.hpo.earlystop import median_rule
 from ideko.runtime.hpo.experiment import ExperimentPlan
+from ideko.runtime.hpo.launch import Launcher
 from ideko.runtime.hpo.progress import Progress
 from ideko.runtime.hpo.suggest import Suggestion, build_suggester
 from ideko.runtime.hpo.trial import (
@@ -53,6 +54,7 @@ class TuneOptions:
     train_data: str | None = None  # replaces --data-uri X with --train-data URI
     show_progress: bool = True
     log_trials: bool = False  # without the progress bar: one plain stderr line per trial
+    launcher: str = "warm"  # "warm": python -m trials fork a warm interpreter; "process"
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Tuner:
         )
         self.trials: list[TrialResult] = []
         self.logs = options.out_dir / "trials"
+        self.launcher = Launcher(options.launcher, self.logs)
 
     def run(self) -> ExperimentResult:
         """Create, run and account trials until a terminal condition; never raises for trials.
@@ -109,6 +112,7 @@ class Tuner:
                 for process, _ in active.values():
                     process.kill()
                 wait(active)
+                self.launcher.close()
             progress.update(self.trials, 0)
         condition, reason, message = verdict
         return ExperimentResult(
@@ -184,7 +188,8 @@ class Tuner:
                 min_trials_required=plan.early_stopping.min_trials_required,
                 start_step=plan.early_stopping.start_step,
             )
-        return TrialProcess(plan, result, argv, env, self.logs / f"{len(self.trials)}.log", rule)
+        log = self.logs / f"{len(self.trials)}.log"
+        return TrialProcess(plan, result, argv, env, log, rule, self.launcher)
 
     def _values(self, trial: TrialResult) -> list[float] | None:
         """What the suggester learns: objective value(s), or None for a failed trial."""

@@ -31,6 +31,23 @@ from ideko.runtime.stepio import (
 )
 from ideko.runtime.training.config import apply_overrides, normalise_model_config, parse_assignment
 
+# What a warm trial server does ahead of forking trials (ideko.runtime.hpo.zygote): the heavy
+# imports this step makes lazily so that its CLI starts fast, TensorFlow's process set-up
+# first (oneDNN switch and thread limits must precede the import, as in a fresh process),
+# and the variables that set-up reads.
+WARM_IMPORTS = (
+    "ideko.runtime.training.environment:prepare_tensorflow",
+    "keras",
+    "matplotlib",
+    "ideko.runtime.data.dataset_io",
+    "ideko.runtime.training.datasource",
+    "ideko.runtime.training.katib",
+    "ideko.runtime.training.layers",
+    "ideko.runtime.training.plots",
+    "ideko.runtime.training.trainer",
+)
+WARM_ENV = ("IDEKO_NUM_THREADS", "OMP_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL")
+
 
 def resolve_model_config(
     config: dict[str, Any] | str, overrides: dict[str, Any] | None
