@@ -62,6 +62,8 @@ def snap(param: Parameter, value: float) -> float:
 
 def _to_assignment(param: Parameter, raw: Any) -> str:
     if param.type in ("categorical", "discrete"):
+        if isinstance(raw, float) and str(raw) not in param.values:  # a latent choice in [0, 1]
+            return str(param.values[min(int(raw * len(param.values)), len(param.values) - 1)])
         return str(raw)
     value = float(raw)
     if param.distribution in ("normal", "logNormal"):
@@ -83,6 +85,9 @@ class OptunaSuggester:
         self.limit: int | None = None
         self.asked = 0
         grid = plan.algorithm == "grid" and len(directions) == 1
+        # optuna's QMC sampler draws categorical parameters at random (independent sampler);
+        # a latent u in [0, 1) cut into equal parts keeps them on the low-discrepancy sequence
+        self.latent_choices = plan.algorithm == "sobol" and len(directions) == 1
         self.distributions = {p.name: self._distribution(p, grid) for p in self.params}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -99,6 +104,8 @@ class OptunaSuggester:
         if grid:
             return CategoricalDistribution(p.grid() if p.step or p.values else _int_grid(p))
         if p.type in ("categorical", "discrete"):
+            if self.latent_choices:
+                return FloatDistribution(0.0, 1.0)
             return CategoricalDistribution(list(p.values))
         assert p.min is not None and p.max is not None
         if p.distribution in ("normal", "logNormal"):
