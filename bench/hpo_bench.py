@@ -14,7 +14,10 @@ the optimizer (adam, sgd, rmsprop), batch_size (16…128), filters_0 and kernel_
 validation_accuracy (the train step's internal validation split), `--trials` trials of up to
 `--epochs` epochs, `--parallel` at a time. Part of that space crawls (sgd at 1e-5) or
 diverges (rmsprop at 1e-1): the trials medianstop exists to cut. Trials are real
-`python -m ideko.runtime.steps.train` subprocesses.
+`python -m ideko.runtime.steps.train` processes, started as `ideko tune` starts them
+(`--launcher warm`: forks of a server that imported TensorFlow once; `process`: fresh
+interpreters). One run of TPE is one draw: the whole comparison is repeated for each of
+`--sampler-seeds` (TPE random_state) and reported per seed and as the mean.
 
 1. Tuned vs default: the best trial's parameters and the defaults are each trained once more
    in-process with the same data and seed, then evaluated on the held-out test split
@@ -24,14 +27,15 @@ diverges (rmsprop at 1e-1): the trials medianstop exists to cut. Trials are real
    with --start-step). Both arms get the same suggestions until a stop (or, with
    --parallel > 1, a different finishing order) changes the history the sampler sees; the
    shared prefix is printed. Reported: total trial wall time (sum of trial run times;
-   sensitive to other load on the machine), the trials' CPU time and epochs trained
-   (load-independent), and the best validation_accuracy. Target: >= 30 % less time for
-   <= 1 point lower best metric. The rule is also replayed on the run without it at several
-   start_steps (epochs saved, best kept), to show where the target is reachable at all.
+   sensitive to other load on the machine), the trials' CPU time (wait4 of each trial
+   process) and epochs trained (load-independent), and the best validation_accuracy.
+   Target: >= 30 % less time for <= 1 point lower best metric. The rule is also replayed
+   on the run without it at several start_steps (epochs saved, best kept), to show where the
+   target is reachable at all.
 
 Printed, not asserted. Usage: python bench/hpo_bench.py [--trials 20] [--parallel 2]
 [--epochs 30] [--series 1800] [--min-length 75] [--max-length 200] [--difficulty 0.85]
-[--start-step 4] [--workdir DIR]
+[--start-step 4] [--sampler-seeds 7,8,9] [--launcher warm|process] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ import json
 import math
 import os
 import re
-import resource
 import shutil
 import sys
 import time
@@ -114,6 +117,7 @@ def experiment(
     parallel: int,
     medianstop: bool,
     start_step: int = 4,
+    sampler_seed: int = 7,
 ) -> dict:
     """A Katib v1beta1 Experiment whose trials run the train step on ``train``."""
     args = [
@@ -136,7 +140,7 @@ def experiment(
         },
         "algorithm": {
             "algorithmName": "tpe",
-            "algorithmSettings": [{"name": "random_state", "value": "7"}],
+            "algorithmSettings": [{"name": "random_state", "value": str(sampler_seed)}],
         },
         "parallelTrialCount": parallel,
         "maxTrialCount": trials,
@@ -184,14 +188,15 @@ def experiment(
     }
 
 
-def tune(manifest: dict, out: Path, parallel: int) -> dict:
+def tune(manifest: dict, out: Path, parallel: int, launcher: str) -> dict:
     """Run one experiment; wall time, CPU time of the trial processes and epochs trained."""
     from ideko.runtime.hpo.experiment import plan_from_dict
     from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
 
-    started, cpu_before = time.time(), _children_cpu()
-    result = run_experiment(plan_from_dict(manifest), TuneOptions(out_dir=out, parallel=parallel))
-    cpu = _children_cpu() - cpu_before
+    started = time.time()
+    options = TuneOptions(out_dir=out, parallel=parallel, launcher=launcher)
+    result = run_experiment(plan_from_dict(manifest), options)
+    cpu = sum(t.cpu_seconds or 0.0 for t in result.trials)
     states: dict[str, int] = {}
     for trial in result.trials:
         states[trial.state] = states.get(trial.state, 0) + 1
@@ -220,6 +225,7 @@ def tune(manifest: dict, out: Path, parallel: int) -> dict:
                 "best": max(curve) if curve else None,
                 "message": t.message,
                 "seconds": t.seconds,
+                "cpu_seconds": t.cpu_seconds,
                 "fit_seconds": fit,
             }
             for t, curve, fit in zip(result.trials, curves, fits, strict=True)
@@ -306,12 +312,6 @@ def replay(run: dict, start_steps: list[int], min_trials: int = 3) -> list[str]:
     return lines
 
 
-def _children_cpu() -> float:
-    """User + system seconds of every finished child process (the trials)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def train_and_evaluate(config: dict, overrides: dict, data: Path, out: Path) -> dict:
     from ideko.runtime.steps import evaluate, train
 
@@ -383,8 +383,13 @@ def main() -> int:
     parser.add_argument("--max-length", type=int, default=200, help="longest series (steps)")
     parser.add_argument("--difficulty", type=float, default=0.85)
     parser.add_argument("--start-step", type=int, default=4, help="medianstop start_step")
+    parser.add_argument(
+        "--sampler-seeds", default="7,8,9", help="TPE random_state values, one repeat each"
+    )
+    parser.add_argument("--launcher", choices=("warm", "process"), default="warm")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "results" / "hpo")
     args = parser.parse_args()
+    seeds = [int(x) for x in args.sampler_seeds.split(",") if x.strip()]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("IDEKO_NUM_THREADS", "1")
 
@@ -412,96 +417,130 @@ def main() -> int:
     save_dataset(data / "test.npz", test_split)
     print(
         f"data: {len(train_split)} train / {len(test_split)} test series, "
-        f"difficulty {args.difficulty}, length {train_split.X.shape[1]}"
+        f"difficulty {args.difficulty}, length {train_split.X.shape[1]}; load "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; launcher {args.launcher}"
     )
     for line in resolution_lines(len(train_split), len(test_split)):
         print(line, flush=True)
 
     config = default_config(args.epochs)
-    runs = {}
-    for label, medianstop in (("no-earlystop", False), ("medianstop", True)):
-        manifest = experiment(
-            f"bench-{label}",
-            config,
-            data / "train.npz",
-            args.trials,
-            args.parallel,
-            medianstop,
-            args.start_step,
-        )
-        runs[label] = tune(manifest, work / label, args.parallel)
-        shown = {k: v for k, v in runs[label].items() if k not in ("curves", "spans", "trials")}
-        print(f"{label}: {json.dumps(shown)}", flush=True)
+    runs: dict[int, dict[str, dict]] = {}
+    for seed in seeds:
+        runs[seed] = {}
+        for label, medianstop in (("no-earlystop", False), ("medianstop", True)):
+            manifest = experiment(
+                f"bench-{label}-s{seed}",
+                config,
+                data / "train.npz",
+                args.trials,
+                args.parallel,
+                medianstop,
+                args.start_step,
+                seed,
+            )
+            run = tune(manifest, work / f"seed-{seed}" / label, args.parallel, args.launcher)
+            runs[seed][label] = run
+            shown = {k: v for k, v in run.items() if k not in ("curves", "spans", "trials")}
+            print(f"seed {seed} {label}: {json.dumps(shown)}", flush=True)
 
     default = train_and_evaluate(config, {}, data, work / "models" / "default")
-    tuned = train_and_evaluate(
-        config,
-        overrides_of(runs["no-earlystop"]["best_assignments"]),
-        data,
-        work / "models" / "tuned",
-    )
-    tuned_ms = train_and_evaluate(
-        config,
-        overrides_of(runs["medianstop"]["best_assignments"]),
-        data,
-        work / "models" / "tuned-medianstop",
-    )
-    plain, stopped = runs["no-earlystop"], runs["medianstop"]
-    saved = 1 - stopped["trial_seconds"] / plain["trial_seconds"]
-    loss = plain["best_validation_accuracy"] - stopped["best_validation_accuracy"]
+    tuned: dict[int, dict] = {}
+    for seed in seeds:
+        for label in ("no-earlystop", "medianstop"):
+            tuned[seed] = tuned.get(seed, {})
+            tuned[seed][label] = train_and_evaluate(
+                config,
+                overrides_of(runs[seed][label]["best_assignments"]),
+                data,
+                work / "models" / f"seed-{seed}-{label}",
+            )
+    report(runs, default, tuned, seeds, len(train_split), len(test_split))
+    results = {"default": default, "tuned": tuned, "runs": runs}
+    (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def report(
+    runs: dict[int, dict[str, dict]],
+    default: dict,
+    tuned: dict[int, dict],
+    seeds: list[int],
+    n_train: int,
+    n_test: int,
+) -> None:
+    """Both targets, per sampler seed and averaged over the seeds."""
     print()
     print("== 1. tuned vs default (held-out test split, same data and seed) ==")
     print(
-        f"default (spec CNN)      accuracy {default['accuracy']:.4f}  macro F1 "
+        f"default (spec CNN)   accuracy {default['accuracy']:.4f}  macro F1 "
         f"{default['macro_f1']:.4f}"
     )
+    gains_acc, gains_f1 = [], []
+    for seed in seeds:
+        plain, result = runs[seed]["no-earlystop"], tuned[seed]["no-earlystop"]
+        gains_acc.append(result["accuracy"] - default["accuracy"])
+        gains_f1.append(result["macro_f1"] - default["macro_f1"])
+        print(
+            f"tuned, TPE seed {seed}  accuracy {result['accuracy']:.4f}  macro F1 "
+            f"{result['macro_f1']:.4f}  (best trial {plain['best_trial'][-3:]}, validation "
+            f"{plain['best_validation_accuracy']:.4f}) {plain['best_assignments']}"
+        )
     print(
-        f"tuned ({plain['best_trial']})  accuracy {tuned['accuracy']:.4f}  macro F1 "
-        f"{tuned['macro_f1']:.4f}  params {plain['best_assignments']}"
-    )
-    print(
-        f"gain: accuracy {100 * (tuned['accuracy'] - default['accuracy']):+.1f} points, "
-        f"macro F1 {100 * (tuned['macro_f1'] - default['macro_f1']):+.1f} points "
-        "(target >= +5)"
+        f"gain, mean over {len(seeds)} seeds: accuracy {100 * mean(gains_acc):+.1f} points "
+        f"(per seed {', '.join(f'{100 * g:+.1f}' for g in gains_acc)}), macro F1 "
+        f"{100 * mean(gains_f1):+.1f} points (per seed "
+        f"{', '.join(f'{100 * g:+.1f}' for g in gains_f1)}); target >= +5"
     )
     print("== 2. same budget with and without medianstop ==")
-    for label, run in (("without", plain), ("with", stopped)):
-        print(
-            f"{label:<8} trial wall {run['trial_seconds']:7.1f}s  trial CPU "
-            f"{run['trial_cpu_seconds']:7.1f}s  epochs {run['epochs_trained']:4d}  best "
-            f"validation_accuracy {run['best_validation_accuracy']:.4f}  {run['states']}"
+    saved_wall, saved_cpu, saved_epochs, losses, test_changes = [], [], [], [], []
+    for seed in seeds:
+        plain, stopped = runs[seed]["no-earlystop"], runs[seed]["medianstop"]
+        for label, run in (("without", plain), ("with", stopped)):
+            print(
+                f"seed {seed} {label:<8} trial wall {run['trial_seconds']:7.1f}s  trial CPU "
+                f"{run['trial_cpu_seconds']:7.1f}s  epochs {run['epochs_trained']:4d}  best "
+                f"validation_accuracy {run['best_validation_accuracy']:.4f}  {run['states']}"
+            )
+        saved_wall.append(1 - stopped["trial_seconds"] / plain["trial_seconds"])
+        saved_cpu.append(1 - stopped["trial_cpu_seconds"] / plain["trial_cpu_seconds"])
+        saved_epochs.append(1 - stopped["epochs_trained"] / plain["epochs_trained"])
+        losses.append(plain["best_validation_accuracy"] - stopped["best_validation_accuracy"])
+        test_changes.append(
+            tuned[seed]["medianstop"]["accuracy"] - tuned[seed]["no-earlystop"]["accuracy"]
         )
-    print(f"medianstop's best on test: accuracy {tuned_ms['accuracy']:.4f}")
-    cpu_saved = 1 - stopped["trial_cpu_seconds"] / plain["trial_cpu_seconds"]
-    epochs_saved = 1 - stopped["epochs_trained"] / plain["epochs_trained"]
+        print(
+            f"seed {seed}: saved {100 * saved_wall[-1]:.1f} % wall, {100 * saved_cpu[-1]:.1f} % "
+            f"CPU, {100 * saved_epochs[-1]:.1f} % epochs; best validation change "
+            f"{-100 * losses[-1]:+.1f} points, its retrained test accuracy change "
+            f"{100 * test_changes[-1]:+.1f} points; shared first "
+            f"{shared_prefix(plain, stopped)} of {len(plain['trials'])} suggestions"
+        )
     print(
-        f"time saved {100 * saved:.1f} % wall, {100 * cpu_saved:.1f} % CPU, "
-        f"{100 * epochs_saved:.1f} % epochs (target >= 30 %); best metric change "
-        f"{-100 * loss:+.1f} points (target >= -1)"
+        f"mean over {len(seeds)} seeds: time saved {100 * mean(saved_wall):.1f} % wall, "
+        f"{100 * mean(saved_cpu):.1f} % CPU, {100 * mean(saved_epochs):.1f} % epochs "
+        f"(target >= 30 %); best validation_accuracy change {-100 * mean(losses):+.1f} points "
+        f"(per seed {', '.join(f'{-100 * x:+.1f}' for x in losses)}; target >= -1); test "
+        f"accuracy of the retrained best {100 * mean(test_changes):+.1f} points"
     )
-    if stopped["states"].get("EarlyStopped", 0) == 0:
-        print("no trial was early-stopped: the wall/CPU differences are load noise")
-    for line in resolution_lines(len(train_split), len(test_split)):
+    for line in resolution_lines(n_train, n_test):
         print(line)
-    print("time a stop cannot save (run without medianstop):")
-    print(overhead_line(plain))
-    print(
-        f"both arms ran the same first {shared_prefix(plain, stopped)} of "
-        f"{len(plain['trials'])} suggestions"
-    )
-    for label, run in (("without", plain), ("with", stopped)):
-        print(f"trials {label} medianstop:")
-        for line in trial_table(run):
-            print(line)
-        for t in run["trials"]:
-            if t["state"] == "EarlyStopped":
-                print(f"  {t['name'][-3:]} stopped: {t['message']}")
-    print("replay of Katib's medianstop rule on the run without it (epochs, load-independent):")
-    for line in replay(plain, [1, 2, 3, 4, 6, 8, 10, 15]):
-        print(line)
-    results = {"default": default, "tuned": tuned, "tuned_medianstop": tuned_ms, "runs": runs}
-    (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    print("time a stop cannot save (runs without medianstop):")
+    for seed in seeds:
+        print(f"  seed {seed}:" + overhead_line(runs[seed]["no-earlystop"])[1:])
+    print("replay of Katib's medianstop rule on the runs without it (epochs, load-independent):")
+    for seed in seeds:
+        print(f"  seed {seed}:")
+        for line in replay(runs[seed]["no-earlystop"], [2, 4, 6, 8]):
+            print("  " + line)
+    for seed in seeds:
+        for label in ("no-earlystop", "medianstop"):
+            print(f"trials, seed {seed}, {label}:")
+            for line in trial_table(runs[seed][label]):
+                print(line)
 
 
 if __name__ == "__main__":
