@@ -119,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
     except TuneError as exc:
         print(f"ideko tune: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("ideko tune: interrupted; running trials were stopped", file=sys.stderr)
+        return 130
     best = result.best
     print(f"{result.condition}: {result.message}")
     if best is not None:

@@ -170,7 +170,8 @@ class TrialProcess:
         result.log_path = str(self.log_path)
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         objective = self.plan.objective.metric
-        with open(self.log_path, "w", encoding="utf-8") as log:
+        # line-buffered: `tail -f trials/N.log` follows a running trial
+        with open(self.log_path, "w", encoding="utf-8", buffering=1) as log:
             log.write("# " + " ".join(self.argv) + "\n")
             try:
                 with self._lock:

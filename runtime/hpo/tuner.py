@@ -19,8 +19,12 @@ and EarlyStopped trials.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +109,11 @@ class Tuner:
         self.logs.mkdir(parents=True, exist_ok=True)
         active: dict[Future[TrialResult], tuple[TrialProcess, Suggestion]] = {}
         progress = Progress(self.plan, self.options.show_progress, self.options.log_trials)
-        with ThreadPoolExecutor(max_workers=self.parallel) as pool, progress:
+        with (
+            terminate_as_interrupt(),
+            ThreadPoolExecutor(max_workers=self.parallel) as pool,
+            progress,
+        ):
             try:
                 verdict = self._loop(pool, active, progress)
             finally:
@@ -254,6 +262,28 @@ class Tuner:
             if best_value is None or self.plan.objective.better(value, best_value):
                 best, best_value = trial, value
         return best
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the tuner like Ctrl-C, so its clean-up stops the running trials.
+
+    Trials run in sessions of their own (the stop rule kills a trial's group); a runner or
+    kubelet stopping the tuner by SIGTERM would otherwise leave them running. Only the main
+    thread can set a handler; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_experiment(plan: ExperimentPlan, options: TuneOptions) -> ExperimentResult:

@@ -322,3 +322,58 @@ def test_a_warm_keras_trial_computes_exactly_what_a_fresh_one_does(tmp_path, mon
         epochs[mode] = [line for line in out.splitlines() if line.startswith("epoch=")]
     assert len(epochs["warm"]) == 3
     assert epochs["warm"] == epochs["process"]
+
+
+def test_sigterm_to_the_tuner_stops_its_trials_and_the_warm_server(modules, tmp_path):
+    """A runner stopping the tune step must not leave trials running in their sessions."""
+    import subprocess
+
+    import yaml
+
+    document = fake_manifest()
+    container = document["spec"]["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    container["args"] = ["q=${trialParameters.q}", "sleep=0.2", "epochs=300"]
+    (tmp_path / "exp.yaml").write_text(yaml.safe_dump(document))
+    tuner = subprocess.Popen(
+        [sys.executable, "-m", "ideko.cli.main", "tune", "exp.yaml", "--out", "out", "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    logs = [tmp_path / "out" / "trials" / f"{i}.log" for i in (1, 2)]
+    deadline = time.monotonic() + 60
+    pids: list[tuple[int, int]] = []
+    while time.monotonic() < deadline and len(pids) < 2:
+        pids = []
+        for log in logs:
+            for line in log.read_text().splitlines() if log.exists() else []:
+                if line.startswith("ppid"):
+                    words = line.split()
+                    pids.append((int(words[1]), int(words[3])))
+        time.sleep(0.1)
+    assert len(pids) == 2, "trials did not start"
+    tuner.send_signal(signal.SIGTERM)
+    _, err = tuner.communicate(timeout=30)
+    assert tuner.returncode == 130, err
+    assert "running trials were stopped" in err
+    for server, trial in pids:
+        for pid in (server, trial):
+            assert not _alive(pid), f"process {pid} outlived the tuner"
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie awaiting its parent counts as ended)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.1)
+    return True
