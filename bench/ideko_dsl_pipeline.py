@@ -54,6 +54,7 @@ def tune(
     model_config: str,
     experiment: str,
     backend: str,
+    seed: int,
     train_data: Input[Dataset],
     tuning_result: Output[Artifact],
 ) -> NamedTuple("Outputs", [("best_parameters", str), ("best_objective", float)]):
@@ -65,6 +66,7 @@ def tune(
         train_data=train_data,
         backend=backend,
         tuning_result=tuning_result,
+        seed=seed,
     )
     return (r["best_parameters"], r["best_objective"])
 
@@ -207,6 +209,7 @@ def ideko_pipeline(
                         model_config=config,
                         experiment="{}",
                         backend=hpo_backend,
+                        seed=seed,
                         train_data=pre.outputs["train_data"],
                     ),
                     f"tune {name}",

@@ -89,6 +89,7 @@ class _Builder:
                     model_config=config,
                     experiment=canonical_json(self.experiments[model.name]),
                     backend=hpo_backend,
+                    seed=seed,
                     train_data=train_data,
                 )
                 configure(tune, spec, "tune", f"tune {model.key}", model)

@@ -66,6 +66,7 @@ def tune(
     model_config: str,
     experiment: str,
     backend: str,
+    seed: int,
     train_data: Input[Dataset],
     tuning_result: Output[Artifact],
 ) -> NamedTuple("TuneOutputs", [("best_parameters", str), ("best_objective", float)]):
@@ -80,6 +81,7 @@ def tune(
         train_data=train_data,
         backend=backend,
         tuning_result=tuning_result,
+        seed=seed,
     )
     outputs = namedtuple("TuneOutputs", ["best_parameters", "best_objective"])
     return outputs(str(result["best_parameters"]), float(result["best_objective"]))

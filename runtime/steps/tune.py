@@ -43,6 +43,26 @@ def _location(artifact: Any, remote: bool) -> str:
     return path or uri
 
 
+def with_trial_seed(experiment: str, seed: int) -> str:
+    """The Experiment (YAML or JSON) as JSON, ``--seed`` of its trial container = ``seed``."""
+    import yaml
+    from ideko.runtime.hpo.trial import set_arg
+
+    try:
+        document = yaml.safe_load(experiment)
+        template = document["spec"]["trialTemplate"]
+        primary = template.get("primaryContainerName")
+        containers = template["trialSpec"]["spec"]["template"]["spec"]["containers"]
+        container = next(c for c in containers if c.get("name") == primary)
+    except (yaml.YAMLError, KeyError, TypeError, StopIteration):
+        raise TuneError(
+            "cannot set the run's seed: the experiment has no Job trial template with its "
+            "primary container"
+        ) from None
+    container["args"] = set_arg([str(a) for a in container.get("args") or []], "seed", str(seed))
+    return json.dumps(document)
+
+
 def component(
     *,
     model_config: str,
@@ -53,15 +73,20 @@ def component(
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     katib_api: Any = None,
     poll_seconds: float = 10.0,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """KFP body; returns ``{"best_parameters": JSON overrides, "best_objective": float}``.
 
     ``timeout_seconds`` bounds the wait for a cluster Experiment, polled every
     ``poll_seconds``; ``katib_api`` replaces the Kubernetes ``CustomObjectsApi`` (tests).
+    ``seed`` is the run's seed: every trial trains with it (``--seed``), as the train step
+    does, so a run with another seed tunes with that seed rather than the compiled one.
     """
     from ideko.runtime.hpo.experiment import parse_experiment
     from ideko.runtime.hpo.overrides import best_overrides
 
+    if seed is not None:
+        experiment = with_trial_seed(experiment, seed)
     plan = parse_experiment(experiment, source="experiment")
     config = json.loads(model_config)
     out_dir = Path(tuning_result.path)

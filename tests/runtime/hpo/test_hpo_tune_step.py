@@ -171,3 +171,33 @@ def test_parameters_without_set_target_are_an_error():
 def test_typed_values(value, current, katib_type, expected):
     got = typed(value, current, katib_type)
     assert got == expected and type(got) is type(expected)
+
+
+def test_trials_train_with_the_runs_seed_not_the_compiled_one(tmp_path):
+    train = artifact(tmp_path, "train.npz")
+    result_dir = artifact(tmp_path, "tuning")
+    tune.component(
+        model_config=json.dumps(MODEL_CONFIG),
+        experiment=yaml.safe_dump(
+            manifest(parameters=PARAMS, args=[*ARGS, "--seed", "2"], max_trials=2, parallel=2)
+        ),
+        train_data=train,
+        backend="local",
+        tuning_result=result_dir,
+        seed=5,
+    )
+    for log in ("1.log", "2.log"):
+        command = (tmp_path / "tuning" / "trials" / log).read_text().splitlines()[0]
+        assert " --seed 5" in command and "--seed 2" not in command
+
+
+def test_the_seed_is_added_when_the_template_has_none_and_a_bad_template_is_a_clear_error():
+    document = manifest(parameters=PARAMS, args=ARGS)
+    seeded = json.loads(tune.with_trial_seed(json.dumps(document), 7))
+    container = seeded["spec"]["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    assert container["args"][-2:] == ["--seed", "7"]
+    assert container["args"][:-2] == ARGS
+    with pytest.raises(TuneError, match="cannot set the run's seed"):
+        tune.with_trial_seed(json.dumps({"spec": {}}), 7)
