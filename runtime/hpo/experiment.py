@@ -6,10 +6,11 @@ honour it faithfully. Every problem is collected and reported at once as a
 :class:`ManifestError`; nothing here runs a trial.
 
 Katib defaults applied here (v1beta1 ``experiment_defaults.go``): ``parallelTrialCount`` 3,
-metrics collector ``StdOut``, metric strategy for every metric without one = the objective
-type's direction (``max`` for maximize, ``min`` for minimize), ``primaryContainerName``
-``training-container`` is *not* defaulted (the webhook requires it for Jobs), early-stopping
-``medianstop`` settings ``min_trials_required`` 3 and ``start_step`` 4.
+metrics collector ``StdOut`` (a File collector's format ``TEXT``), metric strategy for every
+metric without one = the objective type's direction (``max`` for maximize, ``min`` for
+minimize), ``primaryContainerName`` ``training-container`` is *not* defaulted (the webhook
+requires it for Jobs), early-stopping ``medianstop`` settings ``min_trials_required`` 3 and
+``start_step`` 4.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from ideko.runtime.hpo.collector import CollectorSpec
 from ideko.runtime.hpo.errors import ManifestError
 
 OPTUNA_ALGORITHMS = ("random", "grid", "tpe", "multivariate-tpe", "cmaes", "sobol")
 SKOPT_ALGORITHMS = ("bayesianoptimization",)
 SUPPORTED_ALGORITHMS = OPTUNA_ALGORITHMS + SKOPT_ALGORITHMS
-SUPPORTED_COLLECTORS = ("StdOut",)
+SUPPORTED_COLLECTORS = ("StdOut", "File", "TensorFlowEvent")
 SUPPORTED_EARLY_STOPPING = ("medianstop",)
 STRATEGIES = ("min", "max", "latest")
 DISTRIBUTIONS = ("uniform", "logUniform", "normal", "logNormal")
@@ -118,6 +120,7 @@ class ExperimentPlan:
     metric_filters: tuple[str, ...]
     template: TrialTemplate
     manifest: dict[str, Any] = field(repr=False)
+    collector: CollectorSpec = field(default_factory=CollectorSpec)
 
 
 def load_experiment(path: str | Path) -> ExperimentPlan:

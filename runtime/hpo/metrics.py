@@ -19,11 +19,12 @@ the ``MetricsUnavailable`` state (counted with failed trials by the experiment).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 DEFAULT_FILTER = r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"
 UNAVAILABLE = "unavailable"
@@ -67,6 +68,62 @@ class LineParser:
                 if math.isfinite(value):
                     found.append(MetricLog(name, value, timestamp))
         return found
+
+
+class JsonLineParser:
+    """Katib's File collector in JSON format: one JSON object per line, metric names as keys.
+
+    Katib (``parseLogsInJsonFormat``) takes a metric only when its value is a JSON *string*
+    (``{"accuracy": "0.91"}``) and fails the whole collection on a line that is not JSON.
+    Here a finite JSON number counts too (a Python trial writing ``json.dumps`` would
+    otherwise get ``MetricsUnavailable`` silently), and a line that is not a JSON object is
+    skipped and counted in ``skipped``. ``timestamp`` may be RFC 3339 text or Unix seconds.
+    """
+
+    def __init__(self, metric_names: Sequence[str]) -> None:
+        self.metric_names = tuple(metric_names)
+        self.skipped = 0
+
+    def parse(self, line: str) -> list[MetricLog]:
+        """Every metric on this line, in metric-name order (empty for blank or bad lines)."""
+        text = line.strip()
+        if not text:
+            return []
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            obj = None
+        if not isinstance(obj, dict):
+            self.skipped += 1
+            return []
+        timestamp = _json_timestamp(obj.get("timestamp"))
+        found: list[MetricLog] = []
+        for name in self.metric_names:
+            value = _number(obj.get(name))
+            if value is not None:
+                found.append(MetricLog(name, value, timestamp))
+        return found
+
+
+def _number(raw: object) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return None
+    try:
+        value = float(raw.strip() if isinstance(raw, str) else raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _json_timestamp(raw: object) -> str | None:
+    if isinstance(raw, str) and _is_rfc3339(raw):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+        try:
+            return datetime.fromtimestamp(raw, UTC).isoformat().replace("+00:00", "Z")
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
 
 
 def _is_rfc3339(text: str) -> bool:

@@ -7,9 +7,12 @@ The primary container's ``command`` + ``args`` run as a process of their own
 (``python``/``python3`` as the program mean this interpreter; ``python -m MODULE`` may start
 as a fork of a warm interpreter, see :mod:`ideko.runtime.hpo.launch`), with its literal
 ``env`` values and ``PYTHONUNBUFFERED=1`` so metric lines arrive while the trial runs.
-Output is collected line by line with Katib's StdOut collector rules
-(:mod:`ideko.runtime.hpo.metrics`) and fed to the trial's medianstop rule, which kills the
-process group as soon as it fires.
+Metrics are collected as Katib's collector kind says: StdOut lines as they arrive
+(:mod:`ideko.runtime.hpo.metrics`); a File collector's metrics file followed while the trial
+writes it (:mod:`ideko.runtime.hpo.follow`), in TEXT or JSON format; TensorFlowEvent scalars
+read from the trial's event directory once it ended (:mod:`ideko.runtime.hpo.tfevents`).
+StdOut and File reports feed the trial's medianstop rule, which kills the process group as
+soon as it fires (Katib's tfevent collector evaluates no rules, so neither does this one).
 
 States are Katib's: Succeeded (exit 0 with the objective reported), MetricsUnavailable
 (exit 0 without it), Failed (non-zero exit), EarlyStopped, Killed (experiment ended).
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -27,11 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.hpo.collector import FILE, STDOUT, TFEVENT, TrialPaths
 from ideko.runtime.hpo.earlystop import RuleWatcher, StopRule
 from ideko.runtime.hpo.errors import TuneError
 from ideko.runtime.hpo.experiment import ExperimentPlan
+from ideko.runtime.hpo.follow import FileFollower
 from ideko.runtime.hpo.launch import Launched, Launcher
-from ideko.runtime.hpo.metrics import LineParser, Observation
+from ideko.runtime.hpo.metrics import JsonLineParser, LineParser, MetricLog, Observation
 from ideko.runtime.hpo.validate import PLACEHOLDER
 
 PYTHON_NAMES = ("python", "python3", "python3.11")
@@ -153,15 +159,27 @@ class TrialProcess:
         log_path: Path,
         rule: StopRule | None,
         launcher: Launcher | None = None,
+        paths: TrialPaths | None = None,
     ) -> None:
         self.plan, self.result, self.argv, self.env = plan, result, argv, env
         self.log_path = log_path
-        self.watcher = RuleWatcher(rule) if rule else None
-        self.parser = LineParser(plan.objective.metric_names, plan.metric_filters)
+        self.collector = plan.collector
+        if self.collector.kind != STDOUT and paths is None:
+            raise ValueError(f"a {self.collector.kind} collector needs the trial's paths")
+        self.paths = paths
+        evaluates_rules = self.collector.kind in (STDOUT, FILE)
+        self.watcher = RuleWatcher(rule) if rule and evaluates_rules else None
+        names = plan.objective.metric_names
+        self.parser: LineParser | JsonLineParser = (
+            JsonLineParser(names)
+            if self.collector.kind == FILE and self.collector.format == "JSON"
+            else LineParser(names, plan.metric_filters)
+        )
         self.launcher = launcher or Launcher("process", log_path.parent)
         self._proc: Launched | None = None
         self._lock = threading.Lock()
         self._ending: str | None = None  # "EarlyStopped" or "Killed" once we stop it
+        self._file_seen = False  # File collector: the trial created its metrics file
 
     def run(self) -> TrialResult:
         """Run to completion, stop early or be killed; returns the filled-in result."""
@@ -169,11 +187,12 @@ class TrialProcess:
         result.started, result.state = time.time(), "Running"
         result.log_path = str(self.log_path)
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
-        objective = self.plan.objective.metric
         # line-buffered: `tail -f trials/N.log` follows a running trial
         with open(self.log_path, "w", encoding="utf-8", buffering=1) as log:
             log.write("# " + " ".join(self.argv) + "\n")
+            follower = None
             try:
+                self._fresh_metrics_dir()
                 with self._lock:
                     if self._ending:
                         return self._finish(None)
@@ -181,18 +200,54 @@ class TrialProcess:
             except OSError as exc:
                 result.message = f"cannot start the trial command: {exc}"
                 return self._finish(None)
+            if self.collector.kind == FILE:
+                assert self.paths is not None
+                follower = FileFollower(self.paths.source, self._collect_line).start()
             for line in self._proc.stdout:
                 log.write(line)
-                logs = self.parser.parse(line)
-                result.observation.add(logs)
-                if self.watcher and not self._ending:
-                    for item in logs:
-                        if item.name == objective and self.watcher.report(item.value):
-                            self._stop("EarlyStopped")
-                            break
+                if self.collector.kind == STDOUT:
+                    self._collect_line(line)
             code = self._proc.wait()
             result.cpu_seconds = self._proc.cpu_seconds
+            if follower is not None:
+                follower.finish()
+                self._file_seen = follower.seen
+                if isinstance(self.parser, JsonLineParser) and self.parser.skipped:
+                    log.write(
+                        f"# {self.parser.skipped} line(s) of {self.paths.source} were not "
+                        "JSON objects and were skipped\n"
+                    )
+            elif self.collector.kind == TFEVENT:
+                self._read_tfevents(log)
         return self._finish(code)
+
+    def _fresh_metrics_dir(self) -> None:
+        """An empty per-trial metrics directory (a rerun into the same --out reads no old file)."""
+        if self.paths is not None:
+            shutil.rmtree(self.paths.directory, ignore_errors=True)
+            self.paths.directory.mkdir(parents=True)
+
+    def _collect_line(self, line: str) -> None:
+        """One line of the collected stream: record its metrics, evaluate the stop rule."""
+        self._collect(self.parser.parse(line))
+
+    def _collect(self, logs: list[MetricLog]) -> None:
+        self.result.observation.add(logs)
+        if self.watcher and not self._ending:
+            for item in logs:
+                if item.name == self.plan.objective.metric and self.watcher.report(item.value):
+                    self._stop("EarlyStopped")
+                    break
+
+    def _read_tfevents(self, log: Any) -> None:
+        from ideko.runtime.hpo.tfevents import read_scalars
+
+        assert self.paths is not None
+        try:
+            self._collect(read_scalars(self.paths.source, self.plan.objective.metric_names))
+        except ImportError as exc:
+            self.result.message = f"the TensorFlowEvent collector needs TensorFlow: {exc}"
+            log.write(f"# {self.result.message}\n")
 
     def _finish(self, code: int | None) -> TrialResult:
         result = self.result
@@ -214,10 +269,22 @@ class TrialProcess:
             result.message = result.message or f"trial command exited with status {code}"
         elif not result.observation.has(objective):
             result.state = "MetricsUnavailable"
-            result.message = f"objective metric {objective!r} not found in the trial's output"
+            result.message = result.message or self._unavailable_message()
         else:
             result.state = "Succeeded"
         return result
+
+    def _unavailable_message(self) -> str:
+        objective = self.plan.objective.metric
+        if self.collector.kind == FILE and self.paths is not None:
+            if not self._file_seen:
+                return f"the trial never wrote its metrics file {self.paths.source}"
+            return f"objective metric {objective!r} not found in {self.paths.source}"
+        if self.collector.kind == TFEVENT and self.paths is not None:
+            return (
+                f"objective metric {objective!r} not found in event files under {self.paths.source}"
+            )
+        return f"objective metric {objective!r} not found in the trial's output"
 
     def _stop(self, why: str) -> None:
         with self._lock:

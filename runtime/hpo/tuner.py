@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.hpo.collector import rewrite_paths, trial_paths
 from ideko.runtime.hpo.earlystop import median_rule
 from ideko.runtime.hpo.experiment import ExperimentPlan
 from ideko.runtime.hpo.launch import Launcher
@@ -196,8 +197,12 @@ class Tuner:
                 min_trials_required=plan.early_stopping.min_trials_required,
                 start_step=plan.early_stopping.start_step,
             )
-        log = self.logs / f"{len(self.trials)}.log"
-        return TrialProcess(plan, result, argv, env, log, rule, self.launcher)
+        number = len(self.trials)
+        paths = trial_paths(plan.collector, self.logs, number)
+        if paths is not None:  # the manifest's metrics path -> this trial's own directory
+            argv, env = rewrite_paths(argv, env, plan.collector, paths.directory)
+        log = self.logs / f"{number}.log"
+        return TrialProcess(plan, result, argv, env, log, rule, self.launcher, paths)
 
     def _values(self, trial: TrialResult) -> list[float] | None:
         """What the suggester learns: objective value(s), or None for a failed trial."""

@@ -10,6 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ideko.runtime.hpo.collector import (
+    DEFAULT_FILE_PATH,
+    DEFAULT_TFEVENT_DIR,
+    FILE,
+    STDOUT,
+    TFEVENT,
+    CollectorSpec,
+    mentions_path,
+)
 from ideko.runtime.hpo.errors import ManifestError
 from ideko.runtime.hpo.experiment import (
     DEFAULT_PARALLEL_TRIALS,
@@ -109,8 +118,9 @@ def build_plan(document: dict[str, Any], source: str) -> ExperimentPlan:
     _algorithm_fit(algorithm, parameters, spec.max_trial_count, problems)
     counts = _counts(spec, problems)
     early = _early_stopping(spec.early_stopping, problems)
-    filters = _collector(spec.metrics_collector_spec, problems)
+    filters, collector = _collector(spec.metrics_collector_spec, problems)
     template = _template(spec.trial_template, parameters, problems)
+    _collector_path_used(collector, template, problems)
     if problems or objective is None or template is None:
         raise ManifestError(source, problems or ["incomplete manifest"])
     return ExperimentPlan(
@@ -127,6 +137,7 @@ def build_plan(document: dict[str, Any], source: str) -> ExperimentPlan:
         metric_filters=filters,
         template=template,
         manifest=document,
+        collector=collector,
     )
 
 
@@ -329,29 +340,95 @@ def _early_stopping(spec: Any, problems: list[str]) -> EarlyStopping | None:
     return EarlyStopping(spec.algorithm_name, **values)
 
 
-def _collector(spec: Any, problems: list[str]) -> tuple[str, ...]:
+def _collector(spec: Any, problems: list[str]) -> tuple[tuple[str, ...], CollectorSpec]:
+    """Katib's webhook rules per collector kind, and the local tuner's limits."""
     from ideko.runtime.hpo.metrics import DEFAULT_FILTER
 
-    kind = "StdOut"
+    where = "spec.metricsCollectorSpec"
+    kind = STDOUT
     if spec is not None and spec.collector is not None and spec.collector.kind:
         kind = spec.collector.kind
-    if kind not in SUPPORTED_COLLECTORS:
+    source = spec.source if spec is not None else None
+    fs = source.file_system_path if source is not None else None
+    has_filter = source is not None and source.filter is not None
+    if kind in ("None", "Push"):
         problems.append(
-            f"spec.metricsCollectorSpec.collector.kind {kind!r} is not supported by the local "
+            f"{where}.collector.kind {kind!r}: Katib collects no metrics from the trial "
+            "(the trial would have to push them to Katib's DB manager), so the local tuner "
+            "could never see an objective and every trial would end MetricsUnavailable; "
+            "use StdOut, File or TensorFlowEvent"
+        )
+    elif kind not in SUPPORTED_COLLECTORS:
+        problems.append(
+            f"{where}.collector.kind {kind!r} is not supported by the local "
             f"tuner; supported: {', '.join(SUPPORTED_COLLECTORS)}"
         )
+    path, fmt = "", "TEXT"
+    if kind in (FILE, TFEVENT):
+        wanted = "File" if kind == FILE else "Directory"
+        default = DEFAULT_FILE_PATH if kind == FILE else DEFAULT_TFEVENT_DIR
+        path = (fs.path if fs is not None else default) or ""
+        if fs is not None and fs.kind != wanted:
+            problems.append(
+                f"{where}.source.fileSystemPath.kind must be {wanted} for the {kind} collector, "
+                f"got {fs.kind!r}"
+            )
+        if not path.startswith("/"):
+            problems.append(
+                f"{where}.source.fileSystemPath.path must be an absolute path for the {kind} "
+                f"collector (Katib mounts it into the trial pod), got {path!r}"
+            )
+        elif CollectorSpec(kind, path).mounted_dir == "/":
+            problems.append(
+                f"{where}.source.fileSystemPath.path {path!r}: the metrics must live in a "
+                "directory below /, which the local tuner maps to a per-trial directory"
+            )
+    fs_format = (fs.format if fs is not None else None) or ""
+    if kind == FILE:
+        fmt = fs_format or "TEXT"
+        if fmt not in ("TEXT", "JSON"):
+            problems.append(
+                f"{where}.source.fileSystemPath.format must be TEXT or JSON, got {fmt!r}"
+            )
+        if fmt == "JSON" and has_filter:
+            problems.append(f"{where}.source.filter must be absent when the file format is JSON")
+    elif fs_format:
+        problems.append(f"{where}.source.fileSystemPath.format is only for the File collector")
+    if has_filter and kind not in (STDOUT, FILE):
+        problems.append(f"{where}.source.filter is only for the StdOut and File collectors")
     filters: list[str] = []
-    if spec is not None and spec.source is not None and spec.source.filter is not None:
-        filters = list(spec.source.filter.metrics_format or [])
+    if has_filter:
+        filters = list(source.filter.metrics_format or [])
     for f in filters:
         try:
             groups = re.compile(f).groups
         except re.error as exc:
-            problems.append(f"spec.metricsCollectorSpec.source.filter: {f!r} is not a regex: {exc}")
+            problems.append(f"{where}.source.filter: {f!r} is not a regex: {exc}")
             continue
         if groups < 2:
-            problems.append(f"spec.metricsCollectorSpec.source.filter: {f!r} needs 2 groups")
-    return tuple(filters) or (DEFAULT_FILTER,)
+            problems.append(f"{where}.source.filter: {f!r} needs 2 groups")
+    return tuple(filters) or (DEFAULT_FILTER,), CollectorSpec(kind, path, fmt)
+
+
+def _collector_path_used(
+    collector: CollectorSpec, template: TrialTemplate | None, problems: list[str]
+) -> None:
+    """A File/TensorFlowEvent path must appear in the trial command or env to be rewritten."""
+    if collector.kind not in (FILE, TFEVENT) or template is None:
+        return
+    containers = template.trial_spec.get("spec", {}).get("template", {}).get("spec", {})
+    texts: list[str] = []
+    for c in containers.get("containers") or []:
+        if isinstance(c, dict) and c.get("name") == template.primary_container:
+            texts += [str(a) for a in (c.get("command") or []) + (c.get("args") or [])]
+            texts += [str(e.get("value", "")) for e in c.get("env") or [] if isinstance(e, dict)]
+    if not mentions_path(texts, collector):
+        problems.append(
+            f"spec.metricsCollectorSpec.source.fileSystemPath.path {collector.path!r} (or its "
+            f"directory {collector.mounted_dir!r}) must appear in the trial container's "
+            "command, args or env: the local tuner runs trials as processes on one machine "
+            "and gives each trial its own directory in place of that path"
+        )
 
 
 def _template(spec: Any, params: list[Parameter], problems: list[str]) -> TrialTemplate | None:

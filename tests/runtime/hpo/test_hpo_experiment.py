@@ -49,10 +49,9 @@ def test_unknown_algorithm_names_supported_ones():
 
 def test_unsupported_collector_names_supported_ones():
     document = manifest()
-    document["spec"]["metricsCollectorSpec"] = {"collector": {"kind": "TensorFlowEvent"}}
-    assert "'TensorFlowEvent' is not supported by the local tuner; supported: StdOut" in problems(
-        document
-    )
+    document["spec"]["metricsCollectorSpec"] = {"collector": {"kind": "Custom"}}
+    supported = "supported: StdOut, File, TensorFlowEvent"
+    assert f"'Custom' is not supported by the local tuner; {supported}" in problems(document)
 
 
 def test_all_problems_reported_at_once():

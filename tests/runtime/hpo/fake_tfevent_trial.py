@@ -1,0 +1,42 @@
+"""A fake Katib trial writing TensorBoard scalars (TensorFlowEvent collector test).
+
+--log-dir D    event directory; scalars go to D/train (accuracy, loss) and D/test (accuracy)
+--quality Q    train accuracy at step i is Q * (i + 1) / 3; test accuracy is half of it
+
+TensorBoard is not installed next to tensorflow-cpu here, so ``tf.summary.scalar`` (which
+lives in TensorBoard) is unavailable; ``tf.summary.write`` with the scalars plugin's
+metadata writes the same event a TF2 ``tf.summary.scalar`` call writes.
+"""
+
+import argparse
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import tensorflow as tf  # after the log-level switch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--log-dir", required=True)
+parser.add_argument("--quality", type=float, default=0.5)
+args = parser.parse_args()
+SCALAR = tf.compat.v1.SummaryMetadata(
+    plugin_data=tf.compat.v1.SummaryMetadata.PluginData(plugin_name="scalars"),
+    data_class=1,  # DATA_CLASS_SCALAR
+)
+
+
+def scalar(tag: str, value: float, step: int) -> None:
+    tf.summary.write(tag, tf.constant(value, dtype=tf.float32), step=step, metadata=SCALAR)
+
+
+for sub, scale in (("train", 1.0), ("test", 0.5)):
+    writer = tf.summary.create_file_writer(os.path.join(args.log_dir, sub))
+    with writer.as_default():
+        for step in range(3):
+            accuracy = scale * args.quality * (step + 1) / 3
+            scalar("accuracy", accuracy, step)
+            if sub == "train":
+                scalar("loss", 1.0 - accuracy, step)
+    writer.close()
+with open(os.path.join(args.log_dir, "notes.txt"), "w", encoding="utf-8") as notes:
+    notes.write("not an event file\n")
+print("done", flush=True)
