@@ -46,10 +46,11 @@ class TrialPaths:
 
 
 def trial_paths(spec: CollectorSpec, trials_dir: Path, number: int) -> TrialPaths | None:
-    """The per-trial location of the collector's path (None for StdOut)."""
+    """The per-trial location of the collector's path (None for StdOut); always absolute,
+    so a trial with its own working directory still finds it."""
     if spec.kind == STDOUT:
         return None
-    directory = trials_dir / f"{number}.metrics"
+    directory = trials_dir.absolute() / f"{number}.metrics"
     if spec.kind == FILE:
         return TrialPaths(directory, directory / PurePosixPath(spec.path).name)
     return TrialPaths(directory, directory)

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from pathlib import Path
 
 from ideko.runtime.hpo.collector import CollectorSpec, rewrite_paths, trial_paths
 from ideko.runtime.hpo.follow import FileFollower
@@ -87,6 +88,15 @@ def test_paths_are_per_trial_and_rewritten_as_whole_components(tmp_path):
     ]
     assert env == {"DIR": f"{local}/"}
     assert trial_paths(CollectorSpec(), tmp_path, 1) is None
+
+
+def test_paths_are_absolute_for_a_relative_out_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = CollectorSpec("TensorFlowEvent", "/var/log/katib/tfevent/")
+    paths = trial_paths(spec, Path("out/trials"), 2)
+    assert paths.source == tmp_path / "out" / "trials" / "2.metrics"
+    argv, _ = rewrite_paths(["--logs", "/var/log/katib/tfevent/train"], {}, spec, paths.directory)
+    assert argv == ["--logs", f"{tmp_path}/out/trials/2.metrics/train"]
 
 
 def test_tfevent_tag_matching_is_katibs():
