@@ -57,7 +57,7 @@ class FileFollower:
         self._reopen_if_replaced()
         if self._handle is None:
             try:
-                self._handle = open(self.path, "rb")
+                self._handle = open(self.path, "rb")  # closed in finish()
             except FileNotFoundError:
                 return
             self.seen = True

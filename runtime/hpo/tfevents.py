@@ -39,9 +39,10 @@ def read_scalars(directory: Path, metric_names: Sequence[str]) -> list[MetricLog
     found: list[MetricLog] = []
     for path in sorted(_files(directory)):
         event_dir = os.path.dirname(path)
-        try:
-            events = list(tf.compat.v1.train.summary_iterator(path))
-        except Exception:
+        try:  # TFRecordDataset, not the deprecated summary_iterator (which logs a warning)
+            records = [r.numpy() for r in tf.data.TFRecordDataset(path)]
+            events = [tf.compat.v1.Event.FromString(r) for r in records]
+        except Exception:  # not an event file (or a corrupt one): Katib skips it too
             continue
         for event in events:
             stamp = _rfc3339(event.wall_time)
@@ -68,7 +69,7 @@ def _scalar(tf: Any, value: Any) -> float | None:
     elif value.HasField("tensor"):
         try:
             array = tf.make_ndarray(value.tensor)
-        except Exception:
+        except Exception:  # a non-numeric tensor (text, image) is not a metric
             return None
         if array.size != 1 or array.dtype.kind not in "fiu":
             return None

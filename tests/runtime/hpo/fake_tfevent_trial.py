@@ -1,6 +1,7 @@
 """A fake Katib trial writing TensorBoard scalars (TensorFlowEvent collector test).
 
---log-dir D    event directory; scalars go to D/train (accuracy, loss) and D/test (accuracy)
+--log-dir D    event directory; scalars go to D/train (accuracy, loss) and D/test (accuracy),
+               TF1 simple_value scalars to D/legacy (accuracy Q/2 then Q)
 --quality Q    train accuracy at step i is Q * (i + 1) / 3; test accuracy is half of it
 
 TensorBoard is not installed next to tensorflow-cpu here, so ``tf.summary.scalar`` (which
@@ -37,6 +38,14 @@ for sub, scale in (("train", 1.0), ("test", 0.5)):
             if sub == "train":
                 scalar("loss", 1.0 - accuracy, step)
     writer.close()
+# a TF1-style event file: Summary values with simple_value, as tf.compat.v1 FileWriter wrote
+os.makedirs(os.path.join(args.log_dir, "legacy"), exist_ok=True)
+with tf.io.TFRecordWriter(os.path.join(args.log_dir, "legacy", "events.out.tfevents.1")) as w:
+    for step in range(2):
+        value = tf.compat.v1.Summary.Value(tag="accuracy", simple_value=args.quality / (2 - step))
+        event = tf.compat.v1.Event(wall_time=1.7e9 + step, step=step)
+        event.summary.value.append(value)
+        w.write(event.SerializeToString())
 with open(os.path.join(args.log_dir, "notes.txt"), "w", encoding="utf-8") as notes:
     notes.write("not an event file\n")
 print("done", flush=True)
