@@ -97,12 +97,11 @@ class FreshProcess:
         return self._cpu
 
 
-class WarmProcess:
-    """A trial forked by the warm server; its exit arrives as a message from the server."""
+class Forked:
+    """One fork of a warm server: its pid once forked, exit code and CPU time once ended."""
 
-    def __init__(self, read_fd: int) -> None:
+    def __init__(self) -> None:
         self.pid = 0
-        self.stdout: IO[str] = open(read_fd, encoding="utf-8", errors="replace")
         self.error: str | None = None
         self._started = threading.Event()
         self._ended = threading.Event()
@@ -125,9 +124,10 @@ class WarmProcess:
     def wait_started(self) -> None:
         self._started.wait()
 
-    def wait(self) -> int:
-        self._ended.wait()
-        self.stdout.close()
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit code (-1 if the server vanished first), or None after ``timeout``."""
+        if not self._ended.wait(timeout):
+            return None
         return -1 if self._code is None else self._code
 
     def running(self) -> bool:
@@ -138,14 +138,46 @@ class WarmProcess:
         return self._cpu
 
 
+class WarmProcess:
+    """A trial forked by the warm server, its stdout+stderr on a pipe to the tuner."""
+
+    def __init__(self, forked: Forked, read_fd: int) -> None:
+        self._forked = forked
+        self.pid = forked.pid
+        self.stdout: IO[str] = open(read_fd, encoding="utf-8", errors="replace")
+
+    def wait(self) -> int:
+        code = self._forked.wait()
+        self.stdout.close()
+        return -1 if code is None else code
+
+    def running(self) -> bool:
+        return self._forked.running()
+
+    @property
+    def cpu_seconds(self) -> float | None:
+        return self._forked.cpu_seconds
+
+
 class WarmServer:
     """The client side of one zygote process: start it, fork trials, dispatch exits."""
 
-    def __init__(self, plan: WarmPlan, log_path: Path) -> None:
+    def __init__(
+        self,
+        plan: WarmPlan,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        wait: bool = True,
+    ) -> None:
+        """Start the server with ``env`` (default: this process' environment).
+
+        With ``wait`` (default) return once it is ready; otherwise :meth:`wait_ready` must
+        be called before :meth:`fork` (``close`` may be called at any time).
+        """
         self.plan = plan
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = ours
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
         with open(log_path, "ab") as log:
             self._proc = subprocess.Popen(
                 [
@@ -166,27 +198,32 @@ class WarmServer:
         theirs.close()
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._waiting: dict[int, WarmProcess] = {}  # request id -> not yet forked
-        self._running: dict[int, WarmProcess] = {}  # pid -> forked, not yet ended
+        self._waiting: dict[int, Forked] = {}  # request id -> not yet forked
+        self._running: dict[int, Forked] = {}  # pid -> forked, not yet ended
         self._table_lock = threading.Lock()
-        self.ready: dict[str, Any] = self._await_ready()
         self.frozen_env = frozenset(plan.env)
-        self._reader = threading.Thread(target=self._dispatch, name="zygote-reader", daemon=True)
-        self._reader.start()
+        self.ready: dict[str, Any] = {}
+        self._closed = False
+        if wait:
+            self.wait_ready()
 
-    def _await_ready(self) -> dict[str, Any]:
+    def wait_ready(self) -> None:
+        """Block until the server has done its imports; OSError if it never gets there."""
         self._sock.settimeout(READY_TIMEOUT)
         try:
             data = self._sock.recv(1 << 20)
         except OSError as exc:
             self.close()
-            raise OSError(f"warm trial server did not start: {exc}") from None
+            raise OSError(f"warm server did not start: {exc}") from None
         finally:
-            self._sock.settimeout(None)
+            if not self._closed:
+                self._sock.settimeout(None)
         if not data:
             self.close()
-            raise OSError("warm trial server exited before it was ready")
-        return dict(json.loads(data))
+            raise OSError("warm server exited before it was ready")
+        self.ready = dict(json.loads(data))
+        self._reader = threading.Thread(target=self._dispatch, name="zygote-reader", daemon=True)
+        self._reader.start()
 
     def accepts(self, env: dict[str, str]) -> bool:
         """Whether a fork computes as a fresh process would: no set-up variable differs."""
@@ -199,31 +236,40 @@ class WarmServer:
     def start(self, args: list[str], env: dict[str, str]) -> WarmProcess:
         """Fork ``python -m MODULE *args`` with ``env``; the caller reads its stdout."""
         read_fd, write_fd = os.pipe()
-        handle = WarmProcess(read_fd)
+        try:
+            forked = self.fork(args, env, write_fd)
+        except OSError:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        return WarmProcess(forked, read_fd)
+
+    def fork(
+        self, args: list[str], env: dict[str, str], stdout_fd: int, cwd: str | None = None
+    ) -> Forked:
+        """Fork ``python -m MODULE *args``, stdout and stderr on ``stdout_fd`` (kept open)."""
+        handle = Forked()
         request_id = next(self._ids)
         request = {
             "id": request_id,
             "module": self.plan.module,
             "args": args,
             "env": env,
-            "cwd": os.getcwd(),
+            "cwd": cwd or os.getcwd(),
         }
         with self._table_lock:
             self._waiting[request_id] = handle
         try:
             with self._send_lock:
-                socket.send_fds(self._sock, [json.dumps(request).encode()], [write_fd])
+                socket.send_fds(self._sock, [json.dumps(request).encode()], [stdout_fd])
         except OSError as exc:
             with self._table_lock:
                 self._waiting.pop(request_id, None)
-            handle.stdout.close()
-            raise OSError(f"warm trial server is gone: {exc}") from None
-        finally:
-            os.close(write_fd)
+            raise OSError(f"warm server is gone: {exc}") from None
         handle.wait_started()
         if handle.error is not None:
-            handle.stdout.close()
-            raise OSError(f"warm trial server could not start the trial: {handle.error}")
+            raise OSError(f"warm server could not fork: {handle.error}")
         return handle
 
     def _dispatch(self) -> None:
@@ -256,7 +302,15 @@ class WarmServer:
             self._running.clear()
 
     def close(self) -> None:
-        """Hang up; the server exits on end of file (trials are the tuner's to stop)."""
+        """Hang up; the server exits on end of file (trials are the tuner's to stop).
+
+        A server still importing is killed rather than waited for.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if not self.ready:
+            self._proc.kill()
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:

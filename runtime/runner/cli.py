@@ -58,6 +58,13 @@ def register(subparsers: Any, compile_spec: SpecCompiler | None = None) -> None:
         help="run root holding runs, cache and lineage.sqlite (default .ideko/runs)",
     )  # fmt: skip
     run.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted or failed run")
+    run.add_argument(
+        "--launcher",
+        choices=("warm", "process"),
+        default="warm",
+        help="warm (default): KFP python-component tasks fork a server that imported "
+        "TensorFlow once; process: a fresh interpreter per task",
+    )
     run.set_defaults(func=lambda args: run_command(args, compile_spec))
 
     runs = subparsers.add_parser("runs", help="list local runs and show their lineage")
@@ -86,6 +93,7 @@ def run_command(args: argparse.Namespace, compile_spec: SpecCompiler | None) -> 
             use_cache=not args.no_cache,
             parameters=parse_assignments(args.param),
             resume=args.resume,
+            launcher=args.launcher,
         )
         source = _source(args, options, compile_spec)
         with _sigterm_as_interrupt():

@@ -26,6 +26,7 @@ class RunOptions:
     parameters: dict[str, Any] = field(default_factory=dict)
     resume: str | None = None  # run id to continue
     poll_interval: float = 0.05
+    launcher: str = "warm"  # "warm": KFP python components fork a warm server; "process"
 
 
 @dataclass

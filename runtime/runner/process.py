@@ -10,12 +10,46 @@ import subprocess
 import time
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ideko.runtime.runner.warm import WarmTasks
 
 KILL_GRACE_SECONDS = 5.0
 
 
+class _Child(Protocol):
+    """What the runner needs of a started attempt, fresh or forked."""
+
+    pid: int
+
+    def wait(self, timeout: float | None) -> int | None:
+        """The exit code, or None if it is still running after ``timeout`` seconds."""
+        ...
+
+
+class _FreshChild:
+    """A ``subprocess.Popen`` seen through :class:`_Child`."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc = proc
+        self.pid = proc.pid
+
+    def wait(self, timeout: float | None) -> int | None:
+        if timeout == 0:
+            return self._proc.poll()
+        try:
+            return self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+
 class TaskProcess:
-    """A running attempt; ``poll`` returns its exit code once it ended (timeouts included)."""
+    """A running attempt; ``poll`` returns its exit code once it ended (timeouts included).
+
+    With ``warm``, a KFP python-component command is forked from a warm server
+    (:mod:`ideko.runtime.runner.warm`); anything else runs as a fresh subprocess.
+    """
 
     def __init__(
         self,
@@ -24,6 +58,7 @@ class TaskProcess:
         log_path: Path,
         timeout: float | None = None,
         cwd: Path | None = None,
+        warm: WarmTasks | None = None,
     ) -> None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = log_path
@@ -32,14 +67,20 @@ class TaskProcess:
         self.timed_out = False
         self._log = log_path.open("wb")
         try:
-            self._proc = subprocess.Popen(
-                command,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=cwd,
-                start_new_session=True,  # Ctrl-C reaches the runner, which stops children itself
+            forked = None
+            if warm is not None:
+                forked = warm.start(command, env, self._log.fileno(), log_path, cwd or Path.cwd())
+            self.warm = forked is not None
+            self._child: _Child = forked or _FreshChild(
+                subprocess.Popen(
+                    command,
+                    stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                    cwd=cwd,
+                    start_new_session=True,  # Ctrl-C reaches the runner, which stops children
+                )
             )
         except OSError:
             self._log.close()
@@ -47,34 +88,37 @@ class TaskProcess:
 
     @property
     def pid(self) -> int:
-        return self._proc.pid
+        return self._child.pid
 
     def poll(self) -> int | None:
-        code = self._proc.poll()
+        code = self._child.wait(0)
         if code is None and self.timeout and time.monotonic() - self.started > self.timeout:
             self.timed_out = True
             self.stop()
-            code = self._proc.returncode
+            code = self._child.wait(0)
         if code is not None:
             self._finish()
         return code
 
     def stop(self, grace: float = KILL_GRACE_SECONDS) -> None:
         """Terminate the whole process group; kill it if it outlives ``grace`` seconds."""
-        if self._proc.poll() is None:
+        if self._child.wait(0) is None:
             self._signal(signal.SIGTERM)
-            try:
-                self._proc.wait(grace)
-            except subprocess.TimeoutExpired:
+            if self._child.wait(grace) is None:
                 self._signal(signal.SIGKILL)
-                self._proc.wait()
+                self._child.wait(None)
         self._signal(signal.SIGKILL)  # leftovers of the group (e.g. the sh wrapper's child)
         self._finish()
 
     def _signal(self, sig: signal.Signals) -> None:
         try:
-            os.killpg(self._proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
+            os.killpg(self._child.pid, sig)
+        except ProcessLookupError:  # a fork that has not made its session yet
+            try:
+                os.kill(self._child.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        except PermissionError:
             pass
 
     def _finish(self) -> None:

@@ -59,6 +59,7 @@ from ideko.runtime.runner.state import (
     new_run_id,
     save_state,
 )
+from ideko.runtime.runner.warm import WarmTasks
 
 TIMEOUT_VARIABLE = "IDEKO_STEP_TIMEOUT_SECONDS"
 
@@ -97,6 +98,7 @@ class LocalRunner:
         self.ready: list[str] = []
         self.priority = critical_path_lengths(pipeline)
         self.failure = ""
+        self.warm = WarmTasks(paths.run_dir / "warm") if self.options.launcher == "warm" else None
         self._restore_finished()
         self._record_run(finished=None)
         self.observer.start(state.run_id, self._container_records())
@@ -111,6 +113,8 @@ class LocalRunner:
             self.failure, status = str(exc), FAILED
         finally:
             self.observer.stop()
+            if self.warm is not None:
+                self.warm.close()
         for path, record in state.tasks.items():
             if record.state not in TERMINAL:
                 record.state = PENDING if status == INTERRUPTED else NOT_RUN
@@ -309,6 +313,7 @@ class LocalRunner:
                 self.paths.log_file(node.path, record.earlier_attempts + record.attempts),
                 timeout=timeout,
                 cwd=Path.cwd(),
+                warm=self.warm,
             )
         except OSError as exc:
             raise RunnerError(f"cannot start task {node.path}: {exc}") from exc
