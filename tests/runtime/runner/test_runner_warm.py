@@ -82,3 +82,35 @@ def test_tasks_with_other_thread_budgets_get_their_own_server(compiled, run_pipe
     assert seen["threads-seen"] == "2,2,2"
     assert seen["threads-seen-2"] == "1,1,1"
     assert len(list((result.run_dir / "warm").glob("warm-server-*.log"))) == 2
+
+
+def test_a_fork_left_by_a_crashed_runner_is_found_by_its_run_marker(tmp_path):
+    """``--resume`` stops leftovers whose /proc/PID/environ carries the run marker; a fork's
+    is its server's, which the runner starts with the task's environment."""
+    import os
+    import signal
+    import sys
+    import time
+
+    from ideko.runtime.hpo.launch import WarmPlan, WarmServer
+    from ideko.runtime.runner.process import stop_leftover
+
+    (tmp_path / "sleepy.py").write_text(
+        "import time\nif __name__ == '__main__':\n    time.sleep(60)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "IDEKO_RUN_ID": "run-42"}
+    server = WarmServer(WarmPlan("sleepy", ()), tmp_path / "server.log", env=env)
+    log = (tmp_path / "task.log").open("wb")
+    try:
+        forked = server.fork([], {**env, "EXTRA": "1"}, log.fileno(), str(tmp_path))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.getpgid(forked.pid) != forked.pid:
+            time.sleep(0.05)  # until the fork has made its session
+        assert not stop_leftover(forked.pid, "IDEKO_RUN_ID=other-run")
+        assert forked.running()
+        assert stop_leftover(forked.pid, "IDEKO_RUN_ID=run-42")
+        assert forked.wait(10) == -signal.SIGTERM
+    finally:
+        log.close()
+        server.close()
+    assert sys.modules.get("sleepy") is None  # the module ran in the fork only
