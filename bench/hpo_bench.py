@@ -444,16 +444,18 @@ def main() -> int:
             print(f"seed {seed} {label}: {json.dumps(shown)}", flush=True)
 
     default = train_and_evaluate(config, {}, data, work / "models" / "default")
-    tuned: dict[int, dict] = {}
-    for seed in seeds:
-        for label in ("no-earlystop", "medianstop"):
-            tuned[seed] = tuned.get(seed, {})
-            tuned[seed][label] = train_and_evaluate(
+    tuned = {
+        seed: {
+            label: train_and_evaluate(
                 config,
                 overrides_of(runs[seed][label]["best_assignments"]),
                 data,
                 work / "models" / f"seed-{seed}-{label}",
             )
+            for label in ("no-earlystop", "medianstop")
+        }
+        for seed in seeds
+    }
     report(runs, default, tuned, seeds, len(train_split), len(test_split))
     results = {"default": default, "tuned": tuned, "runs": runs}
     (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
