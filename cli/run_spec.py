@@ -15,8 +15,7 @@ from ideko.runtime.runner.errors import RunnerError
 
 def compile_spec_file(path: Path) -> CompiledSpec:
     """Load, validate and compile ``path``; an invalid spec is a ``RunnerError`` listing why."""
-    from ideko.compiler.load import SpecError, load_spec
-    from ideko.compiler.write import compile_spec
+    from ideko.compiler.api import SpecError, load_spec, render
 
     try:
         spec = load_spec(str(path))
@@ -24,7 +23,7 @@ def compile_spec_file(path: Path) -> CompiledSpec:
         lines = [str(d) for d in getattr(exc, "diagnostics", [])] or [str(exc)]
         raise RunnerError(f"{path}: invalid spec:\n" + "\n".join(lines)) from exc
     try:
-        files = compile_spec(spec)
+        files = render(spec)
     except ValueError as exc:
         raise RunnerError(f"{path}: cannot compile: {exc}") from exc
     key = f"{spec.metadata.name}/pipeline.yaml"

@@ -1,8 +1,8 @@
 """`ideko-compile` / `ideko compile`: spec → generated/<pipeline>/ (KFP IR + Katib manifests).
 
-A thin facade: load_spec → compile_spec (build_katib + build_pipeline) → write_tree, or with
-``--check`` a comparison with what is on disk. Exit status: 0 success, 1 invalid spec or
-stale output, 2 usage error. User mistakes never show a traceback.
+Arguments and messages only: the work is ``api.load_spec`` → ``api.write``, or with
+``--check`` ``api.check`` (a comparison with what is on disk). Exit status: 0 success,
+1 invalid spec or stale output, 2 usage error. User mistakes never show a traceback.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _load(path: str) -> tuple[Any, list[str]]:
     """Load one spec; returns (spec, []) or (None, diagnostic lines)."""
-    from ideko.compiler.load import SpecError, load_spec
+    from ideko.compiler.api import SpecError, load_spec
 
     try:
         return load_spec(path), []
@@ -46,8 +46,7 @@ def _load(path: str) -> tuple[Any, list[str]]:
 
 
 def _compile_one(path: str, out_dir: Path, check: bool, quiet: bool) -> int:
-    from ideko.compiler.check import diff_trees
-    from ideko.compiler.write import compile_spec, read_tree, write_tree
+    from ideko.compiler import api
 
     spec, diagnostics = _load(path)
     if spec is None:
@@ -56,32 +55,34 @@ def _compile_one(path: str, out_dir: Path, check: bool, quiet: bool) -> int:
         print(f"{path}: invalid spec ({len(diagnostics)} problem(s))", file=sys.stderr)
         return EXIT_INVALID
     try:
-        files = compile_spec(spec)
+        files, lines = api.check(spec, out_dir) if check else api.write(spec, out_dir)
     except ValueError as exc:
         print(f"{path}: cannot compile: {exc}", file=sys.stderr)
         return EXIT_INVALID
     if check:
-        diffs = diff_trees(files, read_tree(out_dir, files))
-        if diffs:
-            sys.stdout.write("".join(diffs))
-            print(
-                f"{path}: {out_dir} is stale ({len(diffs)} file(s) differ); "
-                f"run: ideko-compile {path}"
-                + ("" if str(out_dir) == DEFAULT_OUT else f" --out {out_dir}"),
-                file=sys.stderr,
-            )
-            return EXIT_INVALID
-        if not quiet:
-            print(f"{path}: {out_dir} is up to date")
-        return EXIT_OK
-    changes = write_tree(out_dir, files)
+        return _report_check(path, out_dir, lines, quiet)
     if not quiet:
-        for change in changes:
+        for change in lines:
             print(change)
         print(
             f"{path}: compiled {len(files)} file(s) into {out_dir / spec.metadata.name}"
-            + ("" if changes else " (unchanged)")
+            + ("" if lines else " (unchanged)")
         )
+    return EXIT_OK
+
+
+def _report_check(path: str, out_dir: Path, diffs: list[str], quiet: bool) -> int:
+    if diffs:
+        sys.stdout.write("".join(diffs))
+        print(
+            f"{path}: {out_dir} is stale ({len(diffs)} file(s) differ); "
+            f"run: ideko-compile {path}"
+            + ("" if str(out_dir) == DEFAULT_OUT else f" --out {out_dir}"),
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    if not quiet:
+        print(f"{path}: {out_dir} is up to date")
     return EXIT_OK
 
 

@@ -19,9 +19,10 @@ from google.protobuf import json_format
 from kfp.components import load_component_from_file
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from ideko.compiler.check import diff_trees
+from ideko.compiler.drift import diff_trees
 from ideko.compiler.load import load_spec
-from ideko.compiler.write import compile_spec, read_tree, write_tree
+from ideko.compiler.render import render
+from ideko.compiler.write import read_tree, write_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent
@@ -36,7 +37,7 @@ def test_there_are_enough_cases():
 @pytest.mark.parametrize("case", CASES)
 def test_spec_compiles_to_expected_tree(case, monkeypatch):
     monkeypatch.chdir(ROOT)  # headers name the spec relative to the repository
-    files = compile_spec(load_spec(Path("tests/golden") / case / "spec.yaml"))
+    files = render(load_spec(Path("tests/golden") / case / "spec.yaml"))
     expected_dir = GOLDEN / case / "expected"
     if UPDATE:
         write_tree(expected_dir, files)

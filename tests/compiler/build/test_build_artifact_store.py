@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import build_specs
 import katib_rules
 import pytest
-from ideko.compiler.build_katib import artifact_store_env, build_katib
-from ideko.compiler.spec_model import ArtifactStore
+from ideko.compiler.build.katib import artifact_store_env, build_katib
+from ideko.compiler.load.spec_model import ArtifactStore
 from kubeflow_katib_api.models import V1beta1Experiment
 
 KUBEFLOW_DEFAULT_ENV = [

@@ -13,8 +13,8 @@ from typing import Any
 
 import build_specs
 import pytest
-from ideko.compiler.build_katib import build_katib
-from ideko.compiler.spec_model import ArtifactStore
+from ideko.compiler.build.katib import build_katib
+from ideko.compiler.load.spec_model import ArtifactStore
 
 objectstore = pytest.importorskip("ideko.runtime.objectstore")
 boto3 = pytest.importorskip("boto3")

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import build_specs
 import pytest
-from ideko.compiler.build_katib import (
+from ideko.compiler.build.katib import (
     MAX_EXPERIMENT_NAME,
     build_katib,
-    build_rbac,
     experiment_name,
     trial_args,
 )
+from ideko.compiler.build.rbac import build_rbac
 from kubeflow_katib_api.models import V1beta1Experiment
 
 

@@ -9,18 +9,19 @@ import build_specs
 import pytest
 import yaml
 from google.protobuf import json_format
-from ideko.compiler import components
-from ideko.compiler.build_katib import build_katib
-from ideko.compiler.build_pipeline import build_pipeline, duration_seconds
-from ideko.compiler.spec_model import Conditions, Promotion, Retries, StepSettings
-from ideko.compiler.write import compile_spec
+from ideko.compiler.build import components
+from ideko.compiler.build.durations import duration_seconds
+from ideko.compiler.build.katib import build_katib
+from ideko.compiler.build.pipeline import build_pipeline
+from ideko.compiler.load.spec_model import Conditions, Promotion, Retries, StepSettings
+from ideko.compiler.render import render
 from kfp import compiler
 from kfp.components import load_component_from_file
 from kfp.pipeline_spec import pipeline_spec_pb2
 
 
 def _ir(spec) -> dict:
-    return build_pipeline(spec, build_katib(spec))
+    return build_pipeline(spec, build_katib(spec)).pipeline_spec
 
 
 def _all_tasks(ir: dict) -> dict[str, dict]:
@@ -47,7 +48,7 @@ def test_ir_parses_strictly_into_pipeline_spec(case):
 @pytest.mark.parametrize("case", sorted(build_specs.ALL))
 def test_written_ir_loads_with_kfp(case, tmp_path):
     spec = build_specs.ALL[case]()
-    text = compile_spec(spec)[f"{spec.metadata.name}/pipeline.yaml"]
+    text = render(spec)[f"{spec.metadata.name}/pipeline.yaml"]
     path = tmp_path / "pipeline.yaml"
     path.write_text(text, encoding="utf-8")
     loaded = load_component_from_file(str(path))
@@ -58,7 +59,7 @@ def test_written_ir_loads_with_kfp(case, tmp_path):
 def test_ir_equals_what_kfps_own_compiler_writes(tmp_path):
     """build_pipeline is kfp's compile, in memory: same document as Compiler().compile."""
     spec = build_specs.full()
-    from ideko.compiler.build_pipeline import _Builder
+    from ideko.compiler.build.pipeline import _Builder
 
     path = tmp_path / "kfp.yaml"
     compiler.Compiler().compile(_Builder(spec, build_katib(spec)).pipeline(), str(path))
@@ -300,7 +301,7 @@ def test_component_factory_copies_equal_fresh_components():
 
 @pytest.mark.parametrize(("quantity", "threads"), [("2", 2), ("1.5", 2), ("500m", 1), ("4000m", 4)])
 def test_thread_hint_from_cpu_quantity(quantity, threads):
-    from ideko.compiler.build_pipeline import cpu_threads
+    from ideko.compiler.build.resources import cpu_threads
 
     assert cpu_threads(quantity) == threads
 

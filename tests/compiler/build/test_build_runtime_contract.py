@@ -12,7 +12,7 @@ import inspect
 import textwrap
 
 import pytest
-from ideko.compiler import components
+from ideko.compiler.build import components
 
 STEPS = ["preprocess", "tune", "train", "evaluate", "compare", "register"]
 

@@ -14,7 +14,7 @@ import build_specs
 import katib_rules
 import pytest
 import yaml
-from ideko.compiler.build_katib import build_katib
+from ideko.compiler.build.katib import build_katib
 
 ROOT = Path(__file__).resolve().parents[3]
 

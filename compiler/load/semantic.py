@@ -1,0 +1,209 @@
+"""Semantic checks the JSON Schema cannot express, registered in ``CHECKS``.
+
+Each check is a plain function ``(spec, ctx) -> diagnostics``; the loader runs all of them
+and reports everything at once. Add a check by writing a function and listing it below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ideko.compiler.load.check_context import Check, CheckContext
+from ideko.compiler.load.diagnostics import Diagnostic
+from ideko.compiler.load.metric_direction import metric_goal
+from ideko.compiler.load.semantic_hpo import (
+    check_hpo_budget,
+    check_hpo_objective,
+    check_hpo_ranges,
+    check_hpo_targets,
+)
+from ideko.compiler.load.semantic_store import check_artifact_store
+from ideko.compiler.load.spec_model import CANONICAL_ARCHITECTURES, Resources, Spec
+
+# Model names end up in task names (`evaluate-<name>`, `tune-<name>`) and Katib Experiment
+# names next to the pipeline name; 40 leaves room for those inside Kubernetes' 63.
+MAX_MODEL_NAME = 40
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+COMMON_MODEL_PARAMETERS = ("activation_function", "dropout", "masking")
+ARCHITECTURE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "dense": ("units",),
+    "cnn": ("filters", "kernel_size", "pool_size"),
+    "rnn": ("hidden_units",),
+    "lstm": ("hidden_units",),
+    "gru": ("hidden_units",),
+}
+# Test-set quality metrics the evaluate step writes (higher is better); the promotion gate
+# can only read these. Costs (training_time, ...) rank models but make no sense as a floor.
+EVALUATE_QUALITY_METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
+_CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)([KMGTPE]i?|k)?$")
+_MEMORY_UNITS = {"": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+                 "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def check_model_names(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Normalised names are valid Kubernetes names, short enough and unique."""
+    owners: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    for model in spec.models:
+        path = ("models", model.key)
+        if not _DNS_LABEL.match(model.name):
+            yield ctx.at(path, f"model key '{model.key}' becomes '{model.name}', not a valid "
+                         "Kubernetes name; use letters, digits, '_' or '-' (e.g. lstm_large)",
+                         at_key=True)
+        elif len(model.name) > MAX_MODEL_NAME:
+            yield ctx.at(path, f"model name '{model.name}' is {len(model.name)} characters; "
+                         f"at most {MAX_MODEL_NAME} fit in task and experiment names",
+                         at_key=True)
+        if model.name in owners:
+            yield ctx.at(path, f"models '{owners[model.name]}' and '{model.key}' both become "
+                         f"'{model.name}'; rename one", at_key=True)
+        owners.setdefault(model.name, model.key)
+        folder = model.name_parameters["folder_name"]
+        if folder in folders:
+            yield ctx.at((*path, "name_parameters", "folder_name"), f"folder '{folder}' is "
+                         f"already used by model '{folders[folder]}'; outputs would collide")
+        folders.setdefault(folder, model.key)
+
+
+def check_architecture(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Canonical keys keep their architecture; parameters fit the architecture."""
+    for model in spec.models:
+        path = ("models", model.key)
+        implied = CANONICAL_ARCHITECTURES.get(model.key)
+        if implied and implied != model.architecture:
+            yield ctx.at((*path, "architecture"), f"{model.key} is always {implied}; use "
+                         f"another key (e.g. {model.key.lower()}_{model.architecture}) for a "
+                         f"{model.architecture} model")
+        own = ARCHITECTURE_PARAMETERS[model.architecture]
+        params_path = (*path, "model_parameters")
+        for name in model.model_parameters:
+            if name in own or name in COMMON_MODEL_PARAMETERS:
+                continue
+            owners = [a for a, names in ARCHITECTURE_PARAMETERS.items() if name in names]
+            yield ctx.at((*params_path, name), f"'{name}' is not a parameter of "
+                         f"{model.architecture} models (it belongs to {'/'.join(owners)}); "
+                         f"{model.architecture} models take {', '.join(own)}", at_key=True)
+        for name in own:
+            if name not in model.model_parameters:
+                where = params_path if ctx.written(params_path) else path
+                yield ctx.at(where, f"{model.architecture} models need model_parameters."
+                             f"{name}", at_key=True)
+
+
+def check_enabled_models(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """A pipeline without an enabled model has nothing to train."""
+    if spec.models and not spec.enabled_models:
+        yield ctx.at(("models",), "every model is disabled; set enabled: true on at least one",
+                     at_key=True)
+
+
+def check_data(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Indicators, class labels and the split agree with each other."""
+    data = spec.data
+    for i, name in enumerate(data.quality_gate.required_indicators):
+        if name not in data.indicators:
+            yield ctx.at(("data", "quality_gate", "required_indicators", i),
+                         f"'{name}' is not in data.indicators, so it is never read")
+    labels: dict[str, str] = {}
+    for folder, label in data.classes:
+        if label in labels:
+            yield ctx.at(("data", "classes", folder), f"label '{label}' is also the label of "
+                         f"'{labels[label]}'; the two classes would merge")
+        labels.setdefault(label, folder)
+    if data.split.test_days and data.split.strategy != "by_day":
+        yield ctx.at(("data", "split", "test_days"), "test_days is only used by the by_day "
+                     "strategy", at_key=True)
+
+
+def check_conditions(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """The promotion gate reads a metric the evaluate step really produces."""
+    promotion = spec.conditions.promotion
+    if promotion is not None and promotion.metric not in EVALUATE_QUALITY_METRICS:
+        yield ctx.at(("conditions", "promotion", "metric"), f"'{promotion.metric}' is not "
+                     f"reported by the evaluate step; use one of "
+                     f"{', '.join(EVALUATE_QUALITY_METRICS)}")
+
+
+def check_selection(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Each criterion once, each in its meaningful direction."""
+    seen: set[str] = set()
+    for i, criterion in enumerate(spec.selection.criteria):
+        path = ("selection", "criteria", i)
+        if criterion.metric in seen:
+            yield ctx.at((*path, "metric"), f"'{criterion.metric}' is already a criterion; "
+                         "merge the weights")
+        seen.add(criterion.metric)
+        natural = metric_goal(criterion.metric)
+        if criterion.goal != natural:
+            yield ctx.at((*path, "goal"), f"{criterion.metric} should be {natural}d; "
+                         f"{criterion.goal} would favour the worst model")
+
+
+def check_execution(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Backoff fits under max_backoff; requests do not exceed limits (steps and models)."""
+    for kind, step in spec.execution.steps.items():
+        retries = _written_or_default(ctx, kind, "retries")
+        if _seconds(step.retries.backoff) > _seconds(step.retries.max_backoff):
+            yield ctx.at((*retries, "backoff"), f"backoff ({step.retries.backoff}) is longer "
+                         f"than max_backoff ({step.retries.max_backoff})")
+        resources = _written_or_default(ctx, kind, "resources")
+        yield from _resource_problems(step.resources, resources, ctx)
+    for model in spec.models:
+        yield from _resource_problems(model.resources, ("models", model.key, "resources"), ctx)
+
+
+def _written_or_default(ctx: CheckContext, kind: str, section: str) -> tuple[str, ...]:
+    step = ("execution", "steps", kind, section)
+    return step if ctx.written(step) else ("execution", "defaults", section)
+
+
+def _resource_problems(
+    res: Resources, path: tuple[str, ...], ctx: CheckContext
+) -> Iterator[Diagnostic]:
+    pairs = (("cpu", _cpu, res.cpu_request, res.cpu_limit),
+             ("memory", _memory, res.memory_request, res.memory_limit))
+    for what, parse, request, limit in pairs:
+        if request is not None and limit is not None and parse(request) > parse(limit):
+            yield ctx.at((*path, f"{what}_request"), f"{what}_request ({request}) is greater "
+                         f"than {what}_limit ({limit})")
+
+
+def _cpu(text: str) -> float:
+    match = _CPU.match(text)
+    if match is None:  # a YAML number such as 1e3 that str() spelt in exponent form
+        return float(text)
+    return float(match[1]) / (1000 if match[2] else 1)
+
+
+def _memory(text: str) -> float:
+    match = _MEMORY.match(text)
+    assert match is not None, text  # the schema pattern guarantees the shape
+    return float(match[1]) * _MEMORY_UNITS[match[2] or ""]
+
+
+def _seconds(duration: str) -> int:
+    return int(duration[:-1]) * _SECONDS[duration[-1]]
+
+
+CHECKS: tuple[Check, ...] = (
+    check_model_names,
+    check_architecture,
+    check_enabled_models,
+    check_data,
+    check_conditions,
+    check_selection,
+    check_execution,
+    check_hpo_targets,
+    check_hpo_ranges,
+    check_hpo_budget,
+    check_hpo_objective,
+    check_artifact_store,
+)
+
+
+def run_checks(spec: Spec, ctx: CheckContext) -> list[Diagnostic]:
+    """Every diagnostic of every registered check (unsorted; the loader sorts)."""
+    return [diag for check in CHECKS for diag in check(spec, ctx)]

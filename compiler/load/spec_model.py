@@ -1,0 +1,329 @@
+"""Typed, validated view of an ideko spec: what the builders consume.
+
+The loader (``load.loader``) is the only producer of these objects; every default is
+already filled in, every cross-reference already checked. Builders never look at raw YAML.
+The ``*_config`` helpers produce the plain-JSON sections that the runtime receives as step
+parameters: that JSON is the compiler/runtime contract (see ``runtime/README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Architecture = Literal["dense", "cnn", "rnn", "lstm", "gru"]
+SplitStrategy = Literal["random", "stratified", "by_day"]
+ParameterType = Literal["int", "double", "categorical", "discrete"]
+
+# The four keys of IDEKO's original models.yaml and the architecture each one implies.
+CANONICAL_ARCHITECTURES: dict[str, Architecture] = {
+    "NeuralNetwork": "dense",
+    "CNN": "cnn",
+    "RNN": "rnn",
+    "LSTM": "lstm",
+}
+
+
+@dataclass(frozen=True)
+class Metadata:
+    name: str  # valid Kubernetes / KFP pipeline name
+    description: str
+    version: str
+
+
+@dataclass(frozen=True)
+class LocalSource:
+    path: str
+
+
+@dataclass(frozen=True)
+class LakeFSSource:
+    """Declared for a later issue; the compiler accepts it, the runtime does not read it yet."""
+
+    endpoint: str
+    repository: str
+    ref: str
+    path: str
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Exactly one of the three is set."""
+
+    local: LocalSource | None = None
+    lakefs: LakeFSSource | None = None
+    uri: str | None = None  # s3://, gs://, minio:// object-store prefix
+
+    def location(self) -> str:
+        """The default value of the pipeline's ``data_uri`` parameter."""
+        if self.local is not None:
+            return self.local.path
+        if self.lakefs is not None:
+            ref = self.lakefs
+            return f"lakefs://{ref.repository}/{ref.ref}/{ref.path.lstrip('/')}"
+        assert self.uri is not None
+        return self.uri
+
+
+@dataclass(frozen=True)
+class Padding:
+    value: float = 0.0
+    side: Literal["post", "pre"] = "post"
+
+
+@dataclass(frozen=True)
+class Split:
+    strategy: SplitStrategy = "random"
+    test_size: float = 0.2  # fraction of series (random/stratified) or of days (by_day)
+    test_days: tuple[str, ...] = ()  # by_day only: named day folders held out
+    seed: int = 2
+
+
+@dataclass(frozen=True)
+class QualityGate:
+    min_series: int = 1
+    min_per_class: int = 1
+    max_nan_fraction: float = 0.0
+    required_indicators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    source: DataSource
+    indicators: tuple[str, ...]
+    classes: tuple[tuple[str, str], ...]  # (folder, label name) in spec order
+    padding: Padding = Padding()
+    scaling: Literal["none", "standard", "minmax"] = "none"
+    split: Split = Split()
+    quality_gate: QualityGate = QualityGate()
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_request: str | None = None
+    cpu_limit: str | None = None
+    memory_request: str | None = None
+    memory_limit: str | None = None
+
+
+@dataclass(frozen=True)
+class Retries:
+    count: int = 0
+    backoff: str = "0s"  # duration string: 10s, 2m, 1h
+    factor: float = 2.0
+    max_backoff: str = "1h"
+
+
+@dataclass(frozen=True)
+class StepSettings:
+    """Effective settings of one step kind after merging execution.defaults."""
+
+    caching: bool
+    retries: Retries
+    resources: Resources
+    timeout: str | None  # duration string or None for no timeout
+
+
+StepKind = Literal["preprocess", "tune", "train", "evaluate", "compare", "register"]
+
+
+@dataclass(frozen=True)
+class Execution:
+    parallelism: int
+    caching: bool  # pipeline default
+    steps: dict[StepKind, StepSettings]  # every StepKind present, defaults merged
+
+
+@dataclass(frozen=True)
+class HpoParameter:
+    name: str  # Katib parameter name (also the trialParameter name)
+    type: ParameterType
+    target: str  # dotted path inside the model config, e.g. model_parameters.hidden_units.0
+    min: float | int | None = None
+    max: float | int | None = None
+    step: float | int | None = None
+    distribution: Literal["uniform", "logUniform", "normal", "logNormal"] | None = None
+    values: tuple[str | int | float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Objective:
+    metric: str  # e.g. validation_accuracy, score
+    type: Literal["maximize", "minimize"] = "maximize"
+    goal: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """score = validation_accuracy * w_acc - training_time / time_reference_seconds * w_time."""
+
+    validation_accuracy: float
+    training_time: float
+    time_reference_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class EarlyStopping:
+    algorithm: Literal["medianstop"] = "medianstop"
+    min_trials_required: int = 3
+    start_step: int = 4
+
+
+@dataclass(frozen=True)
+class Hpo:
+    # Katib name: random, grid, tpe, multivariate-tpe, bayesianoptimization, cmaes, sobol
+    algorithm: str
+    objective: Objective
+    parameters: tuple[HpoParameter, ...]
+    additional_metrics: tuple[str, ...] = ()
+    weights: ScoreWeights | None = None
+    max_trials: int = 12
+    parallel_trials: int = 2
+    max_failed_trials: int = 3
+    early_stopping: EarlyStopping | None = None
+    algorithm_settings: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Model:
+    key: str  # the key as written in the spec (NeuralNetwork, lstm_large, ...)
+    name: str  # normalised Kubernetes name: neural-network, lstm-large
+    architecture: Architecture
+    enabled: bool
+    name_parameters: dict[str, str]  # folder_name, model_name (defaults filled)
+    model_parameters: dict[str, Any]  # defaults filled (masking, dropout)
+    training_parameters: dict[str, Any]  # defaults filled (optimizer, patience, ...)
+    resources: Resources = Resources()
+    hpo: Hpo | None = None
+
+    @property
+    def identifier(self) -> str:
+        """Python/KFP-safe identifier derived from ``name`` (``-`` -> ``_``)."""
+        return self.name.replace("-", "_")
+
+    def config(self) -> dict[str, Any]:
+        """The ``model_config`` JSON section handed to the runtime's train/evaluate steps."""
+        return {
+            "name": self.name,
+            "key": self.key,
+            "architecture": self.architecture,
+            "name_parameters": dict(self.name_parameters),
+            "model_parameters": dict(self.model_parameters),
+            "training_parameters": dict(self.training_parameters),
+        }
+
+
+@dataclass(frozen=True)
+class Promotion:
+    metric: str  # accuracy, macro_f1, ...
+    threshold: float
+
+
+@dataclass(frozen=True)
+class Conditions:
+    quality_gate: bool = True
+    promotion: Promotion | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    # accuracy, macro_f1, macro_precision, macro_recall, training_time, model_size,
+    # inference_latency
+    metric: str
+    weight: float
+    goal: Literal["maximize", "minimize"]  # filled from the metric when omitted
+
+
+@dataclass(frozen=True)
+class Selection:
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Registry:
+    uri: str
+
+
+DEFAULT_STORE_ENDPOINT = "minio-service.kubeflow:9000"  # Kubeflow's in-cluster MinIO
+DEFAULT_STORE_SECRET = "mlpipeline-minio-artifact"  # where KFP keeps that MinIO's keys
+
+
+@dataclass(frozen=True)
+class ArtifactStore:
+    """The object store KFP keeps artifacts in, as a Katib trial reaches it.
+
+    Trials are plain Job pods outside KFP's launcher, so they read the dataset URI the tune
+    step hands them (``minio://``, ``s3://``) themselves; this says where and with what.
+    ``endpoint`` None means the provider's own endpoint (AWS S3, GCS); ``secret`` None means
+    no static keys (workload identity such as IRSA, through ``service_account``).
+    """
+
+    endpoint: str | None = DEFAULT_STORE_ENDPOINT  # host[:port] or http(s)://host[:port]
+    secure: bool = False  # HTTPS; the loader sets it from an https:// endpoint when omitted
+    region: str | None = None
+    secret: str | None = DEFAULT_STORE_SECRET
+    access_key_field: str = "accesskey"
+    secret_key_field: str = "secretkey"
+    service_account: str | None = None  # the trial pods' Kubernetes service account
+
+    def endpoint_value(self) -> str | None:
+        """The endpoint for the runtime: bare ``host:port`` for HTTP, ``https://…`` for HTTPS.
+
+        Bare for HTTP keeps Kubeflow's default exactly as KFP's own manifests write it; the
+        runtime reads a bare endpoint as ``http://``.
+        """
+        if self.endpoint is None:
+            return None
+        _, sep, rest = self.endpoint.partition("://")
+        address = (rest if sep else self.endpoint).rstrip("/")
+        return f"https://{address}" if self.secure else address
+
+
+@dataclass(frozen=True)
+class Spec:
+    source_path: str  # the spec file as given (used in errors)
+    source_in_repo: str  # the spec relative to its repository root (used in generated headers)
+    metadata: Metadata
+    image: str
+    data: DataSpec
+    models: tuple[Model, ...]  # spec order, disabled ones included
+    execution: Execution
+    conditions: Conditions
+    selection: Selection
+    registry: Registry
+    extras: dict[str, Any] = field(default_factory=dict)
+    artifact_store: ArtifactStore = ArtifactStore()  # runtime.artifact_store, defaults filled
+
+    @property
+    def enabled_models(self) -> tuple[Model, ...]:
+        return tuple(m for m in self.models if m.enabled)
+
+    def data_config(self) -> dict[str, Any]:
+        """The ``data_config`` JSON section handed to the runtime's preprocess step."""
+        data = self.data
+        return {
+            "indicators": list(data.indicators),
+            "classes": dict(data.classes),
+            "padding": asdict(data.padding),
+            "scaling": data.scaling,
+            "split": {**asdict(data.split), "test_days": list(data.split.test_days)},
+            "quality_gate": {
+                **asdict(data.quality_gate),
+                "required_indicators": list(data.quality_gate.required_indicators),
+            },
+        }
+
+    def selection_config(self) -> dict[str, Any]:
+        """The ``selection_config`` JSON section handed to the runtime's compare step."""
+        return {"criteria": [asdict(c) for c in self.selection.criteria]}
+
+    def promotion_config(self) -> dict[str, Any]:
+        """The ``promotion_config`` JSON section; ``{}`` means promotion is not gated."""
+        promo = self.conditions.promotion
+        return {} if promo is None else asdict(promo)
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON encoding used for config parameters: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
