@@ -16,6 +16,7 @@ from typing import Any
 from google.protobuf import json_format
 from ideko.compiler.build import components
 from ideko.compiler.build.durations import duration_seconds
+from ideko.compiler.build.platform import with_ideko_settings
 from ideko.compiler.build.resources import cpu_threads, effective_resources
 from ideko.compiler.load.spec_model import Model, Spec, StepKind, canonical_json
 from kfp import dsl
@@ -156,7 +157,7 @@ class BuiltPipeline:
     """kfp's two outputs as dicts: the ``PipelineSpec`` and the ``PlatformSpec`` beside it."""
 
     pipeline_spec: dict[str, Any]
-    platform_spec: dict[str, Any]  # as kfp built it (empty unless a platform feature is used)
+    platform_spec: dict[str, Any]  # kfp's own platform entries plus ideko's (build.platform)
 
 
 def build_pipeline(spec: Spec, experiments: dict[str, dict[str, Any]]) -> BuiltPipeline:
@@ -164,7 +165,8 @@ def build_pipeline(spec: Spec, experiments: dict[str, dict[str, Any]]) -> BuiltP
 
     ``experiments`` are the Katib manifests from ``build_katib``; each tune task receives
     its model's manifest as a constant (canonical JSON, which is also valid YAML). The
-    platform spec is passed through (kfp's ``Compiler`` writes it as a second document).
+    platform spec is passed through (kfp's ``Compiler`` writes it as a second document) with
+    ideko's own settings added (``build.platform``).
     """
     if not spec.enabled_models:
         raise ValueError("the spec enables no model; nothing to train")
@@ -177,7 +179,7 @@ def build_pipeline(spec: Spec, experiments: dict[str, dict[str, Any]]) -> BuiltP
     )
     return BuiltPipeline(
         pipeline_spec=json_format.MessageToDict(pipeline_spec),
-        platform_spec=json_format.MessageToDict(pipeline.platform_spec),
+        platform_spec=json_format.MessageToDict(with_ideko_settings(pipeline.platform_spec, spec)),
     )
 
 

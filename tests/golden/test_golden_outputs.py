@@ -52,7 +52,10 @@ def test_spec_compiles_to_expected_tree(case, monkeypatch):
 def test_expected_pipeline_is_valid_kfp_ir(case):
     paths = sorted((GOLDEN / case / "expected").glob("*/pipeline.yaml"))
     assert len(paths) == 1
-    ir = yaml.safe_load(paths[0].read_text(encoding="utf-8"))
+    ir, *platform = yaml.safe_load_all(paths[0].read_text(encoding="utf-8"))
     json_format.ParseDict(ir, pipeline_spec_pb2.PipelineSpec(), ignore_unknown_fields=False)
+    assert len(platform) <= 1  # kfp's layout: the PlatformSpec, when any, is the second document
+    for document in platform:
+        json_format.ParseDict(document, pipeline_spec_pb2.PlatformSpec(), ignore_unknown_fields=False)
     component = load_component_from_file(str(paths[0]))
     assert component.name == paths[0].parent.name
