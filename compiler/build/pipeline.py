@@ -17,7 +17,7 @@ from google.protobuf import json_format
 from ideko.compiler.build import components
 from ideko.compiler.build.durations import duration_seconds
 from ideko.compiler.build.platform import with_ideko_settings
-from ideko.compiler.build.resources import cpu_threads, effective_resources
+from ideko.compiler.build.resources import cpu_threads, task_resources
 from ideko.compiler.load.spec_model import Model, Spec, StepKind, canonical_json
 from kfp import dsl
 from kfp.compiler import pipeline_spec_builder as builder
@@ -44,7 +44,7 @@ def configure(
             backoff_factor=retries.factor,
             backoff_max_duration=f"{duration_seconds(retries.max_backoff)}s",
         )
-    resources = effective_resources(spec, kind, model)
+    resources = task_resources(spec, kind, model)
     if resources.cpu_request:
         task.set_cpu_request(resources.cpu_request)
     if resources.cpu_limit:

@@ -150,6 +150,7 @@ def _execution(execution: dict[str, Any]) -> dict[str, Any]:
     for kind in STEP_KINDS:
         merged = deep_merge(defaults, steps_in.get(kind, {}))
         merged["resources"] = _resources(merged["resources"])
+        merged["own_resources"] = "resources" in steps_in.get(kind, {})
         steps[kind] = merged
     return {
         "parallelism": execution.get("parallelism", DEFAULT_PARALLELISM),

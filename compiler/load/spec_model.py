@@ -123,6 +123,7 @@ class StepSettings:
     retries: Retries
     resources: Resources
     timeout: str | None  # duration string or None for no timeout
+    own_resources: bool = False  # execution.steps.<kind>.resources written, not only inherited
 
 
 StepKind = Literal["preprocess", "tune", "train", "evaluate", "compare", "register"]

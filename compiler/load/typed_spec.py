@@ -147,6 +147,7 @@ def _execution(execution: dict[str, Any]) -> Execution:
             retries=Retries(**{**s["retries"], "factor": float(s["retries"]["factor"])}),
             resources=Resources(**s["resources"]),
             timeout=s["timeout"],
+            own_resources=s["own_resources"],
         )
         for kind, s in execution["steps"].items()
     }

@@ -125,3 +125,14 @@ def test_upgrade_hook_rewrites_older_versions(write, monkeypatch) -> None:
     monkeypatch.setitem(loader.UPGRADES, "ideko.dev/v0", v0_to_v1)
     text = MINIMAL.replace("ideko.dev/v1", "ideko.dev/v0").replace("name: tiny", "title: old")
     assert load_spec(write(text)).metadata.name == "old"
+
+
+def test_only_written_step_resources_count_as_the_step_s_own(write) -> None:
+    text = MINIMAL + (
+        "execution:\n"
+        "  defaults:\n    resources:\n      cpu_request: '1'\n"
+        "  steps:\n    tune:\n      resources:\n        cpu_request: 500m\n"
+    )
+    steps = load_spec(write(text)).execution.steps
+    assert steps["tune"].own_resources and steps["tune"].resources.cpu_request == "500m"
+    assert not steps["train"].own_resources and steps["train"].resources.cpu_request == "1"
