@@ -23,12 +23,12 @@ from ideko.compiler.load.include import resolve_includes
 from ideko.compiler.load.salvage import salvage
 from ideko.compiler.load.schema_check import check_schema
 from ideko.compiler.load.semantic import run_checks
-from ideko.compiler.load.source import find_repo_root, locate
+from ideko.compiler.load.source import locate
 from ideko.compiler.load.spec_model import Spec
 from ideko.compiler.load.typed_spec import to_spec
 from ideko.compiler.load.yaml_doc import read_yaml
 
-__all__ = ["Diagnostic", "SpecError", "SpecNotFoundError", "find_repo_root", "load_spec"]
+__all__ = ["Diagnostic", "SpecError", "SpecNotFoundError", "load_spec"]
 
 CURRENT_API_VERSION = "ideko.dev/v1"
 # apiVersion -> function rewriting such data into the next version. Empty while v1 is the
