@@ -197,8 +197,9 @@ def _diagnostic(
     message = problem.message
     for katib, words in _SPEC_WORDS.items():
         message = message.replace(katib, words)
-    return ctx.at(where, message, at_key=isinstance(_raw(ctx, where), dict | list)
-                  or where == hpo_path)
+    at_key = (problem.path[-1:] == ("name",) or where == hpo_path
+              or isinstance(_raw(ctx, where), dict | list))  # a wrong name, a whole block
+    return ctx.at(where, message, at_key=at_key)
 
 
 def _spec_paths(

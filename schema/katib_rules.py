@@ -70,6 +70,12 @@ class Problem:
         return out
 
     def __str__(self) -> str:
+        """``where: message``, or ``spec.maxTrialCount must ...`` when the message names it."""
+        parts = self.where.split(".")
+        for k in range(len(parts)):
+            tail = ".".join(parts[k:])
+            if self.message.startswith(f"{tail} "):
+                return ".".join([*parts[:k], self.message])
         return f"{self.where}: {self.message}" if self.path else self.message
 
 
