@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,11 +80,15 @@ class Problem:
 
 
 # A setting's check: (what it must be, predicate over the string value).
-_Check = tuple[str, Any]
+_Check = tuple[str, Callable[[str], bool]]
 
 
 def _int_at_least(low: int) -> _Check:
-    return (f"an integer >= {low}", lambda v: _integer(v) is not None and _integer(v) >= low)
+    def check(value: str) -> bool:
+        number = _integer(value)
+        return number is not None and number >= low
+
+    return (f"an integer >= {low}", check)
 
 
 def _one_of(*values: str) -> _Check:
