@@ -13,7 +13,7 @@ from ideko.compiler.load.check_context import Check, CheckContext
 from ideko.compiler.load.diagnostics import Diagnostic
 from ideko.compiler.load.metric_direction import metric_goal
 from ideko.compiler.load.semantic_hpo import (
-    check_hpo_budget,
+    check_hpo_admission,
     check_hpo_objective,
     check_hpo_ranges,
     check_hpo_targets,
@@ -198,7 +198,7 @@ CHECKS: tuple[Check, ...] = (
     check_execution,
     check_hpo_targets,
     check_hpo_ranges,
-    check_hpo_budget,
+    check_hpo_admission,
     check_hpo_objective,
     check_artifact_store,
 )

@@ -1,6 +1,9 @@
 """Semantic checks of ``hpo:`` sections: what the schema cannot express, Katib's own rules.
 
 Each function is one registered check (see ``semantic.CHECKS``) and is testable alone.
+Katib's admission rules are not written here: ``check_hpo_admission`` builds each tuned
+model's Experiment and runs ``ideko.schema.katib_rules`` on it, the same code ``ideko tune``
+and the tests run; only spec-level rules (targets, keys per type, objective direction) live here.
 """
 
 from __future__ import annotations
@@ -8,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ideko.compiler.build.katib import build_experiment
 from ideko.compiler.load.check_context import CheckContext
 from ideko.compiler.load.diagnostics import Diagnostic, did_you_mean
 from ideko.compiler.load.metric_direction import metric_goal
 from ideko.compiler.load.schema_check import property_schema, value_problems
 from ideko.compiler.load.spec_model import HpoParameter, Model, Spec
+from ideko.compiler.load.yaml_doc import YamlPath
+from ideko.schema.katib_rules import Problem, admission_problems
 
 _SECTIONS = {"model_parameters": "modelParameters", "training_parameters": "trainingParameters"}
 _RANGE_TYPES = ("int", "double")
@@ -106,27 +112,25 @@ def _value_problems(
 
 
 def check_hpo_ranges(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
-    """min < max, whole numbers for int, positive bounds for log scales, keys that fit the type."""
+    """Keys that fit the type, whole numbers for int, a step that fits inside the range.
+
+    These are spec-level: the manifest builder would silently drop or round what they catch.
+    Katib's own rules on the search space run on the built Experiment (``check_hpo_admission``).
+    """
     for model, hpo_path in _tuned(spec):
         assert model.hpo is not None
         for param in model.hpo.parameters:
-            path = (*hpo_path, "parameters", param.name)
-            yield from _range_problems(param, path, ctx, model.hpo.algorithm)
+            yield from _range_problems(param, (*hpo_path, "parameters", param.name), ctx)
 
 
 def _range_problems(
-    param: HpoParameter, path: tuple[str, ...], ctx: CheckContext, algorithm: str
+    param: HpoParameter, path: tuple[str, ...], ctx: CheckContext
 ) -> Iterator[Diagnostic]:
     if param.type not in _RANGE_TYPES:
         for key in _RANGE_KEYS:
             if ctx.written((*path, key)):
                 yield ctx.at((*path, key), f"'{key}' is only used by int and double "
                              f"parameters; {param.type} parameters use values", at_key=True)
-        if param.type == "discrete":
-            for i, value in enumerate(param.values):
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    yield ctx.at((*path, "values", i), f"discrete values must be numbers, "
-                                 f"got {value!r}; use type: categorical for other values")
         return
     if ctx.written((*path, "values")):
         yield ctx.at((*path, "values"), f"'values' is only used by categorical and discrete "
@@ -137,34 +141,105 @@ def _range_problems(
             value = getattr(param, key)
             if value is not None and not float(value).is_integer():
                 yield ctx.at((*path, key), f"int parameters need whole numbers, got {value}")
-    if param.min >= param.max:
-        yield ctx.at((*path, "min"), f"min ({param.min}) must be less than max ({param.max})")
-    elif param.step is not None and param.step > param.max - param.min:
+    if param.min < param.max and param.step is not None and param.step > param.max - param.min:
         yield ctx.at((*path, "step"), f"step ({param.step}) is larger than the range "
                      f"{param.min}..{param.max}")
-    if param.distribution in ("logUniform", "logNormal") and param.min <= 0:
-        yield ctx.at((*path, "min"), f"a {param.distribution} distribution needs min > 0, "
-                     f"got {param.min}")
-    if algorithm == "grid" and param.type == "double" and param.step is None:
-        yield ctx.at(path, "the grid algorithm needs a step for every double parameter "
-                     "(Katib rule); add step:", at_key=True)
 
 
-def check_hpo_budget(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
-    """Katib runs at most max_trials trials: neither parallel nor failed trials exceed it."""
+# Katib's budget fields in the spec's words, for messages that name them.
+_SPEC_WORDS = {
+    "maxFailedTrialCount": "max_failed_trials",
+    "parallelTrialCount": "parallel_trials",
+    "maxTrialCount": "max_trials",
+}
+# Where a budget field's problem points when the field itself was not written.
+_BUDGET = {
+    "maxTrialCount": (("max_trials",),),
+    "parallelTrialCount": (("parallel_trials",), ("max_trials",)),
+    "maxFailedTrialCount": (("max_failed_trials",), ("max_trials",)),
+}
+_OBJECTIVE = {
+    "type": ("objective", "type"),
+    "objectiveMetricName": ("objective", "metric"),
+    "additionalMetricNames": ("additional_metrics",),
+}
+_PARAMETER_KEYS = {"parameterType": "type", "list": "values"}
+
+
+def check_hpo_admission(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Katib's admission rules, run on the Experiment the compiler builds for each tuned model.
+
+    Each problem's manifest path is mapped back to the spec field it came from, so the
+    error carries the spec's file:line:col (e.g. a grid with more trials than combinations).
+    """
     for model, hpo_path in _tuned(spec):
-        assert model.hpo is not None
-        hpo = model.hpo
-        if hpo.parallel_trials > hpo.max_trials:
-            where = (*hpo_path, "budget", "parallel_trials")
-            if not ctx.written(where):
-                where = (*hpo_path, "budget", "max_trials")
-            yield ctx.at(where, f"parallel_trials ({hpo.parallel_trials}) must not exceed "
-                         f"max_trials ({hpo.max_trials})")
-        if hpo.max_failed_trials > hpo.max_trials:  # Katib's webhook rejects it
-            yield ctx.at((*hpo_path, "budget", "max_failed_trials"), f"max_failed_trials "
-                         f"({hpo.max_failed_trials}) must not exceed max_trials "
-                         f"({hpo.max_trials}); Katib rejects such an Experiment")
+        try:
+            experiment = build_experiment(spec, model)
+        except (ValueError, TypeError):  # a broken field another check reports
+            continue
+        for problem in admission_problems(experiment):
+            yield _diagnostic(problem, model, experiment, hpo_path, ctx)
+
+
+def _diagnostic(
+    problem: Problem,
+    model: Model,
+    experiment: dict[str, Any],
+    hpo_path: tuple[str, ...],
+    ctx: CheckContext,
+) -> Diagnostic:
+    candidates = _spec_paths(problem.path, model, experiment)
+    path: YamlPath = next((c for c in candidates if ctx.written((*hpo_path, *c))),
+                          candidates[0] if candidates else ())
+    where: YamlPath = (*hpo_path, *path)
+    while len(where) > len(hpo_path) and not ctx.written(where):
+        where = where[:-1]
+    message = problem.message
+    for katib, words in _SPEC_WORDS.items():
+        message = message.replace(katib, words)
+    at_key = (problem.path[-1:] == ("name",) or where == hpo_path
+              or isinstance(_raw(ctx, where), dict | list))  # a wrong name, a whole block
+    return ctx.at(where, message, at_key=at_key)
+
+
+def _spec_paths(
+    path: tuple[str | int, ...], model: Model, experiment: dict[str, Any]
+) -> list[YamlPath]:
+    """Spec paths (below ``hpo``) a manifest path comes from, the likeliest written first."""
+    assert model.hpo is not None
+    head, rest = path[:2], path[2:]
+    if head == ("spec", "parameters") and rest and isinstance(rest[0], int):
+        if rest[0] >= len(model.hpo.parameters):
+            return []
+        param: YamlPath = ("parameters", model.hpo.parameters[rest[0]].name)
+        keys = [k for k in rest[1:] if k != "feasibleSpace"]
+        if keys and isinstance(keys[0], str):
+            keys[0] = _PARAMETER_KEYS.get(keys[0], keys[0])
+        return [(*param, *keys[:2])] if keys[:1] != ["name"] else [param]
+    if head == ("spec", "algorithm"):
+        settings = _setting_name(rest, experiment["spec"].get("algorithm", {}))
+        return [("algorithm_settings", settings)] if settings else [("algorithm",)]
+    if head == ("spec", "earlyStopping"):
+        settings = _setting_name(rest, experiment["spec"].get("earlyStopping", {}))
+        return [("early_stopping", settings)] if settings else [("early_stopping", "algorithm")]
+    if head == ("spec", "objective") and rest and rest[0] in _OBJECTIVE:
+        return [_OBJECTIVE[str(rest[0])]]
+    if len(path) == 2 and path[0] == "spec" and path[1] in _BUDGET:
+        return [("budget", *c) for c in _BUDGET[str(path[1])]]
+    return []
+
+
+def _setting_name(rest: tuple[str | int, ...], section: dict[str, Any]) -> str | None:
+    if len(rest) >= 2 and rest[0] == "algorithmSettings" and isinstance(rest[1], int):
+        return str(section["algorithmSettings"][rest[1]]["name"])
+    return None
+
+
+def _raw(ctx: CheckContext, path: YamlPath) -> Any:
+    node: Any = ctx.raw
+    for part in path:
+        node = node[part]
+    return node
 
 
 def check_hpo_objective(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:

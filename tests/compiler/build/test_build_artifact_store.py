@@ -7,10 +7,10 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import build_specs
-import katib_rules
 import pytest
 from ideko.compiler.build.katib import artifact_store_env, build_katib
 from ideko.compiler.load.spec_model import ArtifactStore
+from ideko.schema.katib_rules import admission_problems
 from kubeflow_katib_api.models import V1beta1Experiment
 
 KUBEFLOW_DEFAULT_ENV = [
@@ -72,7 +72,7 @@ def test_manifest_stays_valid_for_katib_and_kubernetes(store):
 
     spec = replace(build_specs.full(), artifact_store=store)
     manifest = build_katib(spec)["lstm"]
-    assert katib_rules.violations(manifest) == []
+    assert admission_problems(manifest) == []
     assert V1beta1Experiment.from_dict(manifest) is not None
     # The trial Job through the Kubernetes models: a misspelt field would be dropped.
     job = manifest["spec"]["trialTemplate"]["trialSpec"]

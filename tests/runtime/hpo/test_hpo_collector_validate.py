@@ -92,12 +92,20 @@ def test_path_directly_under_root_is_refused():
     assert any("directory below /" in p for p in found)
 
 
-@pytest.mark.parametrize("kind", ["None", "Push"])
-def test_no_collector_is_an_error_with_the_reason(kind):
+def test_push_collector_is_an_error_with_the_reason():
     document = manifest()
-    document["spec"]["metricsCollectorSpec"] = {"collector": {"kind": kind}}
+    document["spec"]["metricsCollectorSpec"] = {"collector": {"kind": "Push"}}
     (problem,) = problems(document)
     assert "collects no metrics" in problem and "MetricsUnavailable" in problem
+
+
+def test_none_is_not_a_katib_collector_kind():
+    document = manifest()
+    document["spec"]["metricsCollectorSpec"] = {"collector": {"kind": "None"}}
+    (problem,) = problems(document)
+    assert problem.startswith(
+        "spec.metricsCollectorSpec.collector.kind: 'None' is not a Katib metrics collector kind"
+    )
 
 
 @pytest.mark.parametrize("kind", ["Custom", "PrometheusMetric"])

@@ -59,7 +59,7 @@ def test_all_problems_reported_at_once():
     document["spec"]["parameters"][0]["feasibleSpace"]["min"] = "abc"
     text = problems(document)
     assert "unknown setting 'bogus'" in text
-    assert "parallelTrialCount must be less than or equal" in text
+    assert "spec.parallelTrialCount (3) must not exceed maxTrialCount (2)" in text
     assert "'abc' is not a valid double" in text
 
 
@@ -70,7 +70,9 @@ def test_numbers_must_be_strings_as_in_katib():
 
 
 def test_grid_needs_step_and_enough_combinations():
-    assert "grid needs feasibleSpace.step" in problems(manifest(algorithm="grid"))
+    assert "the grid algorithm needs a step for every double parameter" in problems(
+        manifest(algorithm="grid")
+    )
     params = [
         {
             "name": "q",
@@ -78,7 +80,7 @@ def test_grid_needs_step_and_enough_combinations():
             "feasibleSpace": {"min": "0.1", "max": "0.3", "step": "0.1"},
         }
     ]
-    assert "maxTrialCount 4 > all possible grid combinations (3)" in problems(
+    assert "spec.maxTrialCount (4) exceeds the 3 combinations of the grid" in problems(
         manifest(algorithm="grid", parameters=params, max_trials=4)
     )
     plan = plan_from_dict(manifest(algorithm="grid", parameters=params, max_trials=3))
@@ -119,9 +121,9 @@ def test_parameter_shapes():
     args = [f"--{p['name']}=${{trialParameters.{p['name']}}}" for p in bad]
     text = problems(manifest(parameters=bad, args=args))
     assert "'1.5' is not a valid int" in text
-    assert "logUniform needs min > 0" in text
+    assert "a logUniform distribution needs min > 0, got 0" in text
     assert "list must not be empty" in text
-    assert "min must not be greater than max" in text
+    assert "min (2) must be less than max (1)" in text
     assert "discrete values must be numbers" in text
 
 
