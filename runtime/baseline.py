@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.stepio import UserError, int_arg, run_cli
+from ideko.runtime.cli_args import int_arg, run_cli
+from ideko.runtime.errors import UserError
 
 
 def data_config(indicators: Sequence[str], seed: int) -> dict[str, Any]:
@@ -178,7 +179,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _action(args: argparse.Namespace, prog: str) -> int:
-    from ideko.runtime.stepio import user_errors
+    from ideko.runtime.errors import user_errors
 
     try:
         return _run(args)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ideko.runtime.stepio import UserError
+from ideko.runtime.errors import UserError
 
 SCHEMES = ("s3", "minio", "gs")
 S3_ENV_HELP = (
