@@ -18,7 +18,7 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-DocumentKind = Literal["model_config", "data_config", "dataset_metadata"]
+DocumentKind = Literal["model_config", "data_config", "dataset_metadata", "run_state"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ CONTRACTS: dict[DocumentKind, Contract] = {
     "model_config": Contract("schema_version", 1),
     "data_config": Contract("schema_version", 1),
     "dataset_metadata": Contract("format", 1),
+    "run_state": Contract("schema_version", 1),  # the local engine's state.json
 }
 _FORMAT = re.compile(r"ideko-dataset/v([0-9]+)")
 

@@ -63,7 +63,7 @@ def normalise_model_config(config: dict[str, Any]) -> dict[str, Any]:
     key = str(out.get("key") or out.get("name") or arch)
     out.setdefault("name", k8s_name(key))
     out.setdefault("key", key)
-    out["name_parameters"] = {**default_name_parameters(key), **out["name_parameters"]}
+    out["name_parameters"] = _filled(out["name_parameters"], default_name_parameters(key))
     names = out["name_parameters"]
     if not str(names["model_name"]).endswith(".keras"):
         raise ConfigError("name_parameters.model_name: must end with .keras")
@@ -79,6 +79,7 @@ def normalise_model_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _filled(given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``given`` in its own key order, then the defaults it does not set."""
     return {**given, **{k: v for k, v in defaults.items() if k not in given}}
 
 

@@ -51,3 +51,13 @@ def test_metric_line_round_trips_through_katibs_filter() -> None:
     assert line == "validation_accuracy=0.933333 training_time=12.4 score=-1.5e-07"
     assert metric_lines.parse_metric_line(line) == pytest.approx(values, rel=1e-5)
     assert metric_lines.metric_line({"loss": float("nan")}) is None
+
+
+def test_every_step_kind_has_a_runtime_module() -> None:
+    import importlib.util
+
+    from ideko.runtime.cli import STEPS
+
+    assert steps.STEP_KINDS == STEPS
+    for kind in steps.STEP_KINDS:
+        assert importlib.util.find_spec(f"ideko.runtime.steps.{kind}"), kind

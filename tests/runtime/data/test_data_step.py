@@ -1,4 +1,4 @@
-"""The preprocess step (component/run/CLI), the `ideko data` commands and stepio helpers."""
+"""The preprocess step (component/run/CLI), the `ideko data` commands, the step plumbing."""
 
 from __future__ import annotations
 
