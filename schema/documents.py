@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # jsonschema is imported on first check: step CLIs start without it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 DocumentKind = Literal["model_config", "data_config", "dataset_metadata", "run_state"]
 
@@ -52,6 +53,8 @@ def contract_schema(kind: DocumentKind) -> dict[str, Any]:
 
 @cache
 def _validator(kind: DocumentKind) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(contract_schema(kind))
 
 

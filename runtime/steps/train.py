@@ -25,7 +25,6 @@ from ideko.runtime.artifact_uri import local_path
 from ideko.runtime.cli_args import int_arg, json_arg, json_object, step_main
 from ideko.runtime.errors import UserError
 from ideko.runtime.training.config import apply_overrides, normalise_model_config, parse_assignment
-from ideko.schema import env
 
 # What a warm trial server does ahead of forking trials (ideko.runtime.hpo.zygote): the heavy
 # imports this step makes lazily so that its CLI starts fast, TensorFlow's process set-up
@@ -42,7 +41,9 @@ WARM_IMPORTS = (
     "ideko.runtime.training.plots",
     "ideko.runtime.training.trainer",
 )
-WARM_ENV = (env.NUM_THREADS, env.OMP_NUM_THREADS, "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL")
+# Literal strings: the warm server reads WARM_* without importing this module (ast); the
+# first two are ideko.schema.env.NUM_THREADS / OMP_NUM_THREADS (a test checks).
+WARM_ENV = ("IDEKO_NUM_THREADS", "OMP_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL")
 
 
 def resolve_model_config(

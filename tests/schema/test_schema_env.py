@@ -37,3 +37,16 @@ def test_trial_job_variables_are_named_by_the_contract() -> None:
 def test_step_variables_are_the_compilers() -> None:
     assert build_pipeline.TIMEOUT_ENV == env.STEP_TIMEOUT_SECONDS
     assert build_pipeline.THREADS_ENV == env.NUM_THREADS
+
+
+def test_warm_trial_env_is_read_as_literals_and_names_the_contract() -> None:
+    """The warm server reads WARM_ENV from the source (ast), so it stays literal strings."""
+    import importlib.util
+
+    from ideko.runtime.hpo.launch import declared_tuples
+
+    spec = importlib.util.find_spec("ideko.runtime.steps.train")
+    assert spec is not None and spec.origin is not None
+    declared = declared_tuples(Path(spec.origin).read_text(encoding="utf-8"))
+    assert declared["WARM_ENV"][:2] == (env.NUM_THREADS, env.OMP_NUM_THREADS)
+    assert "ideko.runtime.training.metric_output" in declared["WARM_IMPORTS"]
