@@ -58,5 +58,9 @@ def test_experiment_name_is_the_compilers(pipeline: str, model: str) -> None:
     assert len(name) <= 40
 
 
-def test_limit() -> None:
-    assert MAX_MODEL_NAME == 40
+def test_limits_are_the_compilers() -> None:
+    from ideko.compiler import semantic
+    from ideko.schema.names import MAX_EXPERIMENT_NAME
+
+    assert MAX_MODEL_NAME == semantic.MAX_MODEL_NAME == 40
+    assert MAX_EXPERIMENT_NAME == build_katib.MAX_EXPERIMENT_NAME
