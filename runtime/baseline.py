@@ -16,27 +16,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.stepio import UserError, int_arg, run_cli
+from ideko.runtime.cli_args import int_arg, run_cli
+from ideko.runtime.errors import UserError
 
 
 def data_config(indicators: Sequence[str], seed: int) -> dict[str, Any]:
-    """The original script's data handling as a ``data_config`` section."""
+    """The original script's data handling as a ``data_config`` section: the spec's defaults
+    (random split, post-padding with 0.0, no scaling) and IDEKO's three class folders; the
+    original checked nothing, so the gate only requires the indicator columns."""
+    from ideko.runtime.data.config import DEFAULT_CLASSES
+    from ideko.schema.defaults import defaults_of
+
+    no_gate = {"min_per_class": 0, "max_nan_fraction": 1.0, "required_indicators": list(indicators)}
     return {
         "indicators": list(indicators),
-        "classes": {
-            "not_anomalous": "not anomalous",
-            "mechanical_anomalies": "mechanical anomaly",
-            "electrical_anomalies": "electrical anomaly",
-        },
-        "padding": {"value": 0.0, "side": "post"},
-        "scaling": "none",
-        "split": {"strategy": "random", "test_size": 0.2, "test_days": [], "seed": seed},
-        "quality_gate": {
-            "min_series": 1,
-            "min_per_class": 0,
-            "max_nan_fraction": 1.0,
-            "required_indicators": list(indicators),
-        },
+        "classes": dict(DEFAULT_CLASSES),
+        "padding": defaults_of("padding"),
+        "scaling": defaults_of("data")["scaling"],
+        "split": {**defaults_of("split"), "seed": seed},
+        "quality_gate": {**defaults_of("qualityGate"), **no_gate},
     }
 
 
@@ -181,7 +179,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _action(args: argparse.Namespace, prog: str) -> int:
-    from ideko.runtime.stepio import user_errors
+    from ideko.runtime.errors import user_errors
 
     try:
         return _run(args)

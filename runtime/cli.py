@@ -13,7 +13,9 @@ import inspect
 import sys
 from typing import Any
 
-STEPS: tuple[str, ...] = ("preprocess", "tune", "train", "evaluate", "compare", "register")
+from ideko.schema.steps import STEP_KINDS
+
+STEPS: tuple[str, ...] = STEP_KINDS  # one module per kind under ideko.runtime.steps
 
 
 def run_step(name: str, argv: list[str]) -> int:

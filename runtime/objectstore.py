@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ideko.runtime.stepio import UserError
+from ideko.runtime.errors import UserError
+from ideko.schema import env
 
 SCHEMES = ("s3", "minio", "gs")
 S3_ENV_HELP = (
-    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY and the endpoint in AWS_ENDPOINT_URL or "
-    "MINIO_ENDPOINT (Katib trials get them from the spec's runtime.artifact_store, by default "
-    "the mlpipeline-minio-artifact secret)"
+    f"set {env.AWS_ACCESS_KEY_ID} and {env.AWS_SECRET_ACCESS_KEY} and the endpoint in "
+    f"{env.AWS_ENDPOINT_URL} or {env.MINIO_ENDPOINT} (Katib trials get them from the spec's "
+    "runtime.artifact_store, by default the mlpipeline-minio-artifact secret)"
 )
 DEFAULT_REGION = "us-east-1"
 ENDPOINT_SCHEMES = ("http", "https")
@@ -95,7 +96,7 @@ def _download_root() -> Path:
 
 def s3_endpoint(scheme: str) -> str | None:
     """The S3 endpoint URL from AWS_ENDPOINT_URL or MINIO_ENDPOINT (bare host:port is http)."""
-    variable = "AWS_ENDPOINT_URL" if os.environ.get("AWS_ENDPOINT_URL") else "MINIO_ENDPOINT"
+    variable = env.AWS_ENDPOINT_URL if os.environ.get(env.AWS_ENDPOINT_URL) else env.MINIO_ENDPOINT
     endpoint = os.environ.get(variable, "").strip()
     if not endpoint:
         if scheme == "minio":
@@ -111,7 +112,9 @@ def s3_endpoint(scheme: str) -> str | None:
 
 def s3_region() -> str:
     """AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1 (what MinIO answers by default)."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    return (
+        os.environ.get(env.AWS_REGION) or os.environ.get(env.AWS_DEFAULT_REGION) or DEFAULT_REGION
+    )
 
 
 def s3_client(scheme: str) -> Any:

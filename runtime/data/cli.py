@@ -71,10 +71,11 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from ideko.runtime.cli_args import json_object
     from ideko.runtime.data.config import parse_data_config
     from ideko.runtime.data.prepare import load_raw
     from ideko.runtime.data.quality import to_markdown
-    from ideko.runtime.stepio import UserError, json_object
+    from ideko.runtime.errors import UserError
 
     try:
         if args.data_config:

@@ -1,7 +1,9 @@
 """Typed view of the ``data_config`` JSON section (see runtime/README.md).
 
-The runtime never imports the compiler, so it re-reads the JSON contract here and checks it
-once, giving a clear error instead of a KeyError deep inside preprocessing.
+The runtime never imports the compiler: it reads the JSON contract here and checks it once
+(``schema/contracts/data_config.schema.json``), giving a clear error with the path at fault
+instead of a KeyError deep inside preprocessing. Omitted fields take the spec's defaults
+(:mod:`ideko.schema.defaults`); a compiled config has none omitted.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ideko.runtime.data.errors import DataError
+from ideko.schema.defaults import defaults_of
+from ideko.schema.documents import DocumentError, check_document, check_version
 
 DEFAULT_CLASSES: tuple[tuple[str, str], ...] = (
     ("not_anomalous", "not anomalous"),
@@ -21,31 +25,35 @@ SPLIT_STRATEGIES = ("random", "stratified", "by_day")
 SCALINGS = ("none", "standard", "minmax")
 PADDING_SIDES = ("post", "pre")
 MAX_SEED = 2**32 - 1  # numpy/sklearn random_state range
+_PADDING = defaults_of("padding")
+_SPLIT = defaults_of("split")
+_GATE = defaults_of("qualityGate")
+_SCALING = defaults_of("data")["scaling"]
 
 
 @dataclass(frozen=True)
 class SplitConfig:
-    strategy: str = "random"
-    test_size: float = 0.2
-    test_days: tuple[str, ...] = ()
-    seed: int = 2
+    strategy: str = _SPLIT["strategy"]
+    test_size: float = _SPLIT["test_size"]
+    test_days: tuple[str, ...] = tuple(_SPLIT["test_days"])
+    seed: int = _SPLIT["seed"]
 
 
 @dataclass(frozen=True)
 class GateConfig:
-    min_series: int = 1
-    min_per_class: int = 1
-    max_nan_fraction: float = 0.0
-    required_indicators: tuple[str, ...] = ()
+    min_series: int = _GATE["min_series"]
+    min_per_class: int = _GATE["min_per_class"]
+    max_nan_fraction: float = _GATE["max_nan_fraction"]
+    required_indicators: tuple[str, ...] = tuple(_GATE["required_indicators"])
 
 
 @dataclass(frozen=True)
 class DataConfig:
     indicators: tuple[str, ...]
     classes: tuple[tuple[str, str], ...] = DEFAULT_CLASSES  # (folder, label) in spec order
-    padding_value: float = 0.0
-    padding_side: str = "post"
-    scaling: str = "none"
+    padding_value: float = _PADDING["value"]
+    padding_side: str = _PADDING["side"]
+    scaling: str = _SCALING
     split: SplitConfig = field(default_factory=SplitConfig)
     gate: GateConfig = field(default_factory=GateConfig)
 
@@ -107,6 +115,10 @@ def parse_data_config(value: str | dict[str, Any]) -> DataConfig:
             raise DataError(f"data_config is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise DataError("data_config must be a JSON object")
+    try:
+        check_version("data_config", value)
+    except DocumentError as exc:
+        raise DataError(str(exc)) from exc
     errors: list[str] = []
     raw = dict(value)
     indicators = _str_list(raw.get("indicators"), "indicators", errors)
@@ -123,31 +135,35 @@ def parse_data_config(value: str | dict[str, Any]) -> DataConfig:
     else:
         classes = tuple(classes_raw.items())
     padding = _obj(raw.get("padding"), "padding", errors)
-    pad_value = _num(padding.get("value", 0.0), "padding.value", errors)
-    pad_side = padding.get("side", "post")
+    pad_value = _num(padding.get("value", _PADDING["value"]), "padding.value", errors)
+    pad_side = padding.get("side", _PADDING["side"])
     if pad_side not in PADDING_SIDES:
         errors.append(f"padding.side: {pad_side!r} is not one of {', '.join(PADDING_SIDES)}")
-    scaling = raw.get("scaling", "none")
+    scaling = raw.get("scaling", _SCALING)
     if scaling not in SCALINGS:
         errors.append(f"scaling: {scaling!r} is not one of {', '.join(SCALINGS)}")
     split = _parse_split(_obj(raw.get("split"), "split", errors), errors)
     gate = _parse_gate(_obj(raw.get("quality_gate"), "quality_gate", errors), errors)
     if errors:
         raise DataError("invalid data_config:\n  - " + "\n  - ".join(errors))
+    try:
+        check_document("data_config", raw)  # what the checks above do not cover: unknown keys
+    except DocumentError as exc:
+        raise DataError(str(exc)) from exc
     return DataConfig(
         tuple(indicators), classes, float(pad_value), str(pad_side), str(scaling), split, gate
     )
 
 
 def _parse_split(raw: dict[str, Any], errors: list[str]) -> SplitConfig:
-    strategy = raw.get("strategy", "random")
+    strategy = raw.get("strategy", _SPLIT["strategy"])
     if strategy not in SPLIT_STRATEGIES:
         errors.append(f"split.strategy: {strategy!r} is not one of {', '.join(SPLIT_STRATEGIES)}")
-    test_size = _num(raw.get("test_size", 0.2), "split.test_size", errors)
+    test_size = _num(raw.get("test_size", _SPLIT["test_size"]), "split.test_size", errors)
     if "test_size" in raw and not 0.0 < test_size < 1.0:
         errors.append(f"split.test_size: {test_size} must be between 0 and 1 (exclusive)")
-    test_days = _str_list(raw.get("test_days", []), "split.test_days", errors)
-    seed = raw.get("seed", 2)
+    test_days = _str_list(raw.get("test_days", _SPLIT["test_days"]), "split.test_days", errors)
+    seed = raw.get("seed", _SPLIT["seed"])
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         errors.append(f"split.seed: {seed!r} must be an integer between 0 and {MAX_SEED}")
         seed = 0
@@ -156,16 +172,22 @@ def _parse_split(raw: dict[str, Any], errors: list[str]) -> SplitConfig:
 
 def _parse_gate(raw: dict[str, Any], errors: list[str]) -> GateConfig:
     ints = {}
-    for key, default in (("min_series", 1), ("min_per_class", 1)):
+    for key in ("min_series", "min_per_class"):
+        default = _GATE[key]
         val = raw.get(key, default)
         if not isinstance(val, int) or isinstance(val, bool) or val < 0:
             errors.append(f"quality_gate.{key}: {val!r} must be a non-negative integer")
             val = default
         ints[key] = val
-    nan = _num(raw.get("max_nan_fraction", 0.0), "quality_gate.max_nan_fraction", errors)
+    nan_given = raw.get("max_nan_fraction", _GATE["max_nan_fraction"])
+    nan = _num(nan_given, "quality_gate.max_nan_fraction", errors)
     if not 0.0 <= nan <= 1.0:
         errors.append(f"quality_gate.max_nan_fraction: {nan} must be between 0 and 1")
-    req = _str_list(raw.get("required_indicators", []), "quality_gate.required_indicators", errors)
+    req = _str_list(
+        raw.get("required_indicators", _GATE["required_indicators"]),
+        "quality_gate.required_indicators",
+        errors,
+    )
     return GateConfig(ints["min_series"], ints["min_per_class"], float(nan), tuple(req))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from ideko.runtime.atomic import atomic_open, write_json
 from ideko.runtime.data.errors import DataError
+from ideko.schema.documents import DocumentError, check_document
 
 ARRAY_NAMES = ("X", "y", "labels", "days", "paths", "classes")
 
@@ -105,8 +106,13 @@ def save_metadata(path: str | os.PathLike[str], metadata: dict[str, Any]) -> Non
 
 
 def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a JSON sidecar written by :func:`save_metadata`."""
+    """Read a JSON sidecar written by :func:`save_metadata`, checked against its contract
+    (``schema/contracts/dataset_metadata.schema.json``, version in ``format``)."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        metadata = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise DataError(f"cannot read dataset metadata {path}: {exc}") from exc
+    try:
+        return check_document("dataset_metadata", metadata)
+    except DocumentError as exc:
+        raise DataError(f"{path}: {exc}") from exc

@@ -16,7 +16,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.stepio import UserError, json_arg, json_object, local_path, step_main
+from ideko.runtime.artifact_uri import local_path
+from ideko.runtime.cli_args import json_arg, json_object, step_main
+from ideko.runtime.errors import UserError
 
 EVALUATION_FILE = "evaluation.json"
 

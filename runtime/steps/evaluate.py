@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.stepio import UserError, json_arg, json_object, local_path, step_main
+from ideko.runtime.artifact_uri import local_path
+from ideko.runtime.cli_args import json_arg, json_object, step_main
+from ideko.runtime.errors import UserError
 
 
 def model_file(model_dir: Path, config: dict[str, Any]) -> Path:

@@ -14,7 +14,8 @@ import json
 import sys
 from typing import Any
 
-from ideko.runtime.stepio import artifact_path, json_object, local_dir, step_main
+from ideko.runtime.artifact_uri import artifact_path, local_dir
+from ideko.runtime.cli_args import json_object, step_main
 
 
 def run(

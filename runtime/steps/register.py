@@ -21,8 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.artifact_uri import local_path
 from ideko.runtime.atomic import dir_mode
-from ideko.runtime.stepio import UserError, local_path, step_main
+from ideko.runtime.cli_args import step_main
+from ideko.runtime.errors import UserError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 RECORD = "model.json"

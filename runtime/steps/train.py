@@ -21,14 +21,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.stepio import (
-    UserError,
-    int_arg,
-    json_arg,
-    json_object,
-    local_path,
-    step_main,
-)
+from ideko.runtime.artifact_uri import local_path
+from ideko.runtime.cli_args import int_arg, json_arg, json_object, step_main
+from ideko.runtime.errors import UserError
 from ideko.runtime.training.config import apply_overrides, normalise_model_config, parse_assignment
 
 # What a warm trial server does ahead of forking trials (ideko.runtime.hpo.zygote): the heavy
@@ -41,11 +36,13 @@ WARM_IMPORTS = (
     "matplotlib",
     "ideko.runtime.data.dataset_io",
     "ideko.runtime.training.datasource",
-    "ideko.runtime.training.katib",
+    "ideko.runtime.training.metric_output",
     "ideko.runtime.training.layers",
     "ideko.runtime.training.plots",
     "ideko.runtime.training.trainer",
 )
+# Literal strings: the warm server reads WARM_* without importing this module (ast); the
+# first two are ideko.schema.env.NUM_THREADS / OMP_NUM_THREADS (a test checks).
 WARM_ENV = ("IDEKO_NUM_THREADS", "OMP_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL")
 
 
@@ -71,14 +68,14 @@ def run(
 ) -> dict[str, Any]:
     """Train on ``train_data`` (a dataset path or a loaded dataset); returns the outputs."""
     from ideko.runtime.data.dataset_io import load_dataset
-    from ideko.runtime.training import katib
+    from ideko.runtime.training import metric_output
     from ideko.runtime.training.trainer import train_model
 
     config = resolve_model_config(model_config, overrides)
     weights = None
     if score_weights is not None:
         try:
-            weights = katib.parse_score_weights(score_weights)
+            weights = metric_output.parse_score_weights(score_weights)
         except ValueError as exc:
             raise UserError(str(exc)) from exc
     dataset = train_data

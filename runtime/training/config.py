@@ -1,8 +1,11 @@
-"""The ``model_config`` section: defaults, validation and dotted-path overrides.
+"""The ``model_config`` contract on read: defaults for hand-written configs, validation, overrides.
 
-The compiler fills these defaults before it serialises ``model_config``; the runtime fills
-them again so that a hand-written config (``ideko baseline``, a Katib trial run by hand) means
-exactly the same thing. Every problem becomes a :class:`ConfigError` with the path at fault.
+A compiled ``model_config`` already has every default (the compiler fills them); reading it
+adds nothing. A hand-written one (``ideko baseline``, a Katib trial run by hand) gets the
+defaults of :mod:`ideko.schema.defaults` and the names of :mod:`ideko.schema.names`, so it
+means exactly what the same model in a spec means. The document is then checked against
+``schema/contracts/model_config.schema.json``; every problem is a :class:`ConfigError` with
+the path at fault.
 """
 
 from __future__ import annotations
@@ -11,28 +14,31 @@ import copy
 import math
 from typing import Any
 
-ARCHITECTURES: tuple[str, ...] = ("dense", "cnn", "rnn", "lstm", "gru")
-OPTIMIZERS: tuple[str, ...] = (
-    "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-)  # fmt: skip
-MASKING_MODES: tuple[str, ...] = ("original", "mask-aware")
+from ideko.schema.architectures import (
+    ARCHITECTURES,
+    MASKING_MODES,
+    OPTIMIZERS,
+    default_activation,
+    layer_key,
+)
+from ideko.schema.assignments import parse_scalar as _parse_scalar
+from ideko.schema.assignments import split_assignment
+from ideko.schema.defaults import defaults_of, with_defaults
+from ideko.schema.documents import DocumentError, check_document, check_version
+from ideko.schema.names import default_name_parameters, k8s_name
 
-MODEL_DEFAULTS: dict[str, Any] = {"dropout": 0.0, "masking": "original"}
-TRAINING_DEFAULTS: dict[str, Any] = {
-    "optimizer": "adam",
-    "learning_rate": None,  # None: the optimizer's own Keras default (adam: 0.001)
-    "patience": 10,
-    "min_delta": 1e-4,
-    "validation_split": 0.2,
-}
-# The layer-list parameter each architecture needs (the original models.yaml keys).
-LAYER_KEY: dict[str, str] = {
-    "dense": "units",
-    "cnn": "filters",
-    "rnn": "hidden_units",
-    "lstm": "hidden_units",
-    "gru": "hidden_units",
-}
+__all__ = [
+    "ARCHITECTURES",
+    "MASKING_MODES",
+    "OPTIMIZERS",
+    "ConfigError",
+    "apply_overrides",
+    "normalise_model_config",
+    "parse_assignment",
+    "parse_scalar",
+]
+
+MODEL_DEFAULTS: dict[str, Any] = defaults_of("modelParameters")
 
 
 class ConfigError(ValueError):
@@ -40,9 +46,13 @@ class ConfigError(ValueError):
 
 
 def normalise_model_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Return a validated deep copy of ``config`` with every runtime default filled in."""
+    """Return a validated deep copy of ``config``; defaults filled only where missing."""
     if not isinstance(config, dict):
         raise ConfigError("model_config must be a JSON object")
+    try:
+        check_version("model_config", config)
+    except DocumentError as exc:
+        raise ConfigError(str(exc)) from exc
     out = copy.deepcopy(config)
     arch = out.get("architecture")
     if arch not in ARCHITECTURES:
@@ -50,31 +60,36 @@ def normalise_model_config(config: dict[str, Any]) -> dict[str, Any]:
     for section in ("name_parameters", "model_parameters", "training_parameters"):
         if not isinstance(out.setdefault(section, {}), dict):
             raise ConfigError(f"{section}: must be an object")
-    name = out.setdefault("name", arch)
-    out.setdefault("key", name)
+    key = str(out.get("key") or out.get("name") or arch)
+    out.setdefault("name", k8s_name(key))
+    out.setdefault("key", key)
+    out["name_parameters"] = _filled(out["name_parameters"], default_name_parameters(key))
     names = out["name_parameters"]
-    names.setdefault("folder_name", str(name).replace("-", "_"))
-    names.setdefault("model_name", f"model_{names['folder_name']}.keras")
     if not str(names["model_name"]).endswith(".keras"):
         raise ConfigError("name_parameters.model_name: must end with .keras")
-    model = out["model_parameters"]
-    for key, value in MODEL_DEFAULTS.items():
-        model.setdefault(key, value)
-    training = out["training_parameters"]
-    for key, value in TRAINING_DEFAULTS.items():
-        training.setdefault(key, value)
-    _check_model_parameters(arch, model)
-    _check_training_parameters(training)
-    return out
+    model_defaults = {"activation_function": default_activation(arch), **MODEL_DEFAULTS}
+    out["model_parameters"] = _filled(out["model_parameters"], model_defaults)
+    out["training_parameters"] = with_defaults(out["training_parameters"], "trainingParameters")
+    _check_model_parameters(arch, out["model_parameters"])
+    _check_training_parameters(out["training_parameters"])
+    try:
+        return check_document("model_config", out)
+    except DocumentError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _filled(given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``given`` in its own key order, then the defaults it does not set."""
+    return {**given, **{k: v for k, v in defaults.items() if k not in given}}
 
 
 def _check_model_parameters(arch: str, params: dict[str, Any]) -> None:
-    layer_key = LAYER_KEY[arch]
-    layers = params.get(layer_key)
+    layers_key = layer_key(arch)
+    layers = params.get(layers_key)
     if not isinstance(layers, list) or not layers:
-        raise ConfigError(f"model_parameters.{layer_key}: {arch} needs a non-empty list")
+        raise ConfigError(f"model_parameters.{layers_key}: {arch} needs a non-empty list")
     for index, size in enumerate(layers):
-        _positive_int(size, f"model_parameters.{layer_key}.{index}")
+        _positive_int(size, f"model_parameters.{layers_key}.{index}")
     if not isinstance(params.get("activation_function"), str):
         raise ConfigError("model_parameters.activation_function: must be a Keras activation name")
     if arch == "cnn":
@@ -130,24 +145,20 @@ def _non_negative_int(value: Any, path: str) -> None:
 def parse_scalar(text: str) -> int | float | str:
     """Parse an override value the way Katib substitutes it: int, then float, else string."""
     try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    if not math.isfinite(value):
-        raise ConfigError(f"override value {text!r} is not a finite number")
-    return value
+        return _parse_scalar(text)
+    except ValueError as exc:
+        raise ConfigError(f"override {exc}") from exc
 
 
 def parse_assignment(text: str) -> tuple[str, int | float | str]:
     """Split one ``--set PATH=VALUE`` argument."""
-    path, sep, value = text.partition("=")
-    if not sep or not path.strip():
-        raise ConfigError(f"--set {text!r}: expected PATH=VALUE, e.g. training_parameters.epochs=5")
-    return path.strip(), parse_scalar(value.strip())
+    try:
+        path, value = split_assignment(text)
+    except ValueError:
+        raise ConfigError(
+            f"--set {text!r}: expected PATH=VALUE, e.g. training_parameters.epochs=5"
+        ) from None
+    return path, parse_scalar(value.strip())
 
 
 def apply_overrides(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

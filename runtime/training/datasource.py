@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ideko.runtime.stepio import local_path
+from ideko.runtime.artifact_uri import local_path
 
 
 def prepare_train_split(

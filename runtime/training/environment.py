@@ -12,6 +12,8 @@ import random
 import warnings
 from typing import Any
 
+from ideko.schema import env
+
 # Keras 3's "Layer 'flatten' ... does not support masking" warning: build_model records it
 # once per model as a note (it is the original models' behaviour); everywhere else it is noise.
 MASK_WARNING = r".*does not support masking and will therefore destroy the mask information.*"
@@ -27,7 +29,7 @@ def quiet_tensorflow_logs() -> None:
 
 def thread_count() -> int | None:
     """The thread budget from the environment, or ``None`` for TensorFlow's default."""
-    for name in ("IDEKO_NUM_THREADS", "OMP_NUM_THREADS"):
+    for name in (env.NUM_THREADS, env.OMP_NUM_THREADS):
         value = os.environ.get(name, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)

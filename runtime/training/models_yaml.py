@@ -1,21 +1,21 @@
 """IDEKO's original ``models.yaml``, read by the runtime itself (``ideko baseline``).
 
 The runtime never imports the compiler, so this is a second, deliberately small reader of the
-same shape: the four canonical keys imply their architecture (``NeuralNetwork`` -> dense,
-``CNN`` -> cnn, ``RNN`` -> rnn, ``LSTM`` -> lstm); any other key needs ``architecture``. The
-spec-only keys ``resources`` and ``hpo`` are accepted and ignored; defaults are those of
-:mod:`ideko.runtime.training.config`, the same the compiler fills.
+same shape: the four canonical keys imply their architecture
+(:data:`ideko.schema.architectures.CANONICAL_ARCHITECTURES`); any other key needs
+``architecture``. The spec-only keys ``resources`` and ``hpo`` are accepted and ignored; names
+and defaults are the compiler's (:mod:`ideko.schema.names`, :mod:`ideko.schema.defaults`).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from ideko.runtime.training.config import ConfigError, normalise_model_config
+from ideko.schema.architectures import CANONICAL_ARCHITECTURES
+from ideko.schema.names import k8s_name
 
-CANONICAL: dict[str, str] = {"NeuralNetwork": "dense", "CNN": "cnn", "RNN": "rnn", "LSTM": "lstm"}
 KNOWN_KEYS = frozenset(
     {
         "enabled",
@@ -27,12 +27,6 @@ KNOWN_KEYS = frozenset(
         "hpo",
     }
 )
-
-
-def kubernetes_name(key: str) -> str:
-    """``NeuralNetwork`` -> ``neural-network``, ``lstm_large`` -> ``lstm-large``."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", key)
-    return re.sub(r"[^a-z0-9]+", "-", spaced.lower()).strip("-")
 
 
 def model_configs(document: Any, source: str = "models.yaml") -> list[tuple[dict[str, Any], bool]]:
@@ -47,7 +41,7 @@ def model_configs(document: Any, source: str = "models.yaml") -> list[tuple[dict
         unknown = sorted(set(body) - KNOWN_KEYS)
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-        arch = body.get("architecture", CANONICAL.get(str(key)))
+        arch = body.get("architecture", CANONICAL_ARCHITECTURES.get(str(key)))
         if arch is None:
             raise ConfigError(
                 f"{where}: not a canonical model name; add architecture: dense|cnn|rnn|lstm|gru"
@@ -56,7 +50,7 @@ def model_configs(document: Any, source: str = "models.yaml") -> list[tuple[dict
         if not isinstance(enabled, bool):
             raise ConfigError(f"{where}.enabled: must be true or false")
         raw = {
-            "name": kubernetes_name(str(key)),
+            "name": k8s_name(str(key)),
             "key": str(key),
             "architecture": arch,
             "name_parameters": dict(body.get("name_parameters") or {}),

@@ -3,7 +3,7 @@
 ``model.fit(validation_split=…)`` with ``EarlyStopping(val_loss, patience, min_delta)`` and a
 best-only ``ModelCheckpoint`` on ``val_accuracy`` (mode max); the best checkpoint is reloaded
 afterwards, so the saved model is the best epoch, not the last. Keras runs with
-``verbose=0``: stdout carries only metric lines (see :mod:`ideko.runtime.training.katib`).
+``verbose=0``: stdout carries only metric lines (see :mod:`ideko.runtime.training.metric_output`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ideko.runtime.atomic import atomic_directory, write_bytes, write_json
-from ideko.runtime.training import katib
+from ideko.runtime.training import metric_output
 from ideko.runtime.training.builders import build_model
 from ideko.runtime.training.environment import prepare_tensorflow, set_seeds
 
@@ -96,8 +96,8 @@ def _epoch_callback(
             }
             if score_weights is not None and math.isfinite(self.best):
                 elapsed = time.perf_counter() - started[-1]
-                values["score"] = katib.score(self.best, elapsed, score_weights)
-            katib.emit(values)
+                values["score"] = metric_output.score(self.best, elapsed, score_weights)
+            metric_output.emit(values)
 
     return KatibLines()
 
@@ -162,10 +162,10 @@ def train_model(
                 "training_time": training_time,
             }
             if score_weights is not None:
-                final["score"] = katib.score(
+                final["score"] = metric_output.score(
                     result.validation_accuracy, training_time, score_weights
                 )
-            katib.emit(final)
+            metric_output.emit(final)
         if output_dir is not None:
             where = {**(lineage or {}), "seed": seed}
             result.model_dir = save_artifacts(result, config, checkpoint, Path(output_dir), where)

@@ -59,10 +59,35 @@ def test_loading_a_non_dataset_is_a_clear_error(tmp_path):
         load_dataset(tmp_path / "missing")
 
 
+METADATA = {
+    "format": "ideko-dataset/v1",
+    "data_config": {"indicators": ["f3"]},
+    "source": {"uri": "data", "fingerprint": "abc", "num_files": 2},
+    "indicators": ["f3"],
+    "classes": ["a", "b"],
+    "padding": {"value": 0.0, "side": "post", "length": 4},
+    "shapes": {"train": [1, 4, 1], "test": [1, 4, 1]},
+}
+
+
 def test_metadata_round_trip(tmp_path):
-    save_metadata(tmp_path / "meta", {"b": 1, "a": [1, 2]})
-    assert load_metadata(tmp_path / "meta") == {"a": [1, 2], "b": 1}
+    save_metadata(tmp_path / "meta", {**METADATA, "b": 1, "a": [1, 2]})
+    assert load_metadata(tmp_path / "meta") == {**METADATA, "a": [1, 2], "b": 1}
     assert (tmp_path / "meta").read_text().startswith('{\n  "a"')
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": "ideko-dataset/v2"}, "format: version 2 is newer than this runtime"),
+        ({"format": "npz"}, "format: 'npz' is not a version"),
+        ({"shapes": {"train": [1]}}, "shapes: 'test' is a required property"),
+    ],
+)
+def test_metadata_contract_errors_name_the_field(tmp_path, change, message):
+    save_metadata(tmp_path / "meta", {**METADATA, **change})
+    with pytest.raises(DataError, match=message):
+        load_metadata(tmp_path / "meta")
 
 
 def test_written_files_get_umask_permissions_not_0600(tmp_path):

@@ -1,4 +1,4 @@
-"""The preprocess step (component/run/CLI), the `ideko data` commands and stepio helpers."""
+"""The preprocess step (component/run/CLI), the `ideko data` commands, the step plumbing."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from ideko.cli.main import main as ideko_main
+from ideko.runtime.artifact_uri import artifact_path, local_dir
+from ideko.runtime.cli_args import json_object
 from ideko.runtime.data.dataset_io import load_dataset, load_metadata
-from ideko.runtime.stepio import UserError, artifact_path, json_object, local_dir
+from ideko.runtime.errors import UserError
 from ideko.runtime.steps import preprocess
 
 CONFIG = {

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from ideko.runtime import objectstore
-from ideko.runtime.stepio import UserError, local_dir, local_path
+from ideko.runtime.artifact_uri import local_dir, local_path
+from ideko.runtime.errors import UserError
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")

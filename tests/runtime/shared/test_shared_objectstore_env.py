@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ideko.runtime import objectstore
-from ideko.runtime.stepio import UserError
+from ideko.runtime.errors import UserError
 
 VARIABLES = ("AWS_ENDPOINT_URL", "MINIO_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION")
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from ideko.runtime.training.config import ConfigError
-from ideko.runtime.training.models_yaml import kubernetes_name, model_configs, read_models_yaml
+from ideko.runtime.training.models_yaml import model_configs, read_models_yaml
+from ideko.schema.names import k8s_name
 
 REFERENCE = Path("/work/shared/reference/models.yaml")
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,9 +44,10 @@ def test_spec_models_section_with_hpo_and_resources_is_accepted():
 
 
 def test_names_match_the_compilers_normalisation():
-    assert kubernetes_name("NeuralNetwork") == "neural-network"
-    assert kubernetes_name("lstm_large") == "lstm-large"
-    assert kubernetes_name("CNN") == "cnn"
+    assert k8s_name("NeuralNetwork") == "neural-network"
+    assert k8s_name("lstm_large") == "lstm-large"
+    assert k8s_name("CNN") == "cnn"
+    assert k8s_name("LSTMLarge") == "lstm-large"  # the runtime's own rule said lstmlarge
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,24 @@ def test_defaults_are_filled_like_the_compiler(make_config):
     }
 
 
-def test_name_parameters_default_from_the_name():
+def test_names_default_from_the_key_like_the_compiler():
+    config = normalise_model_config(
+        {
+            "key": "LSTMLarge",
+            "architecture": "lstm",
+            "model_parameters": {"hidden_units": [4]},
+            "training_parameters": {"epochs": 1, "batch_size": 2},
+        }
+    )
+    assert config["name"] == "lstm-large"
+    assert config["name_parameters"] == {
+        "folder_name": "lstmlarge",
+        "model_name": "model_lstm-large.keras",
+    }
+    assert config["model_parameters"]["activation_function"] == "tanh"
+
+
+def test_name_parameters_default_from_the_name_without_a_key():
     config = normalise_model_config(
         {
             "name": "lstm-large",
@@ -36,10 +53,36 @@ def test_name_parameters_default_from_the_name():
             "training_parameters": {"epochs": 1, "batch_size": 2},
         }
     )
+    assert config["key"] == "lstm-large"
     assert config["name_parameters"] == {
-        "folder_name": "lstm_large",
-        "model_name": "model_lstm_large.keras",
+        "folder_name": "lstm-large",
+        "model_name": "model_lstm-large.keras",
     }
+
+
+def test_a_filled_config_is_read_back_unchanged(make_config):
+    config = normalise_model_config(make_config("cnn"))
+    assert normalise_model_config(config) == config
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"schema_version": 2}, "schema_version: version 2 is newer"),
+        ({"schema_version": "1"}, "schema_version: '1' is not a version"),
+        ({"extra": 1}, "'extra' was unexpected"),
+    ],
+)
+def test_contract_errors_name_the_field(make_config, change, message):
+    with pytest.raises(ConfigError, match=message):
+        normalise_model_config({**make_config("dense"), **change})
+
+
+def test_unknown_parameter_is_rejected_with_its_section(make_config):
+    config = make_config("dense")
+    config["training_parameters"]["epoch"] = 3
+    with pytest.raises(ConfigError, match=r"training_parameters: .*'epoch' was unexpected"):
+        normalise_model_config(config)
 
 
 @pytest.mark.parametrize(

@@ -184,7 +184,7 @@ def test_padding_value_comes_from_the_dataset_artifact():
 def test_too_few_series_for_the_validation_split_is_a_clear_error():
     import numpy as np
     from ideko.runtime.data.dataset_io import Dataset
-    from ideko.runtime.stepio import UserError
+    from ideko.runtime.errors import UserError
 
     one = Dataset(
         X=np.zeros((1, 5, 1), "float32"),

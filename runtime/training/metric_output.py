@@ -1,12 +1,10 @@
-"""Katib StdOut metric lines and the HPO score.
+"""The train step's stdout: one metric line per epoch and a final one, and the HPO score.
 
-Katib's default metrics filter is ``([\\w|-]+)\\s*=\\s*([+-]?\\d*(\\.\\d+)?([Ee][+-]?\\d+)?)``: it
-reads every ``name=number`` on stdout, so training prints nothing else there. The filter
-also matches ``name=`` followed by no number (``loss=nan``), so non-finite values are left
-out of a line rather than printed. Katib collects only the metric names an Experiment lists;
-per-epoch lines (``epoch=3 ... validation_accuracy=0.81 score=…``) feed median-stop early
-stopping, and the final line (best ``validation_accuracy``, ``training_time``, ``score``) comes
-last.
+The line format and the filter Katib's StdOut collector reads it with live in
+:mod:`ideko.schema.metric_lines`; training prints nothing else on stdout. Katib collects only
+the metric names an Experiment lists; per-epoch lines (``epoch=3 ... validation_accuracy=0.81
+score=…``) feed median-stop early stopping, and the final line (best ``validation_accuracy``,
+``training_time``, ``score``) comes last.
 
 Metric strategies: Katib's defaulting webhook gives every metric ``max`` when the objective is
 ``maximize`` (``min`` for ``minimize``) unless ``objective.metricStrategies`` says otherwise.
@@ -18,29 +16,17 @@ gives exactly the values the run ended with.
 
 from __future__ import annotations
 
-import math
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-KATIB_FILTER = re.compile(r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)")
+from ideko.schema.defaults import default_of
+from ideko.schema.metric_lines import KATIB_FILTER, format_value, metric_line
+
+__all__ = ["KATIB_FILTER", "emit", "format_value", "metric_line", "parse_score_weights", "score"]
+
 SCORE_KEYS: tuple[str, ...] = ("validation_accuracy", "training_time")
-
-
-def format_value(value: float) -> str:
-    """A number Katib's filter reads back exactly enough (6 significant digits)."""
-    return format(float(value), ".6g")
-
-
-def metric_line(values: Mapping[str, float]) -> str | None:
-    """``name=value`` pairs separated by spaces; ``None`` when no value is finite."""
-    parts = [
-        f"{name}={format_value(value)}"
-        for name, value in values.items()
-        if value is not None and math.isfinite(float(value))
-    ]
-    return " ".join(parts) if parts else None
+_TIME_REFERENCE: float = default_of("scoreWeights", "time_reference_seconds")
 
 
 def emit(values: Mapping[str, float], stream: TextIO | None = None) -> None:
@@ -56,7 +42,7 @@ def parse_score_weights(weights: Mapping[str, Any]) -> dict[str, float]:
     """Validate ``{validation_accuracy, training_time, time_reference_seconds}`` weights."""
     out: dict[str, float] = {}
     for key in (*SCORE_KEYS, "time_reference_seconds"):
-        value = weights.get(key, 60.0 if key == "time_reference_seconds" else None)
+        value = weights.get(key, _TIME_REFERENCE if key == "time_reference_seconds" else None)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"score weights: {key} must be a number")
         out[key] = float(value)

@@ -1,0 +1,52 @@
+"""Every environment variable the compiler writes into a pod is one the contract names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from ideko.compiler.build import pipeline as build_pipeline
+from ideko.schema import env
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+NAMES = {value for key, value in vars(env).items() if key.isupper()}
+
+
+def _env_names(node: object) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "env" and isinstance(value, list):
+                found |= {item["name"] for item in value if isinstance(item, dict)}
+            found |= _env_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _env_names(value)
+    return found
+
+
+def test_trial_job_variables_are_named_by_the_contract() -> None:
+    written: set[str] = set()
+    for path in GOLDEN.glob("*/expected/*/katib/*.yaml"):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            written |= _env_names(document)
+    assert written, "the golden Katib Experiments write trial env"
+    assert written <= NAMES
+
+
+def test_step_variables_are_the_compilers() -> None:
+    assert build_pipeline.TIMEOUT_ENV == env.STEP_TIMEOUT_SECONDS
+    assert build_pipeline.THREADS_ENV == env.NUM_THREADS
+
+
+def test_warm_trial_env_is_read_as_literals_and_names_the_contract() -> None:
+    """The warm server reads WARM_ENV from the source (ast), so it stays literal strings."""
+    import importlib.util
+
+    from ideko.runtime.hpo.launch import declared_tuples
+
+    spec = importlib.util.find_spec("ideko.runtime.steps.train")
+    assert spec is not None and spec.origin is not None
+    declared = declared_tuples(Path(spec.origin).read_text(encoding="utf-8"))
+    assert declared["WARM_ENV"][:2] == (env.NUM_THREADS, env.OMP_NUM_THREADS)
+    assert "ideko.runtime.training.metric_output" in declared["WARM_IMPORTS"]
