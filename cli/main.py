@@ -18,7 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.runtime.cli",
     "ideko.runtime.data.cli",
     "ideko.cli.run_command",
-    "ideko.runtime.hpo.cli",
+    "ideko.local.katib.cli",
 )
 
 

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.hpo.errors import TuneError
+from ideko.runtime.katib.errors import TuneError
 
 BACKENDS = ("auto", "katib", "local")
 DEFAULT_TIMEOUT_SECONDS = 6 * 3600.0
@@ -29,7 +29,7 @@ def choose_backend(backend: str) -> str:
         raise TuneError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend != "auto":
         return backend
-    from ideko.runtime.hpo.katib_backend import in_cluster
+    from ideko.runtime.katib.cluster import in_cluster
 
     return "katib" if in_cluster() else "local"
 
@@ -46,7 +46,7 @@ def _location(artifact: Any, remote: bool) -> str:
 def with_trial_seed(experiment: str, seed: int) -> str:
     """The Experiment (YAML or JSON) as JSON, ``--seed`` of its trial container = ``seed``."""
     import yaml
-    from ideko.runtime.hpo.trial import set_arg
+    from ideko.runtime.katib.trial_args import set_arg
 
     try:
         document = yaml.safe_load(experiment)
@@ -82,8 +82,8 @@ def component(
     ``seed`` is the run's seed: every trial trains with it (``--seed``), as the train step
     does, so a run with another seed tunes with that seed rather than the compiled one.
     """
-    from ideko.runtime.hpo.experiment import parse_experiment
-    from ideko.runtime.hpo.overrides import best_overrides
+    from ideko.runtime.katib.experiment import parse_experiment
+    from ideko.runtime.katib.overrides import best_overrides
 
     if seed is not None:
         experiment = with_trial_seed(experiment, seed)
@@ -123,7 +123,7 @@ def component(
 
 
 def _run_local(plan: Any, data: str, out_dir: Path) -> tuple[dict[str, str], float, dict[str, Any]]:
-    from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
+    from ideko.local.katib.tuner import TuneOptions, run_experiment
 
     options = TuneOptions(out_dir=out_dir, train_data=data, show_progress=False, log_trials=True)
     result = run_experiment(plan, options)
@@ -154,7 +154,7 @@ def _run_katib(
 ) -> tuple[dict[str, str], float, dict[str, Any]]:
     import yaml
     from ideko.runtime.atomic import write_text
-    from ideko.runtime.hpo.katib_backend import run_on_cluster
+    from ideko.runtime.katib.cluster import run_on_cluster
 
     outcome = run_on_cluster(
         plan.manifest,
