@@ -20,13 +20,12 @@ States are Katib's: Succeeded (exit 0 with the objective reported), MetricsUnava
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from ideko.local.katib.file_follower import FileFollower
 from ideko.local.katib.metrics import JsonLineParser, LineParser, MetricLog, Observation
 from ideko.local.katib.trial_paths import TrialPaths
 from ideko.local.launch.launcher import Launched, Launcher
+from ideko.local.launch.process_group import stop_group
 from ideko.runtime.katib.collector import FILE, STDOUT, TFEVENT
 from ideko.runtime.katib.errors import TuneError
 from ideko.runtime.katib.experiment import ExperimentPlan
@@ -158,11 +158,13 @@ class TrialProcess:
             if self.collector.kind == FILE:
                 assert self.paths is not None
                 follower = FileFollower(self.paths.source, self._collect_line).start()
+            assert self._proc.stdout is not None  # launched without a file descriptor
             for line in self._proc.stdout:
                 log.write(line)
                 if self.collector.kind == STDOUT:
                     self._collect_line(line)
             code = self._proc.wait()
+            assert code is not None
             result.cpu_seconds = self._proc.cpu_seconds
             if follower is not None:
                 follower.finish()
@@ -246,26 +248,28 @@ class TrialProcess:
             if self._ending:
                 return
             self._ending = why
-            if self._proc is not None and self._proc.running():
-                _signal_group(self._proc.pid, signal.SIGTERM)
-                timer = threading.Timer(5.0, self._hard_kill, args=(self._proc,))
-                timer.daemon = True
-                timer.start()
-
-    @staticmethod
-    def _hard_kill(proc: Launched) -> None:
-        if proc.running():
-            _signal_group(proc.pid, signal.SIGKILL)
+            proc = self._proc
+            if proc is not None and proc.running():
+                # the reader thread reaps it; this thread only watches it end
+                stopper = threading.Thread(
+                    target=stop_group, args=(proc.pid, _ended_within(proc)), daemon=True
+                )
+                stopper.start()
 
     def kill(self) -> None:
         """End the trial because the experiment is over (state Killed)."""
         self._stop("Killed")
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    """Signal the trial's process group (the process itself if it has not made one yet)."""
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
+def _ended_within(proc: Launched) -> Callable[[float], bool]:
+    """``ended(timeout)`` for :func:`stop_group`, without reaping (the reader thread does)."""
+
+    def ended(timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while proc.running():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    return ended

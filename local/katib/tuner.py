@@ -19,12 +19,8 @@ and EarlyStopped trials.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +35,7 @@ from ideko.local.katib.trial import (
 )
 from ideko.local.katib.trial_paths import rewrite_paths, trial_paths
 from ideko.local.launch.launcher import Launcher
+from ideko.local.launch.signal_guard import stop_signals_as_interrupt
 from ideko.local.progress import TrialProgress
 from ideko.runtime.katib.experiment import ExperimentPlan
 from ideko.runtime.katib.trial_args import inject_train_data, set_arg
@@ -110,7 +107,7 @@ class Tuner:
         active: dict[Future[TrialResult], tuple[TrialProcess, Suggestion]] = {}
         progress = TrialProgress(self.plan, self.options.show_progress, self.options.log_trials)
         with (
-            terminate_as_interrupt(),
+            stop_signals_as_interrupt(),
             ThreadPoolExecutor(max_workers=self.parallel) as pool,
             progress,
         ):
@@ -266,28 +263,6 @@ class Tuner:
             if best_value is None or self.plan.objective.better(value, best_value):
                 best, best_value = trial, value
         return best
-
-
-@contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the tuner like Ctrl-C, so its clean-up stops the running trials.
-
-    Trials run in sessions of their own (the stop rule kills a trial's group); a runner or
-    kubelet stopping the tuner by SIGTERM would otherwise leave them running. Only the main
-    thread can set a handler; elsewhere this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def run_experiment(plan: ExperimentPlan, options: TuneOptions) -> ExperimentResult:

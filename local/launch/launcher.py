@@ -1,45 +1,48 @@
-"""Start a trial's command: a fresh interpreter, or a fork of a warm one.
+"""Start a child of the local engine (a run's task, a tune's trial): fresh, or forked warm.
 
-A ``python -m MODULE ...`` trial (what the compiled Experiments run) whose module opts in
-starts as a fork of a warm server (:mod:`ideko.local.launch.fork_server`) that did the module's
-heavy imports and process set-up once, instead of paying the interpreter start and the
-TensorFlow import per trial. A module opts in by assigning, at its top level, literal tuples
-of strings: ``WARM_IMPORTS`` (``module`` or ``module:function`` entries, done in order) and
-optionally ``WARM_ENV`` (the variables that set-up reads). They are read from the source
-without running it. Any other command, or a trial whose environment differs from the
-server's in ``WARM_ENV`` or in variables read only when an interpreter or TensorFlow starts
-(``PYTHON*``, ``TF_*``, ``OMP_*``, …), starts fresh. Both kinds look the same to the caller
-(:class:`Launched`): a pid that leads its own process group, a text stdout carrying stdout
-and stderr, an exit code (negative signal number when killed) and the trial's CPU seconds.
+One launcher, two strategies. ``process`` starts every command as a fresh process in a
+session of its own. ``warm`` asks a *fork rule* whether the command can start as a fork of
+a warm server (:mod:`ideko.local.launch.warm_server`) and does so when a ready server
+accepts the child's environment; anything else, and everything after a server failed,
+starts fresh. Both kinds look the same to the caller (:class:`Launched`): a pid that leads
+its own process group, the output on the caller's file descriptor (a run's log file) or on a
+text pipe (``stdout``, read by a trial's collector), an exit code (negative signal number
+when killed) and the child's CPU seconds. Stopping one is :mod:`ideko.local.launch.process_group`.
+
+Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
+with its own environment on the first trial and waited for. ``ideko run`` gives tasks
+different thread budgets, so it keeps one server per set-up environment (``per_setup``),
+started with the first such task's environment and warmed in the background: tasks ready
+before their server start fresh instead of waiting.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib.util
-import itertools
-import json
 import os
-import socket
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
+
+from ideko.local.launch.warm_server import Forked, WarmPlan, WarmServer, setup_key, warm_plan
 
 MODES = ("warm", "process")
-IMPORT_TIME_ENV = ("PYTHON", "TF_", "OMP_", "MKL_", "KMP_", "XLA_", "CUDA_", "LD_")
-READY_TIMEOUT = 300.0
+_POLL_SECONDS = 0.05
 
 
 class Launched(Protocol):
-    """A started trial process."""
+    """A started child, fresh or forked."""
 
     pid: int
-    stdout: IO[str]
+    stdout: IO[str] | None  # the output pipe, when the caller gave no file descriptor
 
-    def wait(self) -> int: ...
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit code, or None while it still runs after ``timeout`` seconds."""
+        ...
 
     def running(self) -> bool: ...
 
@@ -47,46 +50,53 @@ class Launched(Protocol):
     def cpu_seconds(self) -> float | None: ...
 
 
-@dataclass(frozen=True)
-class WarmPlan:
-    """What a warm server for ``module`` does ahead of forks, and which env it freezes."""
-
-    module: str
-    imports: tuple[str, ...]
-    env: tuple[str, ...] = ()
-
-
 class FreshProcess:
     """The command as a new process in its own session (``subprocess``)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        stdout_fd: int | None = None,
+        cwd: Path | str | None = None,
+    ) -> None:
         self._proc = subprocess.Popen(
             argv,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.PIPE if stdout_fd is None else stdout_fd,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             text=True,
             env=env,
-            start_new_session=True,
-            bufsize=1,
+            cwd=cwd,
+            start_new_session=True,  # Ctrl-C reaches the engine, which stops its children
+            bufsize=1 if stdout_fd is None else -1,
         )
         self.pid = self._proc.pid
-        assert self._proc.stdout is not None
-        self.stdout: IO[str] = self._proc.stdout
+        self.stdout: IO[str] | None = self._proc.stdout
         self._code: int | None = None
         self._cpu: float | None = None
 
-    def wait(self) -> int:
-        """Reap with ``wait4`` so the trial's CPU time is known."""
-        try:
-            _, status, usage = os.wait4(self.pid, 0)
-        except ChildProcessError:
-            self._code = self._proc.wait()
-        else:
-            self._code = os.waitstatus_to_exitcode(status)
-            self._cpu = usage.ru_utime + usage.ru_stime
-            self._proc.returncode = self._code
-        self.stdout.close()
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Reap with ``wait4`` so the child's CPU time is known (one waiting thread only)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._code is None:
+            try:
+                pid, status, usage = os.wait4(self.pid, 0 if deadline is None else os.WNOHANG)
+            except ChildProcessError:
+                self._code = self._proc.wait()
+                break
+            if pid:
+                self._code = os.waitstatus_to_exitcode(status)
+                self._cpu = usage.ru_utime + usage.ru_stime
+                self._proc.returncode = self._code
+                break
+            assert deadline is not None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(_POLL_SECONDS, left))
+        if self.stdout is not None:
+            self.stdout.close()
         return self._code
 
     def running(self) -> bool:
@@ -97,59 +107,23 @@ class FreshProcess:
         return self._cpu
 
 
-class Forked:
-    """One fork of a warm server: its pid once forked, exit code and CPU time once ended."""
-
-    def __init__(self) -> None:
-        self.pid = 0
-        self.error: str | None = None
-        self._started = threading.Event()
-        self._ended = threading.Event()
-        self._code: int | None = None
-        self._cpu: float | None = None
-
-    def forked(self, pid: int) -> None:
-        self.pid = pid
-        self._started.set()
-
-    def refused(self, error: str) -> None:
-        self.error = error
-        self._started.set()
-        self._ended.set()
-
-    def ended(self, code: int, cpu: float | None) -> None:
-        self._code, self._cpu = code, cpu
-        self._ended.set()
-
-    def wait_started(self) -> None:
-        self._started.wait()
-
-    def wait(self, timeout: float | None = None) -> int | None:
-        """The exit code (-1 if the server vanished first), or None after ``timeout``."""
-        if not self._ended.wait(timeout):
-            return None
-        return -1 if self._code is None else self._code
-
-    def running(self) -> bool:
-        return not self._ended.is_set()
-
-    @property
-    def cpu_seconds(self) -> float | None:
-        return self._cpu
-
-
 class WarmProcess:
-    """A trial forked by the warm server, its stdout+stderr on a pipe to the tuner."""
+    """A child forked by a warm server; ``stdout`` is its pipe when one was asked for."""
 
-    def __init__(self, forked: Forked, read_fd: int) -> None:
+    def __init__(self, forked: Forked, read_fd: int | None = None) -> None:
         self._forked = forked
         self.pid = forked.pid
-        self.stdout: IO[str] = open(read_fd, encoding="utf-8", errors="replace")
+        self.stdout: IO[str] | None = (
+            None if read_fd is None else open(read_fd, encoding="utf-8", errors="replace")
+        )
 
-    def wait(self) -> int:
-        code = self._forked.wait()
-        self.stdout.close()
-        return -1 if code is None else code
+    def wait(self, timeout: float | None = None) -> int | None:
+        code = self._forked.wait(timeout)
+        if code is None:
+            return None
+        if self.stdout is not None:
+            self.stdout.close()
+        return code
 
     def running(self) -> bool:
         return self._forked.running()
@@ -159,85 +133,100 @@ class WarmProcess:
         return self._forked.cpu_seconds
 
 
-class WarmServer:
-    """The client side of one zygote process: start it, fork trials, dispatch exits."""
+@dataclass(frozen=True)
+class Fork:
+    """How to start a command as a fork: the server's plan, the module's arguments, the env."""
+
+    plan: WarmPlan
+    args: list[str]
+    env: dict[str, str]
+    prepare: Callable[[], None] | None = None  # run just before forking (not when fresh)
+
+
+# (argv, full env, the container's own env, the child's log path) -> a Fork, or None: fresh
+ForkRule = Callable[[list[str], dict[str, str], dict[str, str], Path | None], Fork | None]
+
+
+def python_module_fork(
+    argv: list[str], env: dict[str, str], container_env: dict[str, str], log_path: Path | None
+) -> Fork | None:
+    """``python -m MODULE ...`` whose module declares ``WARM_IMPORTS`` (Katib trials)."""
+    plan = warm_plan(argv, container_env)
+    return None if plan is None else Fork(plan, argv[3:], env)
+
+
+class Launcher:
+    """Starts children in ``mode`` ("warm" or "process"); owns its warm servers while open.
+
+    ``engine`` and ``children`` word the one notice printed when warm starts are given up
+    (``ideko tune: ...; trials start fresh interpreters``).
+    """
 
     def __init__(
         self,
-        plan: WarmPlan,
-        log_path: Path,
-        env: dict[str, str] | None = None,
-        wait: bool = True,
+        mode: str,
+        log_dir: Path,
+        *,
+        fork_rule: ForkRule = python_module_fork,
+        per_setup: bool = False,
+        engine: str = "ideko tune",
+        children: str = "trials",
     ) -> None:
-        """Start the server with ``env`` (default: this process' environment).
+        if mode not in MODES:
+            raise ValueError(f"launcher mode must be one of {MODES}, not {mode!r}")
+        self.mode, self.log_dir = mode, log_dir
+        self.fork_rule, self.per_setup = fork_rule, per_setup
+        self.engine, self.children = engine, children
+        self.notice: str | None = None  # why warm starts were given up, if they were
+        self._servers: dict[tuple[object, ...], WarmServer] = {}
+        self._warming: dict[tuple[object, ...], threading.Thread] = {}
+        self._closing = False
+        self._lock = threading.Lock()
 
-        With ``wait`` (default) return once it is ready; otherwise :meth:`wait_ready` must
-        be called before :meth:`fork` (``close`` may be called at any time).
+    @property
+    def server(self) -> WarmServer | None:
+        """The first server started (the tuner's only one), if any."""
+        return next(iter(self._servers.values()), None)
+
+    def launch(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        container_env: dict[str, str] | None = None,
+        *,
+        stdout_fd: int | None = None,
+        cwd: Path | str | None = None,
+        log_path: Path | None = None,
+    ) -> Launched:
+        """Start ``argv`` with the full ``env`` (``container_env``: the Job's own part).
+
+        Output goes to ``stdout_fd`` (kept open, the caller's) or, without one, to a pipe
+        the caller reads as ``stdout``.
         """
-        self.plan = plan
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._sock = ours
-        self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
-        with open(log_path, "ab") as log:
-            self._proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "ideko.local.launch.fork_server",
-                    "--fd",
-                    str(theirs.fileno()),
-                    *(f"--preload={entry}" for entry in (*plan.imports, plan.module)),
-                ],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=self.env,
-                start_new_session=True,
-            )
-        theirs.close()
-        self._send_lock = threading.Lock()
-        self._ids = itertools.count(1)
-        self._waiting: dict[int, Forked] = {}  # request id -> not yet forked
-        self._running: dict[int, Forked] = {}  # pid -> forked, not yet ended
-        self._table_lock = threading.Lock()
-        self.frozen_env = frozenset(plan.env)
-        self.ready: dict[str, Any] = {}
-        self._closed = False
-        if wait:
-            self.wait_ready()
-
-    def wait_ready(self) -> None:
-        """Block until the server has done its imports; OSError if it never gets there."""
-        self._sock.settimeout(READY_TIMEOUT)
+        fork = None
+        if self.mode == "warm" and self.notice is None:
+            fork = self.fork_rule(argv, env, container_env or {}, log_path)
+        server = self._server(fork.plan, env) if fork else None
+        if fork is None or server is None or not server.accepts(env):
+            return FreshProcess(argv, env, stdout_fd, cwd)
         try:
-            data = self._sock.recv(1 << 20)
+            return self._fork(server, fork, stdout_fd, cwd)
         except OSError as exc:
-            self.close()
-            raise OSError(f"warm server did not start: {exc}") from None
-        finally:
-            if not self._closed:
-                self._sock.settimeout(None)
-        if not data:
-            self.close()
-            raise OSError("warm server exited before it was ready")
-        self.ready = dict(json.loads(data))
-        self._reader = threading.Thread(target=self._dispatch, name="zygote-reader", daemon=True)
-        self._reader.start()
+            self._give_up(str(exc))
+            return FreshProcess(argv, env, stdout_fd, cwd)
 
-    def accepts(self, env: dict[str, str]) -> bool:
-        """Whether a fork computes as a fresh process would: no set-up variable differs."""
-        for key in {*env, *self.env} - {"PYTHONUNBUFFERED"}:
-            frozen = key in self.frozen_env or key.startswith(IMPORT_TIME_ENV)
-            if frozen and env.get(key) != self.env.get(key):
-                return False
-        return True
-
-    def start(self, args: list[str], env: dict[str, str]) -> WarmProcess:
-        """Fork ``python -m MODULE *args`` with ``env``; the caller reads its stdout."""
+    @staticmethod
+    def _fork(
+        server: WarmServer, fork: Fork, stdout_fd: int | None, cwd: Path | str | None
+    ) -> WarmProcess:
+        where = str(cwd) if cwd is not None else None
+        if fork.prepare is not None:
+            fork.prepare()
+        if stdout_fd is not None:
+            return WarmProcess(server.fork(fork.args, fork.env, stdout_fd, where))
         read_fd, write_fd = os.pipe()
         try:
-            forked = self.fork(args, env, write_fd)
+            forked = server.fork(fork.args, fork.env, write_fd, where)
         except OSError:
             os.close(read_fd)
             raise
@@ -245,174 +234,67 @@ class WarmServer:
             os.close(write_fd)
         return WarmProcess(forked, read_fd)
 
-    def fork(
-        self, args: list[str], env: dict[str, str], stdout_fd: int, cwd: str | None = None
-    ) -> Forked:
-        """Fork ``python -m MODULE *args``, stdout and stderr on ``stdout_fd`` (kept open)."""
-        handle = Forked()
-        request_id = next(self._ids)
-        request = {
-            "id": request_id,
-            "module": self.plan.module,
-            "args": args,
-            "env": env,
-            "cwd": cwd or os.getcwd(),
-        }
-        with self._table_lock:
-            self._waiting[request_id] = handle
-        try:
-            with self._send_lock:
-                socket.send_fds(self._sock, [json.dumps(request).encode()], [stdout_fd])
-        except OSError as exc:
-            with self._table_lock:
-                self._waiting.pop(request_id, None)
-            raise OSError(f"warm server is gone: {exc}") from None
-        handle.wait_started()
-        if handle.error is not None:
-            raise OSError(f"warm server could not fork: {handle.error}")
-        return handle
-
-    def _dispatch(self) -> None:
-        """Route the server's messages to trial handles until it hangs up."""
-        while True:
-            try:
-                data = self._sock.recv(1 << 20)
-            except OSError:
-                data = b""
-            if not data:
-                break
-            message = json.loads(data)
-            with self._table_lock:
-                if "exit" in message:
-                    handle = self._running.pop(int(message["pid"]), None)
-                    if handle is not None:
-                        handle.ended(int(message["exit"]), float(message["cpu"]))
-                elif "pid" in message:
-                    handle = self._waiting.pop(int(message["id"]))
-                    self._running[int(message["pid"])] = handle
-                    handle.forked(int(message["pid"]))
-                else:
-                    self._waiting.pop(int(message["id"])).refused(str(message["error"]))
-        with self._table_lock:  # the server is gone: nothing more will be reported
-            for handle in self._waiting.values():
-                handle.refused("warm trial server ended")
-            for handle in self._running.values():
-                handle.ended(-1, None)
-            self._waiting.clear()
-            self._running.clear()
-
-    def close(self) -> None:
-        """Hang up; the server exits on end of file (trials are the tuner's to stop).
-
-        A server still importing is killed rather than waited for.
-        """
-        if self._closed:
-            return
-        self._closed = True
-        if not self.ready:
-            self._proc.kill()
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._sock.close()
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-
-
-class Launcher:
-    """Starts trials in ``mode`` ("warm" or "process"); owns the warm server while open."""
-
-    def __init__(self, mode: str, log_dir: Path) -> None:
-        if mode not in MODES:
-            raise ValueError(f"launcher mode must be one of {MODES}, not {mode!r}")
-        self.mode, self.log_dir = mode, log_dir
-        self.server: WarmServer | None = None
-        self.notice: str | None = None  # why warm starts were given up, if they were
-        self._lock = threading.Lock()
-
-    def launch(
-        self, argv: list[str], env: dict[str, str], container_env: dict[str, str]
-    ) -> Launched:
-        """Start ``argv`` with the full ``env``; ``container_env`` is the Job's own part."""
-        plan = warm_plan(argv, container_env) if self.mode == "warm" else None
-        server = self._server(plan) if plan else None
-        if server is None or not server.accepts(env):
-            return FreshProcess(argv, env)
-        try:
-            return server.start(argv[3:], env)
-        except OSError as exc:
-            self._give_up(str(exc))
-            return FreshProcess(argv, env)
-
-    def _server(self, plan: WarmPlan) -> WarmServer | None:
+    def _server(self, plan: WarmPlan, env: dict[str, str]) -> WarmServer | None:
+        """The ready server for ``plan`` (and ``env``'s set-up); None to start fresh."""
+        key: tuple[object, ...] = (plan, setup_key(plan, env)) if self.per_setup else ()
         with self._lock:
             if self.notice is not None:
                 return None
-            if self.server is not None:  # one server per experiment: one trial module
-                return self.server if self.server.plan == plan else None
+            server = self._servers.get(key)
+            if server is not None:
+                if server.plan != plan:  # one server per experiment: one trial module
+                    return None
+                warming = self._warming.get(key)
+                if (warming is not None and warming.is_alive()) or not server.ready:
+                    return None
+                return server
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            if not self.per_setup:
+                try:
+                    server = WarmServer(plan, self.log_dir / "warm-server.log")
+                except OSError as exc:
+                    self._say(f"{exc}; {self.children} start fresh interpreters")
+                    return None
+                self._servers[key] = server
+                return server
+            log = self.log_dir / f"warm-server-{len(self._servers) + 1}.log"
             try:
-                self.server = WarmServer(plan, self.log_dir / "warm-server.log")
+                server = WarmServer(plan, log, env=env, wait=False)
             except OSError as exc:
-                self.notice = f"{exc}; trials start fresh interpreters"
-                print(f"ideko tune: {self.notice}", file=sys.stderr)
+                self._say(f"{exc}; {self.children} start fresh interpreters")
                 return None
-            return self.server
+            self._servers[key] = server
+            warming = threading.Thread(target=self._warm_up, args=(server,), daemon=True)
+            self._warming[key] = warming
+            warming.start()
+            return None
+
+    def _warm_up(self, server: WarmServer) -> None:
+        try:
+            server.wait_ready()
+        except OSError as exc:
+            if not self._closing:
+                self._give_up(str(exc))
 
     def _give_up(self, why: str) -> None:
-        """The server failed mid-experiment: say so once, start every later trial fresh."""
+        """A server failed mid-way: say so once, start every later child fresh."""
         with self._lock:
             if self.notice is None:
-                self.notice = f"{why}; trials start fresh interpreters from now on"
-                print(f"ideko tune: {self.notice}", file=sys.stderr)
+                self._say(f"{why}; {self.children} start fresh interpreters from now on")
+
+    def _say(self, notice: str) -> None:
+        self.notice = notice
+        print(f"{self.engine}: {notice}", file=sys.stderr)
 
     def close(self) -> None:
+        """Stop the servers, warming ones included (running children are the caller's)."""
         with self._lock:
-            if self.server is not None:
-                self.server.close()
-                self.server = None
-
-
-def warm_plan(argv: list[str], container_env: dict[str, str]) -> WarmPlan | None:
-    """The warm plan for ``argv``, or None when the trial needs a fresh process."""
-    if len(argv) < 3 or argv[0] != sys.executable or argv[1] != "-m":
-        return None
-    module = argv[2]
-    for key, value in container_env.items():
-        if key.startswith(IMPORT_TIME_ENV) and key != "PYTHONUNBUFFERED":
-            if os.environ.get(key) != value:
-                return None
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None
-    try:
-        declared = declared_tuples(Path(spec.origin).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return None
-    if "WARM_IMPORTS" not in declared:
-        return None
-    return WarmPlan(module, declared["WARM_IMPORTS"], declared.get("WARM_ENV", ()))
-
-
-def declared_tuples(source: str) -> dict[str, tuple[str, ...]]:
-    """Top-level ``NAME = ("a", "b")`` assignments of ``WARM_*`` names, read without running."""
-    found: dict[str, tuple[str, ...]] = {}
-    for node in ast.parse(source).body:
-        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-            continue
-        target = node.targets[0]
-        if not isinstance(target, ast.Name) or target.id not in ("WARM_IMPORTS", "WARM_ENV"):
-            continue
-        try:
-            value = ast.literal_eval(node.value)
-        except ValueError:
-            continue
-        if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
-            found[target.id] = tuple(value)
-    return found
+            self._closing = True
+            servers = list(self._servers.values())
+            warming = list(self._warming.values())
+            self._servers.clear()
+            self._warming.clear()
+        for server in servers:
+            server.close()
+        for thread in warming:
+            thread.join(timeout=15)

@@ -8,15 +8,14 @@ Without it, ``ideko run`` accepts compiled pipeline.yaml files only.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import yaml
+from ideko.local.launch.signal_guard import stop_signals_as_interrupt
 from ideko.local.runner.errors import RunnerError
 from rich.console import Console
 
@@ -96,7 +95,7 @@ def run_command(args: argparse.Namespace, compile_spec: SpecCompiler | None) -> 
             launcher=args.launcher,
         )
         source = _source(args, options, compile_spec)
-        with _sigterm_as_interrupt():
+        with stop_signals_as_interrupt():
             result = LocalRunner(options, default_observer()).run(source)
     except RunnerError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
@@ -136,23 +135,6 @@ def _is_spec(path: Path) -> bool:
     except yaml.YAMLError as exc:
         raise RunnerError(f"{path}: not valid YAML: {exc}") from exc
     return isinstance(doc, dict) and str(doc.get("apiVersion", "")).startswith("ideko")
-
-
-class _sigterm_as_interrupt:
-    """SIGTERM/SIGHUP stop a run like Ctrl-C: running tasks stopped, run left resumable."""
-
-    _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-    def __enter__(self) -> None:
-        self._previous = {sig: signal.signal(sig, self._handler) for sig in self._SIGNALS}
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-    @staticmethod
-    def _handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
 
 
 def _print_result(result: Any, run_root: Path, console: Console) -> None:

@@ -23,6 +23,7 @@ from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.executor_input import PreparedTask, prepare_task, read_outputs
 from ideko.local.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
 from ideko.local.runner.ir import Pipeline, TaskNode, critical_path_lengths, load_pipeline
+from ideko.local.runner.kfp_fork import warm_task_launcher
 from ideko.local.runner.lineage import LineageStore
 from ideko.local.runner.outcome import (
     RunOptions,
@@ -58,7 +59,6 @@ from ideko.local.runner.state import (
     save_state,
 )
 from ideko.local.runner.task_process import TaskProcess, log_tail, stop_leftover
-from ideko.local.runner.warm_tasks import WarmTasks
 from ideko.runtime.atomic import write_text
 
 TIMEOUT_VARIABLE = "IDEKO_STEP_TIMEOUT_SECONDS"
@@ -98,7 +98,9 @@ class LocalRunner:
         self.ready: list[str] = []
         self.priority = critical_path_lengths(pipeline)
         self.failure = ""
-        self.warm = WarmTasks(paths.run_dir / "warm") if self.options.launcher == "warm" else None
+        self.launcher = (
+            warm_task_launcher(paths.run_dir / "warm") if self.options.launcher == "warm" else None
+        )
         self._restore_finished()
         self._record_run(finished=None)
         self.observer.start(state.run_id, self._container_records())
@@ -113,8 +115,8 @@ class LocalRunner:
             self.failure, status = str(exc), FAILED
         finally:
             self.observer.stop()
-            if self.warm is not None:
-                self.warm.close()
+            if self.launcher is not None:
+                self.launcher.close()
         for path, record in state.tasks.items():
             if record.state not in TERMINAL:
                 record.state = PENDING if status == INTERRUPTED else NOT_RUN
@@ -313,7 +315,7 @@ class LocalRunner:
                 self.paths.log_file(node.path, record.earlier_attempts + record.attempts),
                 timeout=timeout,
                 cwd=Path.cwd(),
-                warm=self.warm,
+                launcher=self.launcher,
             )
         except OSError as exc:
             raise RunnerError(f"cannot start task {node.path}: {exc}") from exc

@@ -14,13 +14,8 @@ import time
 import pytest
 from hpo_helpers import ScriptedSuggester
 from ideko.local.katib.tuner import TuneOptions, Tuner
-from ideko.local.launch.launcher import (
-    FreshProcess,
-    Launcher,
-    WarmProcess,
-    declared_tuples,
-    warm_plan,
-)
+from ideko.local.launch.launcher import FreshProcess, Launcher, WarmProcess
+from ideko.local.launch.warm_server import declared_tuples, warm_plan
 from ideko.runtime.katib.experiment import plan_from_dict
 
 FAKE = '''
@@ -147,7 +142,7 @@ def test_exit_status_and_cpu_time_as_a_fresh_process_reports_them(modules, mode)
 
 @pytest.mark.parametrize("mode", ["warm", "process"])
 def test_signalling_the_group_stops_the_trial(modules, mode):
-    from ideko.local.katib.trial import _signal_group
+    from ideko.local.launch.process_group import signal_group as _signal_group
 
     launcher = Launcher(mode, modules)
     try:

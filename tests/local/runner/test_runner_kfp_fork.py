@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ideko.local.runner.warm_tasks import kfp_component
+from ideko.local.runner.kfp_fork import kfp_component
 
 ROOT = Path(__file__).resolve().parents[3]
 GENERATED = ROOT / "generated" / "ideko-anomaly-classification" / "pipeline.yaml"
@@ -92,7 +92,7 @@ def test_a_fork_left_by_a_crashed_runner_is_found_by_its_run_marker(tmp_path):
     import sys
     import time
 
-    from ideko.local.launch.launcher import WarmPlan, WarmServer
+    from ideko.local.launch.warm_server import WarmPlan, WarmServer
     from ideko.local.runner.task_process import stop_leftover
 
     (tmp_path / "sleepy.py").write_text(
