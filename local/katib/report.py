@@ -1,22 +1,22 @@
-"""The experiment's human view: ``trials.png`` and ``report.html``.
+"""The experiment's tuning report: ``trials.png`` and ``report.html``.
 
 The PNG shows the objective per trial (coloured by state, best so far as a line) and, when
 the experiment tracks accuracy and training time (the ideko weighted ``score``) or ran a
 local multi-objective search, a second panel with every trial in that plane and the Pareto
-front highlighted. The HTML embeds the PNG and tables the trials and the front.
+front highlighted. The HTML (``tuning.html.j2``, rendered and written by
+:mod:`ideko.runtime.report.html` like the comparison report) embeds the PNG and tables the
+trials and the front.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 from pathlib import Path
 
 from ideko.local.katib.pareto import pareto_front
 from ideko.local.katib.trial import TrialResult
 from ideko.local.katib.tuner import ExperimentResult, objective_value
-from ideko.runtime.atomic import write_text
+from ideko.runtime.report.html import write_tuning_report
 
 COLOURS = {
     "Succeeded": "tab:green",
@@ -117,50 +117,39 @@ def render_png(result: ExperimentResult) -> bytes:
     return buffer.getvalue()
 
 
-def render_html(result: ExperimentResult, png: bytes) -> str:
-    """A self-contained HTML page (PNG inlined) with the trials and the Pareto front."""
-    e = html.escape
+def write_view(result: ExperimentResult, out_dir: Path) -> None:
+    """Write ``trials.png`` and ``report.html`` under ``out_dir`` (the report module's)."""
     plan, objective = result.plan, result.plan.objective
     names = objective.metric_names
-    head = "".join(
-        f"<th>{e(n)}</th>" for n in ("trial", "state", "seconds", *plan_params(result), *names)
-    )
+    parameters = [p.name for p in plan.parameters]
     rows = []
     for trial in result.trials:
-        cells = [trial.name, trial.state, f"{trial.seconds:.1f}"]
-        cells += [trial.assignments.get(p, "") for p in plan_params(result)]
-        for metric in names:
-            value = trial.observation.value(metric, objective.strategies[metric])
-            cells.append("" if value is None else f"{value:.6g}")
-        mark = ' class="best"' if result.best is trial else ""
-        rows.append(f"<tr{mark}>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
-    trials, _, front = pareto_points(result)
-    front_html = ""
-    if front:
-        items = "".join(f"<li>{e(trials[i].name)}</li>" for i in front)
-        front_html = f"<h2>Pareto front</h2><ul>{items}</ul>"
-    image = base64.b64encode(png).decode("ascii")
-    best = result.best.name if result.best else "none"
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{e(plan.name)} tuning</title><style>body{{font-family:sans-serif}}"
-        "td,th{padding:2px 8px;border-bottom:1px solid #ddd}tr.best{background:#e6ffe6}</style>"
-        f"</head><body><h1>{e(plan.name)}</h1><p>{e(result.condition)} ({e(result.reason)}): "
-        f"{e(result.message)}</p><p>algorithm {e(plan.algorithm)}, objective {e(objective.type)} "
-        f"{e(objective.metric)}, best trial {e(best)}</p>"
-        f"<img alt='trials' src='data:image/png;base64,{image}'>"
-        f"<table><tr>{head}</tr>{''.join(rows)}</table>{front_html}</body></html>\n"
+        rows.append(
+            {
+                "name": trial.name,
+                "state": trial.state,
+                "seconds": trial.seconds,
+                "parameters": [trial.assignments.get(p, "") for p in parameters],
+                "metrics": [
+                    trial.observation.value(metric, objective.strategies[metric])
+                    for metric in names
+                ],
+            }
+        )
+    front_trials, _, front = pareto_points(result)
+    write_tuning_report(
+        out_dir,
+        render_png(result),
+        experiment=plan.name,
+        condition=result.condition,
+        reason=result.reason,
+        message=result.message,
+        algorithm=plan.algorithm,
+        objective_type=objective.type,
+        objective_metric=objective.metric,
+        best=result.best.name if result.best else None,
+        parameters=parameters,
+        metrics=list(names),
+        trials=rows,
+        pareto_front=[front_trials[i].name for i in front],
     )
-
-
-def plan_params(result: ExperimentResult) -> list[str]:
-    return [p.name for p in result.plan.parameters]
-
-
-def write_view(result: ExperimentResult, out_dir: Path) -> None:
-    """Write ``trials.png`` and ``report.html`` under ``out_dir`` (atomically)."""
-    png = render_png(result)
-    tmp = out_dir / ".trials.png.tmp"
-    tmp.write_bytes(png)
-    tmp.replace(out_dir / "trials.png")
-    write_text(out_dir / "report.html", render_html(result, png))
