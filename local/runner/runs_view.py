@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.lineage import ArtifactRow, ExecutionRow, LineageStore
-from rich.console import Console
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _METRIC_TYPES = ("system.Metrics", "system.ClassificationMetrics")
 
@@ -65,67 +66,107 @@ def _data_identity(producer: ExecutionRow, dataset: ArtifactRow) -> dict[str, An
     return identity
 
 
+def aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """kubectl-style columns, two spaces apart, never truncated (the first row is the header)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def wrapped_pairs(values: dict[str, Any], width: int, indent: str = "    ") -> list[str]:
+    """``key=value`` pairs filled into lines of ``width``; a pair is never split."""
+    lines: list[str] = []
+    line = ""
+    for key in sorted(values):
+        value = values[key]
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        pair = f"{key}={text}"
+        if line and len(indent) + len(line) + 2 + len(pair) > width:
+            lines.append(indent + line)
+            line = pair
+        else:
+            line = f"{line}  {pair}" if line else pair
+    if line:
+        lines.append(indent + line)
+    return lines
+
+
+def _say(console: Console, text: str) -> None:
+    """One line as is: no markup, no highlighting, no re-wrapping at the console width."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def print_runs(store: LineageStore, console: Console) -> None:
     rows = store.runs()
     if not rows:
         console.print(f"no runs recorded in {store.path}")
         return
-    # kubectl-style aligned columns, never truncated: the run id is what users copy into
-    # `runs show` / `run --resume`, and a rich table cuts cells to the terminal width.
-    header = ("RUN ID", "STATUS", "STARTED (UTC)", "DURATION", "TASKS")
-    lines = [header]
+    # the run id is what users copy into `runs show` / `run --resume`: never cut
+    lines = [("RUN ID", "STATUS", "STARTED (UTC)", "DURATION", "TASKS")]
     for row in rows:
         duration = f"{row['finished'] - row['started']:.1f}s" if row["finished"] else ""
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started"]))
         lines.append((row["run_id"], row["status"], started, duration, str(row["tasks"])))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    console.print(f"runs in {store.path}", highlight=False)
-    for line in lines:
-        text = "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-        console.print(text.rstrip(), highlight=False, soft_wrap=True)
+    _say(console, f"runs in {store.path}")
+    for text in aligned(lines):
+        _say(console, text)
 
 
 def print_run(store: LineageStore, run_id: str, console: Console) -> None:
+    """The run, its executions (outputs under each), its artifacts and every model's chain.
+
+    Task paths, run ids and URIs are printed whole whatever the terminal width (they are
+    what users look up and copy); only output values wrap, between ``key=value`` pairs.
+    """
     run = store.run(run_id)
     if run is None:
         raise RunnerError(f"no run {run_id!r} in {store.path} (see `ideko runs list`)")
-    console.print(f"[bold]{run['run_id']}[/]  pipeline {run['pipeline_name']}  {run['status']}")
-    console.print(f"run dir: {run['run_dir']}")
-    console.print(f"parameters: {run['parameters']}")
+    _say(console, f"{run['run_id']}  pipeline {run['pipeline_name']}  {run['status']}")
+    _say(console, f"run dir: {run['run_dir']}")
+    _say(console, f"parameters: {run['parameters']}")
     executions = store.executions(run_id)
-    table = Table(title="executions")
-    for column in ("task", "state", "attempts", "cached", "duration", "outputs"):
-        table.add_column(column)
+    rows = [("TASK", "STATE", "ATTEMPTS", "CACHED", "DURATION")]
     for ex in executions:
         duration = f"{ex.finished - ex.started:.1f}s" if ex.started and ex.finished else ""
-        outputs = _short(json.dumps(ex.output_parameters, sort_keys=True), 70)
-        table.add_row(
-            ex.task, ex.state, str(ex.attempts), "yes" if ex.cached else "", duration, outputs
-        )
-    console.print(table)
-    artifacts = Table(title="artifacts")
-    for column in ("producer", "name", "type", "digest", "uri"):
-        artifacts.add_column(column, overflow="fold")
+        rows.append((ex.task, ex.state, str(ex.attempts), "yes" if ex.cached else "", duration))
+    _say(console, "\nexecutions (outputs below each task)")
+    header, *lines = aligned(rows)
+    _say(console, header)
+    for ex, line in zip(executions, lines, strict=True):
+        _say(console, line)
+        for text in wrapped_pairs(ex.output_parameters, console.width):
+            _say(console, text)
+    _say(console, "\nartifacts (uri below each)")
+    rows = [("PRODUCER", "NAME", "TYPE", "DIGEST")]
+    uris = []
     for ex in executions:
         for name, art in store.artifacts_of(ex.id, "OUTPUT"):
-            artifacts.add_row(ex.task, name, art.type, _short(art.digest, 19), art.uri)
-    console.print(artifacts)
+            rows.append((ex.task, name, art.type, _short(art.digest, 19)))
+            uris.append(art.uri)
+    header, *lines = aligned(rows)
+    _say(console, header)
+    for line, uri in zip(lines, uris, strict=True):
+        _say(console, line)
+        _say(console, f"    {uri}")
     for chain in model_chains(store, run_id):
         _print_chain(chain, console)
 
 
 def _print_chain(chain: ModelChain, console: Console) -> None:
-    console.print(f"\n[bold]model[/] {chain.trained_by}  {_short(chain.model.digest, 19)}")
+    _say(console, f"\nmodel {chain.trained_by}  {_short(chain.model.digest, 19)}")
     data = ", ".join(f"{k}={v}" for k, v in sorted(chain.data.items()))
-    console.print(f"  data      {data or '(pipeline input)'}")
+    _say(console, f"  data      {data or '(pipeline input)'}")
     for producer, ds in chain.datasets:
-        console.print(f"  dataset   {producer}:{ds.name}  {_short(ds.digest, 19)}")
-    console.print(f"  model     {chain.model.uri}")
+        _say(console, f"  dataset   {producer}:{ds.name}  {_short(ds.digest, 19)}")
+    _say(console, f"  model     {chain.model.uri}")
     for consumer, m in chain.metrics:
         values = {k: v for k, v in m.metadata.items() if isinstance(v, int | float)}
         shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(values.items()))
-        console.print(f"  metrics   {consumer}:{m.name}  {shown}")
+        _say(console, f"  metrics   {consumer}:{m.name}  {shown}")
 
 
 def _short(text: str, width: int) -> str:
+    """A digest shortened like git's short hashes (the full one is in the lineage database)."""
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -34,6 +34,41 @@ def test_run_then_runs_list_and_show(compiled, run_root, capsys):
     assert "data_fingerprint=n=3" in out and "accuracy=0.3" in out
 
 
+@pytest.mark.parametrize("columns", ["80", "40"])
+def test_runs_show_never_cuts_task_paths_or_run_ids(compiled, run_root, columns):
+    """Piped (no terminal) at a narrow width: every row names its whole task path, the run
+    id is whole, and every output parameter is shown as ``key=value``."""
+    import os
+
+    from ideko.local.runner.lineage import LineageStore
+
+    assert main(["run", str(compiled["fan"]), "--run-dir", str(run_root), "-p", "n=3"]) == 0
+    run_id = _run_id(run_root)
+    command = [sys.executable, "-m", "ideko.local.runner.cli", "runs", "show", run_id]
+    shown = subprocess.run(
+        [*command, "--run-dir", str(run_root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": columns},
+        check=True,
+    ).stdout
+    lines = shown.splitlines()
+    assert lines[0].split()[0] == run_id
+    store = LineageStore(run_root / "lineage.sqlite")
+    try:
+        executions = store.executions(run_id)
+    finally:
+        store.close()
+    firsts = [line.split()[0] for line in lines if line.strip()]
+    assert len({ex.task for ex in executions}) > 1
+    for ex in executions:
+        assert ex.task in firsts, (ex.task, shown)
+        for key in ex.output_parameters:
+            assert f"{key}=" in shown, (key, shown)
+    section = shown[shown.index("executions") : shown.index("artifacts")]
+    assert "…" not in section, section  # neither task paths nor output values are cut
+
+
 def test_user_errors_are_one_message(compiled, run_root, tmp_path, capsys):
     cases = [
         (["run", str(compiled["fan"]), "-p", "bogus=1"], "unknown pipeline parameter"),
