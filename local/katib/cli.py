@@ -18,7 +18,7 @@ def register(subparsers: Any) -> None:
     """Add the ``tune`` subcommand to ``ideko``."""
     parser = subparsers.add_parser(
         "tune",
-        help="run a Katib Experiment manifest locally (trials as subprocesses)",
+        help="tune one model here from its compiled Katib Experiment",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -36,7 +36,7 @@ def register(subparsers: Any, compile_spec: SpecCompiler | None = None) -> None:
     """Add ``run`` and ``runs`` to the top-level parser."""
     run = subparsers.add_parser(
         "run",
-        help="run a spec or a compiled pipeline.yaml locally",
+        help="run the pipeline here, from a spec or a compiled pipeline.yaml",
         description="Execute a compiled KFP pipeline (or compile a spec in memory first) on "
         "this machine: parallel tasks, retries, caching, CEL conditions, lineage.",
     )
@@ -66,7 +66,9 @@ def register(subparsers: Any, compile_spec: SpecCompiler | None = None) -> None:
     )
     run.set_defaults(func=lambda args: run_command(args, compile_spec))
 
-    runs = subparsers.add_parser("runs", help="list local runs and show their lineage")
+    runs = subparsers.add_parser(
+        "runs", help="past local runs; one run's tasks, outputs and model lineage"
+    )
     runs_sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
     list_parser = runs_sub.add_parser("list", help="all runs in the run root")
     show_parser = runs_sub.add_parser("show", help="tasks, artifacts and model lineage of a run")
