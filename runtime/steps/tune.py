@@ -1,8 +1,10 @@
 """Tune step: run a model's Katib Experiment and hand its best parameters to the train step.
 
 ``backend``: ``katib`` creates the Experiment on the cluster (Kubernetes custom-objects
-API), ``local`` runs ``ideko tune``'s tuner on the same manifest in this process's machine,
-``auto`` picks ``katib`` when an in-cluster Kubernetes configuration loads, else ``local``.
+API, :mod:`ideko.runtime.katib.cluster`), ``local`` runs ``ideko tune``'s tuner
+(:mod:`ideko.local.katib`, the local engine; imported only here, lazily, and it needs the
+``[local]`` extra) on the same manifest on this process's machine, ``auto`` picks ``katib``
+when an in-cluster Kubernetes configuration loads, else ``local``.
 Either way trials read the preprocessed train split by its artifact location (``--train-data``
 injected in place of ``--data-uri``), and the outputs are the best trial's assignments as
 model-config overrides plus its objective value. The ``tuning_result`` artifact is a
@@ -12,6 +14,7 @@ backend the trial logs and the HTML/PNG view.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -123,8 +126,17 @@ def component(
 
 
 def _run_local(plan: Any, data: str, out_dir: Path) -> tuple[dict[str, str], float, dict[str, Any]]:
+    # The one import of the local engine from the runtime (an import-linter exception).
     from ideko.local.katib.tuner import TuneOptions, run_experiment
+    from ideko.runtime.katib.experiment import SKOPT_ALGORITHMS
 
+    suggester = "skopt" if plan.algorithm in SKOPT_ALGORITHMS else "optuna"
+    if importlib.util.find_spec(suggester) is None:
+        raise TuneError(
+            f"backend local runs the local tuner, whose {plan.algorithm} search needs "
+            f"{suggester}: install the local engine's extra (pip install "
+            "'ideko[runtime,local]') or use backend katib on a cluster"
+        )
     options = TuneOptions(out_dir=out_dir, train_data=data, show_progress=False, log_trials=True)
     result = run_experiment(plan, options)
     if result.condition != "Succeeded":

@@ -201,3 +201,22 @@ def test_the_seed_is_added_when_the_template_has_none_and_a_bad_template_is_a_cl
     assert container["args"][:-2] == ARGS
     with pytest.raises(TuneError, match="cannot set the run's seed"):
         tune.with_trial_seed(json.dumps({"spec": {}}), 7)
+
+
+def test_local_backend_without_the_local_extra_is_one_clear_error(tmp_path, monkeypatch):
+    """The image installs [runtime] only: backend local names the extra instead of failing
+    with an ImportError inside the tuner."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "optuna" else real(name, *a)
+    )
+    with pytest.raises(TuneError, match=r"ideko\[runtime,local\]"):
+        tune.component(
+            model_config=json.dumps(MODEL_CONFIG),
+            experiment=experiment_yaml(max_trials=1, parallel=1),
+            train_data=artifact(tmp_path, "train.npz"),
+            backend="local",
+            tuning_result=artifact(tmp_path, "tuning"),
+        )
