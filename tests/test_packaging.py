@@ -61,4 +61,5 @@ def test_wheel_has_only_the_ideko_namespace(tmp_path: Path) -> None:
     for package in _package_dirs():
         assert package.replace(".", "/") + "/__init__.py" in names
     assert "ideko/runtime/report/templates/report.html.j2" in names
+    assert "ideko/runtime/report/templates/tuning.html.j2" in names
     assert "ideko/__init__.py" not in names, "ideko is a namespace package"
