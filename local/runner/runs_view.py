@@ -67,7 +67,7 @@ def _data_identity(producer: ExecutionRow, dataset: ArtifactRow) -> dict[str, An
 
 
 def aligned(rows: list[tuple[str, ...]]) -> list[str]:
-    """kubectl-style columns, two spaces apart, never truncated (the first row is the header)."""
+    """kubectl-style columns, two spaces apart, never truncated."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -138,18 +138,16 @@ def print_run(store: LineageStore, run_id: str, console: Console) -> None:
         _say(console, line)
         for text in wrapped_pairs(ex.output_parameters, console.width):
             _say(console, text)
-    _say(console, "\nartifacts (uri below each)")
-    rows = [("PRODUCER", "NAME", "TYPE", "DIGEST")]
-    uris = []
+    _say(console, "\nartifacts (under the task that wrote them; uri below each)")
     for ex in executions:
-        for name, art in store.artifacts_of(ex.id, "OUTPUT"):
-            rows.append((ex.task, name, art.type, _short(art.digest, 19)))
-            uris.append(art.uri)
-    header, *lines = aligned(rows)
-    _say(console, header)
-    for line, uri in zip(lines, uris, strict=True):
-        _say(console, line)
-        _say(console, f"    {uri}")
+        outputs = store.artifacts_of(ex.id, "OUTPUT")
+        if not outputs:
+            continue
+        _say(console, ex.task)
+        rows = [(name, art.type, _short(art.digest, 19)) for name, art in outputs]
+        for line, (_, art) in zip(aligned(rows), outputs, strict=True):
+            _say(console, f"    {line}")
+            _say(console, f"        {art.uri}")
     for chain in model_chains(store, run_id):
         _print_chain(chain, console)
 
