@@ -117,7 +117,7 @@ def render_png(result: ExperimentResult) -> bytes:
     return buffer.getvalue()
 
 
-def write_view(result: ExperimentResult, out_dir: Path) -> None:
+def write_report(result: ExperimentResult, out_dir: Path) -> None:
     """Write ``trials.png`` and ``report.html`` under ``out_dir`` (the report module's)."""
     plan, objective = result.plan, result.plan.objective
     names = objective.metric_names

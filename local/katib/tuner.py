@@ -266,11 +266,11 @@ class Tuner:
 
 
 def run_experiment(plan: ExperimentPlan, options: TuneOptions) -> ExperimentResult:
-    """Run ``plan`` locally and write status, logs and the HTML/PNG view under ``out_dir``."""
-    from ideko.local.katib.report import write_view
+    """Run ``plan`` locally; write status, logs and the tuning report under ``out_dir``."""
+    from ideko.local.katib.report import write_report
     from ideko.local.katib.status import write_status
 
     result = Tuner(plan, options).run()
     write_status(result, options.out_dir)
-    write_view(result, options.out_dir)
+    write_report(result, options.out_dir)
     return result
