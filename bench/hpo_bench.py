@@ -190,8 +190,8 @@ def experiment(
 
 def tune(manifest: dict, out: Path, parallel: int, launcher: str) -> dict:
     """Run one experiment; wall time, CPU time of the trial processes and epochs trained."""
-    from ideko.runtime.hpo.experiment import plan_from_dict
-    from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
+    from ideko.local.katib.tuner import TuneOptions, run_experiment
+    from ideko.runtime.katib.experiment import plan_from_dict
 
     started = time.time()
     options = TuneOptions(out_dir=out, parallel=parallel, launcher=launcher)
@@ -276,7 +276,7 @@ def replay(run: dict, start_steps: list[int], min_trials: int = 3) -> list[str]:
     not stopped in the replay); the rule is evaluated on its recorded per-epoch curve. An
     approximation: a real run's sampler would propose different trials after a stop.
     """
-    from ideko.runtime.hpo.earlystop import RuleWatcher, median_rule
+    from ideko.local.katib.earlystop import RuleWatcher, median_rule
 
     curves, spans = run["curves"], run["spans"]
     total, best_all = sum(len(c) for c in curves), max(max(c) for c in curves if c)

@@ -203,7 +203,7 @@ def where_time_goes(run_root: Path) -> dict[str, Any]:
 
 def critical_path_seconds(pipeline_file: Path, durations: dict[str, float]) -> float:
     """Longest chain of measured task durations: the floor for any amount of parallelism."""
-    from ideko.runtime.runner.ir import load_pipeline
+    from ideko.local.runner.ir import load_pipeline
 
     pipeline = load_pipeline(pipeline_file)
     start: dict[str, float] = {}

@@ -11,20 +11,41 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# Modules that own subcommands. A module that is not importable (e.g. the runtime without the
-# [runtime] extra) leaves its commands out instead of breaking `ideko compile`.
+# Modules that own subcommands, in the order a user meets them. A module that is not
+# importable (e.g. the runtime without the [runtime] extra) leaves its commands out instead
+# of breaking `ideko compile`.
 COMMAND_MODULES: tuple[str, ...] = (
-    "ideko.compiler.cli",
-    "ideko.runtime.cli",
     "ideko.runtime.data.cli",
+    "ideko.compiler.cli",
     "ideko.cli.run_command",
-    "ideko.runtime.hpo.cli",
+    "ideko.local.katib.cli",
+    "ideko.runtime.cli",
 )
+
+DESCRIPTION = """\
+ideko turns one YAML spec into a Kubeflow pipeline (KFP v2) with Katib tuning,
+and runs that same pipeline on this machine."""
+EPILOG = """\
+a typical session:
+  ideko data synth data/synthetic --seed 7     make IDEKO-like sensor data
+  ideko compile specs/ideko.yaml               write generated/<name>/
+  ideko run specs/ideko.yaml -p data_uri=data/synthetic
+                                               run the pipeline here
+  ideko runs show RUN_ID                       what a run did (ideko runs list)
+  ideko tune generated/<name>/katib/lstm.yaml  tune one model here
+
+`ideko COMMAND --help` lists a command's options.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser from every command module that is installed."""
-    parser = argparse.ArgumentParser(prog="ideko", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ideko",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

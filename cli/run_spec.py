@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ideko.runtime.runner.cli import CompiledSpec
-from ideko.runtime.runner.errors import RunnerError
+from ideko.local.runner.cli import CompiledSpec
+from ideko.local.runner.errors import RunnerError
 
 
 def compile_spec_file(path: Path) -> CompiledSpec:

@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
 
     step = subparsers.add_parser(
         "step",
-        help="run one pipeline step (what KFP components and Katib trials run)",
+        help="run one pipeline step by hand, as a KFP task or Katib trial does",
         description="Run one step with plain arguments: ideko step train --help",
     )
     step.add_argument("name", choices=STEPS, help="the step to run")

@@ -61,4 +61,21 @@ def test_wheel_has_only_the_ideko_namespace(tmp_path: Path) -> None:
     for package in _package_dirs():
         assert package.replace(".", "/") + "/__init__.py" in names
     assert "ideko/runtime/report/templates/report.html.j2" in names
+    assert "ideko/runtime/report/templates/tuning.html.j2" in names
     assert "ideko/__init__.py" not in names, "ideko is a namespace package"
+
+
+def test_the_image_extra_leaves_the_local_engine_out() -> None:
+    """`[runtime]` is the image; the local engine's own dependencies come with `[local]`.
+
+    (Keras 3, which TensorFlow installs, still brings rich along; no runtime module imports
+    it, as import-linter checks.)
+    """
+    from packaging.requirements import Requirement
+
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    names = {extra: {Requirement(r).name for r in reqs} for extra, reqs in extras.items()}
+    local_only = {"cel-python", "rich", "optuna", "scikit-optimize", "cmaes"}
+    assert not names["runtime"] & local_only
+    assert local_only <= names["local"]
+    assert "ideko.local" in SETUPTOOLS["package-dir"]

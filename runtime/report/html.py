@@ -1,7 +1,10 @@
-"""The self-contained HTML comparison report (jinja2 template, base64-embedded PNGs).
+"""ideko's self-contained HTML reports: jinja2 templates, base64-embedded PNGs, atomic writes.
 
-One file, no external assets: it can be opened from a KFP artifact store or attached to a
-review as is. Figures are drawn with matplotlib's Agg backend.
+Two pages go through here: the pipeline's model comparison (``report.html.j2``, written by the
+compare step) and a Katib Experiment's tuning report (``tuning.html.j2``, written by
+``ideko tune`` and the tune step's local backend). One file each, no external assets: it can
+be opened from a KFP artifact store or attached to a review as is. Figures are drawn with
+matplotlib's Agg backend by the caller and passed in as PNG bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,41 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def render(template: str, **context: Any) -> str:
+    """``templates/<template>`` rendered with ``context`` (autoescaped, strict undefined)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template(template).render(**context)
+
+
+def write_page(path: Path, template: str, **context: Any) -> Path:
+    """Render ``template`` and write it to ``path`` atomically."""
+    from ideko.runtime.atomic import write_text
+
+    return write_text(path, render(template, **context))
+
+
+def write_tuning_report(out_dir: Path, trials_png: bytes, **context: Any) -> tuple[Path, Path]:
+    """``trials.png`` and ``report.html`` (``tuning.html.j2``) under ``out_dir``, atomically.
+
+    ``context`` is the template's: experiment, condition, reason, message, algorithm,
+    objective_type, objective_metric, best (trial name or None), parameters and metrics
+    (column names), trials (name, state, seconds, parameters, metrics) and pareto_front.
+    """
+    from ideko.runtime.atomic import write_bytes
+
+    png = write_bytes(out_dir / "trials.png", trials_png)
+    page = write_page(
+        out_dir / "report.html", "tuning.html.j2", trials_png=_b64(trials_png), **context
+    )
+    return png, page
 
 
 def class_distribution(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
@@ -65,15 +103,8 @@ def render_report(
     title: str = "ideko model comparison",
 ) -> str:
     """The report as one HTML string (models in ranking order)."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    template = env.get_template("report.html.j2")
-    return template.render(
+    return render(
+        "report.html.j2",
         title=title,
         best=ranking[0],
         promote=promote,

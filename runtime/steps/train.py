@@ -26,7 +26,7 @@ from ideko.runtime.cli_args import int_arg, json_arg, json_object, step_main
 from ideko.runtime.errors import UserError
 from ideko.runtime.training.config import apply_overrides, normalise_model_config, parse_assignment
 
-# What a warm trial server does ahead of forking trials (ideko.runtime.hpo.zygote): the heavy
+# What a warm trial server does ahead of forking trials (ideko.local.launch.fork_server): the heavy
 # imports this step makes lazily so that its CLI starts fast, TensorFlow's process set-up
 # first (oneDNN switch and thread limits must precede the import, as in a fresh process),
 # and the variables that set-up reads.

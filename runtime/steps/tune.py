@@ -1,8 +1,10 @@
 """Tune step: run a model's Katib Experiment and hand its best parameters to the train step.
 
 ``backend``: ``katib`` creates the Experiment on the cluster (Kubernetes custom-objects
-API), ``local`` runs ``ideko tune``'s tuner on the same manifest in this process's machine,
-``auto`` picks ``katib`` when an in-cluster Kubernetes configuration loads, else ``local``.
+API, :mod:`ideko.runtime.katib.cluster`), ``local`` runs ``ideko tune``'s tuner
+(:mod:`ideko.local.katib`, the local engine; imported only here, lazily, and it needs the
+``[local]`` extra) on the same manifest on this process's machine, ``auto`` picks ``katib``
+when an in-cluster Kubernetes configuration loads, else ``local``.
 Either way trials read the preprocessed train split by its artifact location (``--train-data``
 injected in place of ``--data-uri``), and the outputs are the best trial's assignments as
 model-config overrides plus its objective value. The ``tuning_result`` artifact is a
@@ -12,12 +14,13 @@ backend the trial logs and the HTML/PNG view.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from ideko.runtime.hpo.errors import TuneError
+from ideko.runtime.katib.errors import TuneError
 
 BACKENDS = ("auto", "katib", "local")
 DEFAULT_TIMEOUT_SECONDS = 6 * 3600.0
@@ -29,7 +32,7 @@ def choose_backend(backend: str) -> str:
         raise TuneError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend != "auto":
         return backend
-    from ideko.runtime.hpo.katib_backend import in_cluster
+    from ideko.runtime.katib.cluster import in_cluster
 
     return "katib" if in_cluster() else "local"
 
@@ -46,7 +49,7 @@ def _location(artifact: Any, remote: bool) -> str:
 def with_trial_seed(experiment: str, seed: int) -> str:
     """The Experiment (YAML or JSON) as JSON, ``--seed`` of its trial container = ``seed``."""
     import yaml
-    from ideko.runtime.hpo.trial import set_arg
+    from ideko.runtime.katib.trial_args import set_arg
 
     try:
         document = yaml.safe_load(experiment)
@@ -82,8 +85,8 @@ def component(
     ``seed`` is the run's seed: every trial trains with it (``--seed``), as the train step
     does, so a run with another seed tunes with that seed rather than the compiled one.
     """
-    from ideko.runtime.hpo.experiment import parse_experiment
-    from ideko.runtime.hpo.overrides import best_overrides
+    from ideko.runtime.katib.experiment import parse_experiment
+    from ideko.runtime.katib.overrides import best_overrides
 
     if seed is not None:
         experiment = with_trial_seed(experiment, seed)
@@ -123,8 +126,17 @@ def component(
 
 
 def _run_local(plan: Any, data: str, out_dir: Path) -> tuple[dict[str, str], float, dict[str, Any]]:
-    from ideko.runtime.hpo.tuner import TuneOptions, run_experiment
+    # The one import of the local engine from the runtime (an import-linter exception).
+    from ideko.local.katib.tuner import TuneOptions, run_experiment
+    from ideko.runtime.katib.experiment import SKOPT_ALGORITHMS
 
+    suggester = "skopt" if plan.algorithm in SKOPT_ALGORITHMS else "optuna"
+    if importlib.util.find_spec(suggester) is None:
+        raise TuneError(
+            f"backend local runs the local tuner, whose {plan.algorithm} search needs "
+            f"{suggester}: install the local engine's extra (pip install "
+            "'ideko[runtime,local]') or use backend katib on a cluster"
+        )
     options = TuneOptions(out_dir=out_dir, train_data=data, show_progress=False, log_trials=True)
     result = run_experiment(plan, options)
     if result.condition != "Succeeded":
@@ -154,7 +166,7 @@ def _run_katib(
 ) -> tuple[dict[str, str], float, dict[str, Any]]:
     import yaml
     from ideko.runtime.atomic import write_text
-    from ideko.runtime.hpo.katib_backend import run_on_cluster
+    from ideko.runtime.katib.cluster import run_on_cluster
 
     outcome = run_on_cluster(
         plan.manifest,

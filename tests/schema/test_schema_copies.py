@@ -21,13 +21,13 @@ CASTS = [
 
 
 def test_local_tuner_reads_katibs_filter() -> None:
-    metrics = pytest.importorskip("ideko.runtime.hpo.metrics")
+    metrics = pytest.importorskip("ideko.local.katib.metrics")
     assert metrics.DEFAULT_FILTER == metric_lines.KATIB_DEFAULT_FILTER
 
 
 @pytest.mark.parametrize(("text", "current", "katib_type"), CASTS)
 def test_local_tuner_casts_like_the_one_rule(text: str, current: object, katib_type: str) -> None:
-    overrides = pytest.importorskip("ideko.runtime.hpo.overrides")
+    overrides = pytest.importorskip("ideko.runtime.katib.overrides")
     ours = assignments.cast_like(text, current, katib_type)
     theirs = overrides.typed(text, current, katib_type)
     assert (ours, type(ours)) == (theirs, type(theirs))
@@ -35,7 +35,7 @@ def test_local_tuner_casts_like_the_one_rule(text: str, current: object, katib_t
 
 @pytest.mark.parametrize("item", ["a=1", " a =x=y", "a="])
 def test_runner_params_split_like_the_one_parser(item: str) -> None:
-    params = pytest.importorskip("ideko.runtime.runner.params")
+    params = pytest.importorskip("ideko.local.runner.params")
     name, value = assignments.split_assignment(item)
     assert params.parse_assignments([item]) == {name: value}
 
@@ -52,5 +52,5 @@ def test_compiler_parsers_agree_on_spec_durations(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["0s", "10s", "2m", "1h"])
 def test_runner_retry_parser_agrees_on_spec_durations(text: str) -> None:
-    retry = pytest.importorskip("ideko.runtime.runner.retry")
+    retry = pytest.importorskip("ideko.local.runner.retry")
     assert retry.parse_duration(text) == durations.parse_duration(text)

@@ -44,8 +44,8 @@ def test_every_problem_is_listed_with_its_path() -> None:
 
 
 def test_run_state_written_by_the_local_runner_is_valid() -> None:
-    state = pytest.importorskip("ideko.runtime.runner.state")
-    artifacts = pytest.importorskip("ideko.runtime.runner.artifacts")
+    state = pytest.importorskip("ideko.local.runner.state")
+    artifacts = pytest.importorskip("ideko.local.runner.artifacts")
     record = state.TaskRecord(
         state=state.SUCCEEDED,
         attempts=1,

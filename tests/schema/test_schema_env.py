@@ -43,7 +43,7 @@ def test_warm_trial_env_is_read_as_literals_and_names_the_contract() -> None:
     """The warm server reads WARM_ENV from the source (ast), so it stays literal strings."""
     import importlib.util
 
-    from ideko.runtime.hpo.launch import declared_tuples
+    from ideko.local.launch.warm_server import declared_tuples
 
     spec = importlib.util.find_spec("ideko.runtime.steps.train")
     assert spec is not None and spec.origin is not None

@@ -1,0 +1,300 @@
+"""Start a child of the local engine (a run's task, a tune's trial): fresh, or forked warm.
+
+One launcher, two strategies. ``process`` starts every command as a fresh process in a
+session of its own. ``warm`` asks a *fork rule* whether the command can start as a fork of
+a warm server (:mod:`ideko.local.launch.warm_server`) and does so when a ready server
+accepts the child's environment; anything else, and everything after a server failed,
+starts fresh. Both kinds look the same to the caller (:class:`Launched`): a pid that leads
+its own process group, the output on the caller's file descriptor (a run's log file) or on a
+text pipe (``stdout``, read by a trial's collector), an exit code (negative signal number
+when killed) and the child's CPU seconds. Stopping one is :mod:`ideko.local.launch.process_group`.
+
+Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
+with its own environment on the first trial and waited for. ``ideko run`` gives tasks
+different thread budgets, so it keeps one server per set-up environment (``per_setup``),
+started with the first such task's environment and warmed in the background: tasks ready
+before their server start fresh instead of waiting.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+from ideko.local.launch.warm_server import Forked, WarmPlan, WarmServer, setup_key, warm_plan
+
+MODES = ("warm", "process")
+_POLL_SECONDS = 0.05
+
+
+class Launched(Protocol):
+    """A started child, fresh or forked."""
+
+    pid: int
+    stdout: IO[str] | None  # the output pipe, when the caller gave no file descriptor
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit code, or None while it still runs after ``timeout`` seconds."""
+        ...
+
+    def running(self) -> bool: ...
+
+    @property
+    def cpu_seconds(self) -> float | None: ...
+
+
+class FreshProcess:
+    """The command as a new process in its own session (``subprocess``)."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        stdout_fd: int | None = None,
+        cwd: Path | str | None = None,
+    ) -> None:
+        self._proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE if stdout_fd is None else stdout_fd,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,  # Ctrl-C reaches the engine, which stops its children
+            bufsize=1 if stdout_fd is None else -1,
+        )
+        self.pid = self._proc.pid
+        self.stdout: IO[str] | None = self._proc.stdout
+        self._code: int | None = None
+        self._cpu: float | None = None
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Reap with ``wait4`` so the child's CPU time is known (one waiting thread only)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._code is None:
+            try:
+                pid, status, usage = os.wait4(self.pid, 0 if deadline is None else os.WNOHANG)
+            except ChildProcessError:
+                self._code = self._proc.wait()
+                break
+            if pid:
+                self._code = os.waitstatus_to_exitcode(status)
+                self._cpu = usage.ru_utime + usage.ru_stime
+                self._proc.returncode = self._code
+                break
+            assert deadline is not None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(_POLL_SECONDS, left))
+        if self.stdout is not None:
+            self.stdout.close()
+        return self._code
+
+    def running(self) -> bool:
+        return self._code is None
+
+    @property
+    def cpu_seconds(self) -> float | None:
+        return self._cpu
+
+
+class WarmProcess:
+    """A child forked by a warm server; ``stdout`` is its pipe when one was asked for."""
+
+    def __init__(self, forked: Forked, read_fd: int | None = None) -> None:
+        self._forked = forked
+        self.pid = forked.pid
+        self.stdout: IO[str] | None = (
+            None if read_fd is None else open(read_fd, encoding="utf-8", errors="replace")
+        )
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        code = self._forked.wait(timeout)
+        if code is None:
+            return None
+        if self.stdout is not None:
+            self.stdout.close()
+        return code
+
+    def running(self) -> bool:
+        return self._forked.running()
+
+    @property
+    def cpu_seconds(self) -> float | None:
+        return self._forked.cpu_seconds
+
+
+@dataclass(frozen=True)
+class Fork:
+    """How to start a command as a fork: the server's plan, the module's arguments, the env."""
+
+    plan: WarmPlan
+    args: list[str]
+    env: dict[str, str]
+    prepare: Callable[[], None] | None = None  # run just before forking (not when fresh)
+
+
+# (argv, full env, the container's own env, the child's log path) -> a Fork, or None: fresh
+ForkRule = Callable[[list[str], dict[str, str], dict[str, str], Path | None], Fork | None]
+
+
+def python_module_fork(
+    argv: list[str], env: dict[str, str], container_env: dict[str, str], log_path: Path | None
+) -> Fork | None:
+    """``python -m MODULE ...`` whose module declares ``WARM_IMPORTS`` (Katib trials)."""
+    plan = warm_plan(argv, container_env)
+    return None if plan is None else Fork(plan, argv[3:], env)
+
+
+class Launcher:
+    """Starts children in ``mode`` ("warm" or "process"); owns its warm servers while open.
+
+    ``engine`` and ``children`` word the one notice printed when warm starts are given up
+    (``ideko tune: ...; trials start fresh interpreters``).
+    """
+
+    def __init__(
+        self,
+        mode: str,
+        log_dir: Path,
+        *,
+        fork_rule: ForkRule = python_module_fork,
+        per_setup: bool = False,
+        engine: str = "ideko tune",
+        children: str = "trials",
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"launcher mode must be one of {MODES}, not {mode!r}")
+        self.mode, self.log_dir = mode, log_dir
+        self.fork_rule, self.per_setup = fork_rule, per_setup
+        self.engine, self.children = engine, children
+        self.notice: str | None = None  # why warm starts were given up, if they were
+        self._servers: dict[tuple[object, ...], WarmServer] = {}
+        self._warming: dict[tuple[object, ...], threading.Thread] = {}
+        self._closing = False
+        self._lock = threading.Lock()
+
+    @property
+    def server(self) -> WarmServer | None:
+        """The first server started (the tuner's only one), if any."""
+        return next(iter(self._servers.values()), None)
+
+    def launch(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        container_env: dict[str, str] | None = None,
+        *,
+        stdout_fd: int | None = None,
+        cwd: Path | str | None = None,
+        log_path: Path | None = None,
+    ) -> Launched:
+        """Start ``argv`` with the full ``env`` (``container_env``: the Job's own part).
+
+        Output goes to ``stdout_fd`` (kept open, the caller's) or, without one, to a pipe
+        the caller reads as ``stdout``.
+        """
+        fork = None
+        if self.mode == "warm" and self.notice is None:
+            fork = self.fork_rule(argv, env, container_env or {}, log_path)
+        server = self._server(fork.plan, env) if fork else None
+        if fork is None or server is None or not server.accepts(env):
+            return FreshProcess(argv, env, stdout_fd, cwd)
+        try:
+            return self._fork(server, fork, stdout_fd, cwd)
+        except OSError as exc:
+            self._give_up(str(exc))
+            return FreshProcess(argv, env, stdout_fd, cwd)
+
+    @staticmethod
+    def _fork(
+        server: WarmServer, fork: Fork, stdout_fd: int | None, cwd: Path | str | None
+    ) -> WarmProcess:
+        where = str(cwd) if cwd is not None else None
+        if fork.prepare is not None:
+            fork.prepare()
+        if stdout_fd is not None:
+            return WarmProcess(server.fork(fork.args, fork.env, stdout_fd, where))
+        read_fd, write_fd = os.pipe()
+        try:
+            forked = server.fork(fork.args, fork.env, write_fd, where)
+        except OSError:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        return WarmProcess(forked, read_fd)
+
+    def _server(self, plan: WarmPlan, env: dict[str, str]) -> WarmServer | None:
+        """The ready server for ``plan`` (and ``env``'s set-up); None to start fresh."""
+        key: tuple[object, ...] = (plan, setup_key(plan, env)) if self.per_setup else ()
+        with self._lock:
+            if self.notice is not None:
+                return None
+            server = self._servers.get(key)
+            if server is not None:
+                if server.plan != plan:  # one server per experiment: one trial module
+                    return None
+                warming = self._warming.get(key)
+                if (warming is not None and warming.is_alive()) or not server.ready:
+                    return None
+                return server
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            if not self.per_setup:
+                try:
+                    server = WarmServer(plan, self.log_dir / "warm-server.log")
+                except OSError as exc:
+                    self._say(f"{exc}; {self.children} start fresh interpreters")
+                    return None
+                self._servers[key] = server
+                return server
+            log = self.log_dir / f"warm-server-{len(self._servers) + 1}.log"
+            try:
+                server = WarmServer(plan, log, env=env, wait=False)
+            except OSError as exc:
+                self._say(f"{exc}; {self.children} start fresh interpreters")
+                return None
+            self._servers[key] = server
+            warming = threading.Thread(target=self._warm_up, args=(server,), daemon=True)
+            self._warming[key] = warming
+            warming.start()
+            return None
+
+    def _warm_up(self, server: WarmServer) -> None:
+        try:
+            server.wait_ready()
+        except OSError as exc:
+            if not self._closing:
+                self._give_up(str(exc))
+
+    def _give_up(self, why: str) -> None:
+        """A server failed mid-way: say so once, start every later child fresh."""
+        with self._lock:
+            if self.notice is None:
+                self._say(f"{why}; {self.children} start fresh interpreters from now on")
+
+    def _say(self, notice: str) -> None:
+        self.notice = notice
+        print(f"{self.engine}: {notice}", file=sys.stderr)
+
+    def close(self) -> None:
+        """Stop the servers, warming ones included (running children are the caller's)."""
+        with self._lock:
+            self._closing = True
+            servers = list(self._servers.values())
+            warming = list(self._warming.values())
+            self._servers.clear()
+            self._warming.clear()
+        for server in servers:
+            server.close()
+        for thread in warming:
+            thread.join(timeout=15)

@@ -1,0 +1,1 @@
+"""The pipeline runner: executes compiled KFP IR (``pipeline.yaml``) on this machine."""

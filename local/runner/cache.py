@@ -1,0 +1,124 @@
+"""Step cache in KFP's spirit: a key over component spec, executor image/command, input
+parameter values and input artifact digests; outputs copied in and out of
+``<run-root>/cache/<key>/`` and verified by digest, so a damaged entry is a miss, not a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ideko.local.runner.artifacts import ArtifactRef, Outputs, tree_digest
+from ideko.local.runner.inputs import ResolvedInputs
+from ideko.local.runner.ir import TaskNode
+
+_ENTRY = "entry.json"
+
+
+def caching_enabled(node: TaskNode) -> bool:
+    """KFP writes ``cachingOptions: {enableCache: true}``; ``{}`` means caching is off."""
+    return bool(node.spec.get("cachingOptions", {}).get("enableCache", False))
+
+
+def cache_key(node: TaskNode, inputs: ResolvedInputs) -> str:
+    """Stable key of one execution: what runs, on what inputs (never where or when)."""
+    container = node.executor or {}
+    material = {
+        "component": {k: node.component.get(k) for k in ("inputDefinitions", "outputDefinitions")},
+        "executor": {k: container.get(k) for k in ("image", "command", "args", "env")},
+        "parameters": inputs.parameters,
+        "artifacts": {
+            name: {"type": ref.schema_title, "digest": ref.digest, "metadata": ref.metadata}
+            for name, ref in sorted(inputs.artifacts.items())
+        },
+    }
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class CacheStore:
+    """Content store of task outputs keyed by ``cache_key``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def restore(self, key: str, output_dir: Path) -> Outputs | None:
+        """Copy a cached entry's artifacts into ``output_dir``; None on any miss or damage."""
+        entry_dir = self.root / key
+        try:
+            entry = json.loads((entry_dir / _ENTRY).read_text(encoding="utf-8"))
+            outputs = Outputs(parameters=dict(entry["parameters"]))
+            if output_dir.exists():
+                shutil.rmtree(output_dir)
+            output_dir.mkdir(parents=True)
+            for name, info in entry["artifacts"].items():
+                outputs.artifacts[name] = self._restore_artifact(entry_dir, output_dir, name, info)
+        except (OSError, ValueError, KeyError, TypeError, _Damaged):
+            if output_dir.exists():
+                shutil.rmtree(output_dir, ignore_errors=True)
+            return None
+        return outputs
+
+    def _restore_artifact(
+        self, entry_dir: Path, output_dir: Path, name: str, info: dict[str, Any]
+    ) -> ArtifactRef:
+        source = entry_dir / "artifacts" / name
+        target = output_dir / name
+        if info["digest"]:
+            if source.is_dir():
+                shutil.copytree(source, target)
+            elif source.is_file():
+                shutil.copy2(source, target)
+            else:
+                raise _Damaged(name)
+            if tree_digest(target) != info["digest"]:
+                raise _Damaged(name)
+        return ArtifactRef(
+            name=name,
+            uri=str(target),
+            schema_title=info["schema_title"],
+            schema_version=info["schema_version"],
+            metadata=dict(info["metadata"]),
+            digest=info["digest"],
+        )
+
+    def store(self, key: str, outputs: Outputs) -> None:
+        """Save outputs atomically (temp dir, then rename); an existing entry is replaced."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=self.root))
+        try:
+            (tmp / "artifacts").mkdir()
+            artifacts: dict[str, Any] = {}
+            for name, ref in outputs.artifacts.items():
+                source = Path(ref.uri)
+                if source.is_dir():
+                    shutil.copytree(source, tmp / "artifacts" / name)
+                elif source.is_file():
+                    shutil.copy2(source, tmp / "artifacts" / name)
+                artifacts[name] = {
+                    "schema_title": ref.schema_title,
+                    "schema_version": ref.schema_version,
+                    "metadata": ref.metadata,
+                    "digest": ref.digest,
+                }
+            entry = {"parameters": outputs.parameters, "artifacts": artifacts}
+            (tmp / _ENTRY).write_text(json.dumps(entry, sort_keys=True), encoding="utf-8")
+            final = self.root / key
+            if final.exists():
+                shutil.rmtree(final, ignore_errors=True)
+            with contextlib.suppress(OSError):  # a concurrent run stored the same key first
+                os.replace(tmp, final)
+        finally:
+            if tmp.exists():
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(tmp)
+
+
+class _Damaged(Exception):
+    """A cached artifact is missing or its digest does not match."""

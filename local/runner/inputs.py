@@ -1,0 +1,146 @@
+"""Resolve a task's inputs from pipeline parameters, its DAG scope and upstream outputs.
+
+KFP IR wires inputs four ways: ``componentInputParameter``/``componentInputArtifact`` (from the
+enclosing DAG), ``taskOutputParameter``/``taskOutputArtifact`` (from a sibling task) and
+``runtimeValue.constant``. Values are cast to the declared parameter type because protobuf
+carries every number as a double.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ideko.local.runner.artifacts import ArtifactRef, Outputs
+from ideko.local.runner.errors import RunnerError
+from ideko.local.runner.ir import TaskNode
+
+
+@dataclass
+class ResolvedInputs:
+    parameters: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, ArtifactRef] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # required inputs whose producer was skipped
+
+
+def cast_parameter(value: Any, parameter_type: str | None, name: str = "") -> Any:
+    """Cast a value to a KFP ParameterType (ints arrive as floats from protobuf)."""
+    if value is None or parameter_type is None:
+        return value
+    try:
+        if parameter_type == "NUMBER_INTEGER":
+            if isinstance(value, str):
+                return int(value)
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(f"{value} is not an integer")
+            return int(value)
+        if parameter_type == "NUMBER_DOUBLE":
+            return float(value)
+        if parameter_type == "BOOLEAN":
+            if isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered not in ("true", "false"):
+                    raise ValueError(f"{value!r} is not true/false")
+                return lowered == "true"
+            return bool(value)
+        if parameter_type in ("STRUCT", "LIST") and isinstance(value, str):
+            return json.loads(value)
+        if parameter_type == "STRING" and not isinstance(value, str):
+            return value if isinstance(value, str) else json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        message = f"parameter {name!r}: cannot use {value!r} as {parameter_type}: {exc}"
+        raise RunnerError(message) from exc
+    return value
+
+
+def resolve_inputs(
+    node: TaskNode,
+    scope: Outputs,
+    siblings: dict[str, Outputs | None],
+) -> ResolvedInputs:
+    """Resolve ``node``'s inputs; ``siblings`` maps sibling paths to outputs (None = skipped)."""
+    spec_inputs = node.spec.get("inputs", {})
+    definitions = node.component.get("inputDefinitions", {})
+    param_defs = definitions.get("parameters", {})
+    artifact_defs = definitions.get("artifacts", {})
+    prefix = f"{node.parent}/" if node.parent else ""
+    result = ResolvedInputs()
+
+    for name, source in spec_inputs.get("parameters", {}).items():
+        found, value = _parameter(source, scope, siblings, prefix, node.path)
+        pdef = param_defs.get(name, {})
+        if found:
+            result.parameters[name] = cast_parameter(value, pdef.get("parameterType"), name)
+        elif not pdef.get("isOptional"):
+            result.missing.append(name)
+    for name, source in spec_inputs.get("artifacts", {}).items():
+        artifact = _artifact(source, scope, siblings, prefix, node.path)
+        if artifact is not None:
+            result.artifacts[name] = artifact
+        elif not artifact_defs.get(name, {}).get("isOptional"):
+            result.missing.append(name)
+    return result
+
+
+def _parameter(
+    source: dict[str, Any],
+    scope: Outputs,
+    siblings: dict[str, Outputs | None],
+    prefix: str,
+    where: str,
+) -> tuple[bool, Any]:
+    if "runtimeValue" in source:
+        return True, source["runtimeValue"].get("constant")
+    if "componentInputParameter" in source:
+        key = source["componentInputParameter"]
+        if key in scope.parameters:
+            return True, scope.parameters[key]
+        return False, None
+    if "taskOutputParameter" in source:
+        ref = source["taskOutputParameter"]
+        outputs = siblings.get(prefix + ref["producerTask"])
+        if outputs is None or ref["outputParameterKey"] not in outputs.parameters:
+            return False, None
+        return True, outputs.parameters[ref["outputParameterKey"]]
+    raise RunnerError(f"task {where!r}: unsupported input source {sorted(source)}")
+
+
+def _artifact(
+    source: dict[str, Any],
+    scope: Outputs,
+    siblings: dict[str, Outputs | None],
+    prefix: str,
+    where: str,
+) -> ArtifactRef | None:
+    if "componentInputArtifact" in source:
+        return scope.artifacts.get(source["componentInputArtifact"])
+    if "taskOutputArtifact" in source:
+        ref = source["taskOutputArtifact"]
+        outputs = siblings.get(prefix + ref["producerTask"])
+        return None if outputs is None else outputs.artifacts.get(ref["outputArtifactKey"])
+    raise RunnerError(f"task {where!r}: unsupported artifact source {sorted(source)}")
+
+
+def dag_outputs(node: TaskNode, children: dict[str, Outputs | None]) -> Outputs:
+    """Collect a DAG node's declared outputs from its inner tasks (skipped ones give nothing)."""
+    declared = node.component.get("dag", {}).get("outputs", {})
+    result = Outputs()
+    for key, spec in declared.get("parameters", {}).items():
+        sources = (
+            [spec["valueFromParameter"]]
+            if "valueFromParameter" in spec
+            else (spec.get("valueFromOneof", {}).get("parameterSelectors", []))
+        )
+        for src in sources:
+            produced = children.get(f"{node.path}/{src['producerSubtask']}")
+            if produced is not None and src["outputParameterKey"] in produced.parameters:
+                result.parameters[key] = produced.parameters[src["outputParameterKey"]]
+                break
+    for key, spec in declared.get("artifacts", {}).items():
+        for src in spec.get("artifactSelectors", []):
+            produced = children.get(f"{node.path}/{src['producerSubtask']}")
+            if produced is not None and src["outputArtifactKey"] in produced.artifacts:
+                result.artifacts[key] = produced.artifacts[src["outputArtifactKey"]]
+                break
+    return result

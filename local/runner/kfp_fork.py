@@ -1,0 +1,106 @@
+"""Which ``ideko run`` tasks start as forks of a warm server: KFP's python components.
+
+Every task of a compiled ideko pipeline is KFP's lightweight-component launch,
+``sh -ec SCRIPT SOURCE --executor_input … --function_to_execute …``, where SCRIPT writes
+SOURCE to a temporary file and runs ``python3 -m kfp.dsl.executor_main
+--component_module_path FILE "$@"``. A fresh interpreter per task pays ~3.3 s of start and
+TensorFlow import. For exactly that command shape this module writes the component file
+itself (next to the attempt's log, where it stays as a record of what ran) and forks the
+same ``kfp.dsl.executor_main`` call from a warm server (:mod:`ideko.local.launch.fork_server`)
+that did the train step's declared set-up and imports once. Any other command — another
+script, a ``pip install`` line, another program — starts fresh, as before.
+
+Servers are keyed by the variables TensorFlow's set-up reads (the runner gives tasks
+different thread budgets) and started with the first such task's environment, which holds
+the run's marker: a fork's ``/proc/PID/environ`` is its server's, which is what
+``stop_leftover`` checks when a run is resumed. A server warms up in the background: tasks
+that are ready before it start fresh instead of waiting, so a run never waits on it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ideko.local.launch.launcher import Fork, ForkRule, Launcher
+from ideko.local.launch.warm_server import WarmPlan, warm_plan
+
+EXECUTOR_MODULE = "kfp.dsl.executor_main"
+STEP_MODULES = tuple(
+    f"ideko.runtime.steps.{name}"
+    for name in ("preprocess", "tune", "train", "evaluate", "compare", "register")
+)
+SCRIPT_HEAD = (
+    "program_path=$(mktemp -d)",
+    'printf "%s" "$0" > "$program_path/ephemeral_component.py"',
+)
+SCRIPT_RUN = (
+    "_KFP_RUNTIME=true",
+    "python3",
+    "-m",
+    EXECUTOR_MODULE,
+    "--component_module_path",
+    '"$program_path/ephemeral_component.py"',
+    '"$@"',
+)
+
+
+def kfp_component(command: list[str]) -> tuple[str, list[str]] | None:
+    """``(component source, executor args)`` when ``command`` is KFP's python-component
+    launch and nothing else, else None."""
+    if len(command) < 4 or command[:2] != ["sh", "-ec"]:
+        return None
+    lines = [line.strip() for line in command[2].splitlines() if line.strip()]
+    if len(lines) != 3 or tuple(lines[:2]) != SCRIPT_HEAD or tuple(lines[2].split()) != SCRIPT_RUN:
+        return None
+    return command[3], list(command[4:])
+
+
+def runner_plan() -> WarmPlan | None:
+    """What a task server preloads: the train step's declared set-up, every step, KFP."""
+    train = warm_plan([sys.executable, "-m", "ideko.runtime.steps.train"], {})
+    if train is None:
+        return None
+    return WarmPlan(EXECUTOR_MODULE, (*train.imports, *STEP_MODULES), train.env)
+
+
+def kfp_fork_rule() -> ForkRule:
+    """The runner's fork rule: KFP's python-component launch, as ``kfp.dsl.executor_main``.
+
+    The component source is written next to the attempt's log (where it stays as a record
+    of what ran) just before the fork; any other command starts fresh.
+    """
+    plan = runner_plan()
+
+    def rule(
+        command: list[str], env: dict[str, str], _container: dict[str, str], log_path: Path | None
+    ) -> Fork | None:
+        parsed = kfp_component(command)
+        if parsed is None or plan is None or log_path is None:
+            return None
+        source, args = parsed
+        component = log_path.with_suffix(".component.py")
+
+        def write_component() -> None:
+            component.write_text(source, encoding="utf-8")
+
+        return Fork(
+            plan,
+            ["--component_module_path", str(component), *args],
+            {**env, "_KFP_RUNTIME": "true"},
+            prepare=write_component,
+        )
+
+    return rule
+
+
+def warm_task_launcher(log_dir: Path) -> Launcher:
+    """The launcher of one ``ideko run --launcher warm``: a server per set-up environment."""
+    return Launcher(
+        "warm",
+        log_dir,
+        fork_rule=kfp_fork_rule(),
+        per_setup=True,
+        engine="ideko run",
+        children="tasks",
+    )

@@ -1,1 +1,0 @@
-"""ideko.runtime.hpo."""

@@ -1,0 +1,1 @@
+"""The cluster side of Katib: reading an Experiment manifest, submitting it, its best trial."""
