@@ -22,9 +22,10 @@ demo: $(STAMP)
 	$(BIN)/ideko-compile $(SPEC)
 	$(BIN)/ideko run generated/ideko-anomaly-classification/pipeline.yaml
 
-## test: lint, layer contracts, drift check of generated/, then the whole pytest suite
+## test: lint, layer contracts, drift check of generated/, then the whole pytest suite in
+## parallel (pytest-xdist: one worker per core, idle workers steal queued tests)
 test: $(STAMP) lint check-generated
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
