@@ -35,17 +35,10 @@ def preprocess(
     dataset_metadata: Output[Artifact],
     quality_report: Output[Markdown],
 ) -> NamedTuple("Outputs", [("verdict", str), ("reasons", str), ("num_series", int)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import preprocess as step
 
-    r = step.component(
-        data_uri=data_uri,
-        seed=seed,
-        data_config=data_config,
-        train_data=train_data,
-        test_data=test_data,
-        dataset_metadata=dataset_metadata,
-        quality_report=quality_report,
-    )
+    r = step.component(**arguments)
     return (r["verdict"], r["reasons"], r["num_series"])
 
 
@@ -58,16 +51,10 @@ def tune(
     train_data: Input[Dataset],
     tuning_result: Output[Artifact],
 ) -> NamedTuple("Outputs", [("best_parameters", str), ("best_objective", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import tune as step
 
-    r = step.component(
-        model_config=model_config,
-        experiment=experiment,
-        train_data=train_data,
-        backend=backend,
-        tuning_result=tuning_result,
-        seed=seed,
-    )
+    r = step.component(**arguments)
     return (r["best_parameters"], r["best_objective"])
 
 
@@ -79,15 +66,10 @@ def train(
     train_data: Input[Dataset],
     model: Output[Model],
 ) -> NamedTuple("Outputs", [("validation_accuracy", float), ("training_time", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import train as step
 
-    r = step.component(
-        model_config=model_config,
-        overrides=overrides,
-        seed=seed,
-        train_data=train_data,
-        model=model,
-    )
+    r = step.component(**arguments)
     return (r["validation_accuracy"], r["training_time"])
 
 
@@ -101,17 +83,10 @@ def evaluate(
     classification_metrics: Output[ClassificationMetrics],
     evaluation: Output[Artifact],
 ) -> NamedTuple("Outputs", [("accuracy", float), ("macro_f1", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import evaluate as step
 
-    r = step.component(
-        model_config=model_config,
-        model=model,
-        train_data=train_data,
-        test_data=test_data,
-        metrics=metrics,
-        classification_metrics=classification_metrics,
-        evaluation=evaluation,
-    )
+    r = step.component(**arguments)
     return (r["accuracy"], r["macro_f1"])
 
 
@@ -131,27 +106,15 @@ def compare(
     best_model: Output[Model],
     ranking: Output[Metrics],
 ) -> NamedTuple("Outputs", [("best_model_name", str), ("promote", bool), ("best_score", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import compare as step
 
-    r = step.component(
-        selection_config=selection_config,
-        promotion_config=promotion_config,
-        evaluations={
-            "neural-network": eval_neural_network,
-            "cnn": eval_cnn,
-            "rnn": eval_rnn,
-            "lstm": eval_lstm,
-        },
-        models={
-            "neural-network": model_neural_network,
-            "cnn": model_cnn,
-            "rnn": model_rnn,
-            "lstm": model_lstm,
-        },
-        report=report,
-        best_model=best_model,
-        ranking=ranking,
-    )
+    def per_model(prefix: str) -> dict:  # eval_neural_network -> {"neural-network": artifact}
+        names = [key for key in arguments if key.startswith(prefix)]
+        return {key[len(prefix) :].replace("_", "-"): arguments.pop(key) for key in names}
+
+    evaluations, models = per_model("eval_"), per_model("model_")
+    r = step.component(evaluations=evaluations, models=models, **arguments)
     return (r["best_model_name"], r["promote"], r["best_score"])
 
 
@@ -162,14 +125,10 @@ def register(
     best_model: Input[Model],
     registered_model: Output[Model],
 ) -> NamedTuple("Outputs", [("version", str)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import register as step
 
-    r = step.component(
-        model_name=model_name,
-        registry_uri=registry_uri,
-        best_model=best_model,
-        registered_model=registered_model,
-    )
+    r = step.component(**arguments)
     return (r["version"],)
 
 
