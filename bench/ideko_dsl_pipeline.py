@@ -8,17 +8,6 @@ Compiled with `kfp dsl compile --py bench/ideko_dsl_pipeline.py --output OUT.yam
 from typing import NamedTuple
 
 from kfp import dsl
-from kfp.dsl import (
-    HTML,
-    Artifact,
-    ClassificationMetrics,
-    Dataset,
-    Input,
-    Markdown,
-    Metrics,
-    Model,
-    Output,
-)
 
 IMAGE = "ghcr.io/ideko/ideko-runtime:0.1.0"
 MODELS = ("neural-network", "cnn", "rnn", "lstm")
@@ -30,10 +19,10 @@ def preprocess(
     data_uri: str,
     seed: int,
     data_config: str,
-    train_data: Output[Dataset],
-    test_data: Output[Dataset],
-    dataset_metadata: Output[Artifact],
-    quality_report: Output[Markdown],
+    train_data: dsl.Output[dsl.Dataset],
+    test_data: dsl.Output[dsl.Dataset],
+    dataset_metadata: dsl.Output[dsl.Artifact],
+    quality_report: dsl.Output[dsl.Markdown],
 ) -> NamedTuple("Outputs", [("verdict", str), ("reasons", str), ("num_series", int)]):
     arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import preprocess as step
@@ -48,8 +37,8 @@ def tune(
     experiment: str,
     backend: str,
     seed: int,
-    train_data: Input[Dataset],
-    tuning_result: Output[Artifact],
+    train_data: dsl.Input[dsl.Dataset],
+    tuning_result: dsl.Output[dsl.Artifact],
 ) -> NamedTuple("Outputs", [("best_parameters", str), ("best_objective", float)]):
     arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import tune as step
@@ -63,8 +52,8 @@ def train(
     model_config: str,
     overrides: str,
     seed: int,
-    train_data: Input[Dataset],
-    model: Output[Model],
+    train_data: dsl.Input[dsl.Dataset],
+    model: dsl.Output[dsl.Model],
 ) -> NamedTuple("Outputs", [("validation_accuracy", float), ("training_time", float)]):
     arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import train as step
@@ -76,12 +65,12 @@ def train(
 @dsl.component(base_image=IMAGE, install_kfp_package=False)
 def evaluate(
     model_config: str,
-    model: Input[Model],
-    train_data: Input[Dataset],
-    test_data: Input[Dataset],
-    metrics: Output[Metrics],
-    classification_metrics: Output[ClassificationMetrics],
-    evaluation: Output[Artifact],
+    model: dsl.Input[dsl.Model],
+    train_data: dsl.Input[dsl.Dataset],
+    test_data: dsl.Input[dsl.Dataset],
+    metrics: dsl.Output[dsl.Metrics],
+    classification_metrics: dsl.Output[dsl.ClassificationMetrics],
+    evaluation: dsl.Output[dsl.Artifact],
 ) -> NamedTuple("Outputs", [("accuracy", float), ("macro_f1", float)]):
     arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import evaluate as step
@@ -94,17 +83,17 @@ def evaluate(
 def compare(
     selection_config: str,
     promotion_config: str,
-    eval_neural_network: Input[Artifact],
-    model_neural_network: Input[Model],
-    eval_cnn: Input[Artifact],
-    model_cnn: Input[Model],
-    eval_rnn: Input[Artifact],
-    model_rnn: Input[Model],
-    eval_lstm: Input[Artifact],
-    model_lstm: Input[Model],
-    report: Output[HTML],
-    best_model: Output[Model],
-    ranking: Output[Metrics],
+    eval_neural_network: dsl.Input[dsl.Artifact],
+    model_neural_network: dsl.Input[dsl.Model],
+    eval_cnn: dsl.Input[dsl.Artifact],
+    model_cnn: dsl.Input[dsl.Model],
+    eval_rnn: dsl.Input[dsl.Artifact],
+    model_rnn: dsl.Input[dsl.Model],
+    eval_lstm: dsl.Input[dsl.Artifact],
+    model_lstm: dsl.Input[dsl.Model],
+    report: dsl.Output[dsl.HTML],
+    best_model: dsl.Output[dsl.Model],
+    ranking: dsl.Output[dsl.Metrics],
 ) -> NamedTuple("Outputs", [("best_model_name", str), ("promote", bool), ("best_score", float)]):
     arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import compare as step
@@ -122,8 +111,8 @@ def compare(
 def register(
     model_name: str,
     registry_uri: str,
-    best_model: Input[Model],
-    registered_model: Output[Model],
+    best_model: dsl.Input[dsl.Model],
+    registered_model: dsl.Output[dsl.Model],
 ) -> NamedTuple("Outputs", [("version", str)]):
     arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import register as step
