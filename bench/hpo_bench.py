@@ -51,8 +51,11 @@ import time
 from pathlib import Path
 
 from ideko.runtime.baseline import data_config as baseline_data_config
+from ideko.runtime.document_files import read_yaml
+from ideko.runtime.training.models_yaml import model_configs
 
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_SPEC = "specs/ideko.yaml"
 SEED = 2
 VALIDATION_SPLIT = 0.2  # the train step's default (training_parameters.validation_split)
 # The original script's data handling (ideko baseline), with a stratified 30 % test split so
@@ -86,27 +89,13 @@ SEARCH = [
 
 
 def default_config(epochs: int) -> dict:
-    """The spec's CNN defaults (example spec), with the bench's epoch budget."""
-    return {
-        "name": "cnn",
-        "key": "CNN",
-        "architecture": "cnn",
-        "name_parameters": {"folder_name": "cnn", "model_name": "model_cnn.keras"},
-        "model_parameters": {
-            "activation_function": "relu",
-            "filters": [32, 64],
-            "kernel_size": 3,
-            "pool_size": 2,
-        },
-        # optimizer, learning rate (None: Keras' default) and patience are the spec defaults
-        "training_parameters": {
-            "epochs": epochs,
-            "batch_size": 32,
-            "optimizer": "adam",
-            "learning_rate": None,
-            "patience": 10,
-        },
-    }
+    """The example spec's CNN (``specs/ideko.yaml``, schema defaults filled the way the runtime
+    fills them), with the bench's epoch budget."""
+    spec = read_yaml(ROOT / EXAMPLE_SPEC, SystemExit)
+    configs = {config["key"]: config for config, _ in model_configs(spec["models"], EXAMPLE_SPEC)}
+    config = configs["CNN"]
+    config["training_parameters"]["epochs"] = epochs
+    return config
 
 
 def experiment(

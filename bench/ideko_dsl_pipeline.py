@@ -8,17 +8,6 @@ Compiled with `kfp dsl compile --py bench/ideko_dsl_pipeline.py --output OUT.yam
 from typing import NamedTuple
 
 from kfp import dsl
-from kfp.dsl import (
-    HTML,
-    Artifact,
-    ClassificationMetrics,
-    Dataset,
-    Input,
-    Markdown,
-    Metrics,
-    Model,
-    Output,
-)
 
 IMAGE = "ghcr.io/ideko/ideko-runtime:0.1.0"
 MODELS = ("neural-network", "cnn", "rnn", "lstm")
@@ -30,22 +19,15 @@ def preprocess(
     data_uri: str,
     seed: int,
     data_config: str,
-    train_data: Output[Dataset],
-    test_data: Output[Dataset],
-    dataset_metadata: Output[Artifact],
-    quality_report: Output[Markdown],
+    train_data: dsl.Output[dsl.Dataset],
+    test_data: dsl.Output[dsl.Dataset],
+    dataset_metadata: dsl.Output[dsl.Artifact],
+    quality_report: dsl.Output[dsl.Markdown],
 ) -> NamedTuple("Outputs", [("verdict", str), ("reasons", str), ("num_series", int)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import preprocess as step
 
-    r = step.component(
-        data_uri=data_uri,
-        seed=seed,
-        data_config=data_config,
-        train_data=train_data,
-        test_data=test_data,
-        dataset_metadata=dataset_metadata,
-        quality_report=quality_report,
-    )
+    r = step.component(**arguments)
     return (r["verdict"], r["reasons"], r["num_series"])
 
 
@@ -55,19 +37,13 @@ def tune(
     experiment: str,
     backend: str,
     seed: int,
-    train_data: Input[Dataset],
-    tuning_result: Output[Artifact],
+    train_data: dsl.Input[dsl.Dataset],
+    tuning_result: dsl.Output[dsl.Artifact],
 ) -> NamedTuple("Outputs", [("best_parameters", str), ("best_objective", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import tune as step
 
-    r = step.component(
-        model_config=model_config,
-        experiment=experiment,
-        train_data=train_data,
-        backend=backend,
-        tuning_result=tuning_result,
-        seed=seed,
-    )
+    r = step.component(**arguments)
     return (r["best_parameters"], r["best_objective"])
 
 
@@ -76,42 +52,30 @@ def train(
     model_config: str,
     overrides: str,
     seed: int,
-    train_data: Input[Dataset],
-    model: Output[Model],
+    train_data: dsl.Input[dsl.Dataset],
+    model: dsl.Output[dsl.Model],
 ) -> NamedTuple("Outputs", [("validation_accuracy", float), ("training_time", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import train as step
 
-    r = step.component(
-        model_config=model_config,
-        overrides=overrides,
-        seed=seed,
-        train_data=train_data,
-        model=model,
-    )
+    r = step.component(**arguments)
     return (r["validation_accuracy"], r["training_time"])
 
 
 @dsl.component(base_image=IMAGE, install_kfp_package=False)
 def evaluate(
     model_config: str,
-    model: Input[Model],
-    train_data: Input[Dataset],
-    test_data: Input[Dataset],
-    metrics: Output[Metrics],
-    classification_metrics: Output[ClassificationMetrics],
-    evaluation: Output[Artifact],
+    model: dsl.Input[dsl.Model],
+    train_data: dsl.Input[dsl.Dataset],
+    test_data: dsl.Input[dsl.Dataset],
+    metrics: dsl.Output[dsl.Metrics],
+    classification_metrics: dsl.Output[dsl.ClassificationMetrics],
+    evaluation: dsl.Output[dsl.Artifact],
 ) -> NamedTuple("Outputs", [("accuracy", float), ("macro_f1", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import evaluate as step
 
-    r = step.component(
-        model_config=model_config,
-        model=model,
-        train_data=train_data,
-        test_data=test_data,
-        metrics=metrics,
-        classification_metrics=classification_metrics,
-        evaluation=evaluation,
-    )
+    r = step.component(**arguments)
     return (r["accuracy"], r["macro_f1"])
 
 
@@ -119,39 +83,27 @@ def evaluate(
 def compare(
     selection_config: str,
     promotion_config: str,
-    eval_neural_network: Input[Artifact],
-    model_neural_network: Input[Model],
-    eval_cnn: Input[Artifact],
-    model_cnn: Input[Model],
-    eval_rnn: Input[Artifact],
-    model_rnn: Input[Model],
-    eval_lstm: Input[Artifact],
-    model_lstm: Input[Model],
-    report: Output[HTML],
-    best_model: Output[Model],
-    ranking: Output[Metrics],
+    eval_neural_network: dsl.Input[dsl.Artifact],
+    model_neural_network: dsl.Input[dsl.Model],
+    eval_cnn: dsl.Input[dsl.Artifact],
+    model_cnn: dsl.Input[dsl.Model],
+    eval_rnn: dsl.Input[dsl.Artifact],
+    model_rnn: dsl.Input[dsl.Model],
+    eval_lstm: dsl.Input[dsl.Artifact],
+    model_lstm: dsl.Input[dsl.Model],
+    report: dsl.Output[dsl.HTML],
+    best_model: dsl.Output[dsl.Model],
+    ranking: dsl.Output[dsl.Metrics],
 ) -> NamedTuple("Outputs", [("best_model_name", str), ("promote", bool), ("best_score", float)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import compare as step
 
-    r = step.component(
-        selection_config=selection_config,
-        promotion_config=promotion_config,
-        evaluations={
-            "neural-network": eval_neural_network,
-            "cnn": eval_cnn,
-            "rnn": eval_rnn,
-            "lstm": eval_lstm,
-        },
-        models={
-            "neural-network": model_neural_network,
-            "cnn": model_cnn,
-            "rnn": model_rnn,
-            "lstm": model_lstm,
-        },
-        report=report,
-        best_model=best_model,
-        ranking=ranking,
-    )
+    def per_model(prefix: str) -> dict:  # eval_neural_network -> {"neural-network": artifact}
+        names = [key for key in arguments if key.startswith(prefix)]
+        return {key[len(prefix) :].replace("_", "-"): arguments.pop(key) for key in names}
+
+    evaluations, models = per_model("eval_"), per_model("model_")
+    r = step.component(evaluations=evaluations, models=models, **arguments)
     return (r["best_model_name"], r["promote"], r["best_score"])
 
 
@@ -159,17 +111,13 @@ def compare(
 def register(
     model_name: str,
     registry_uri: str,
-    best_model: Input[Model],
-    registered_model: Output[Model],
+    best_model: dsl.Input[dsl.Model],
+    registered_model: dsl.Output[dsl.Model],
 ) -> NamedTuple("Outputs", [("version", str)]):
+    arguments = dict(locals())  # the parameters, before the import adds a name
     from ideko.runtime.steps import register as step
 
-    r = step.component(
-        model_name=model_name,
-        registry_uri=registry_uri,
-        best_model=best_model,
-        registered_model=registered_model,
-    )
+    r = step.component(**arguments)
     return (r["version"],)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,12 @@ def int_arg(text: str) -> int:
         return int(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from exc
+
+
+def add_required(parser: argparse.ArgumentParser, helps: Mapping[str, str]) -> None:
+    """Add one required argument per ``{"--flag": help}`` entry (a step's inputs and outputs)."""
+    for flag, text in helps.items():
+        parser.add_argument(flag, required=True, help=text)
 
 
 def run_cli(

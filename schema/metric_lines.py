@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Literal
+
+from ideko.schema.selection_metrics import MINIMIZED_NAMES, Goal
 
 KATIB_DEFAULT_FILTER = r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"
 KATIB_FILTER = re.compile(KATIB_DEFAULT_FILTER)
 
-# Costs: smaller is better. Every other metric (accuracy, macro_f1, score, ...) is maximised.
-MINIMIZED_METRICS = frozenset({"training_time", "model_size", "inference_latency"})
-
-Goal = Literal["maximize", "minimize"]
+# Costs (the minimised selection metrics; ``training_time`` is also a Katib objective) are
+# minimised. Every other metric (accuracy, macro_f1, validation_accuracy, score) is maximised.
+MINIMIZED_METRICS: frozenset[str] = MINIMIZED_NAMES
 
 
 def metric_goal(metric: str) -> Goal:

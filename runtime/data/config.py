@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ideko.runtime.data.errors import DataError
+from ideko.runtime.document_files import checked_object
 from ideko.schema.defaults import defaults_of
-from ideko.schema.documents import DocumentError, check_document, check_version
+from ideko.schema.documents import DocumentError, check_document
 
 DEFAULT_CLASSES: tuple[tuple[str, str], ...] = (
     ("not_anomalous", "not anomalous"),
@@ -113,12 +114,7 @@ def parse_data_config(value: str | dict[str, Any]) -> DataConfig:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise DataError(f"data_config is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise DataError("data_config must be a JSON object")
-    try:
-        check_version("data_config", value)
-    except DocumentError as exc:
-        raise DataError(str(exc)) from exc
+    value = checked_object(value, "data_config", DataError)
     errors: list[str] = []
     raw = dict(value)
     indicators = _str_list(raw.get("indicators"), "indicators", errors)

@@ -9,7 +9,6 @@ would append ``.npz`` to a path string).
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 from ideko.runtime.atomic import atomic_open, write_json
 from ideko.runtime.data.errors import DataError
-from ideko.schema.documents import DocumentError, check_document
+from ideko.runtime.document_files import check_file_document, read_json
 
 ARRAY_NAMES = ("X", "y", "labels", "days", "paths", "classes")
 
@@ -90,14 +89,8 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"{source} is not a readable .npz dataset: {exc}") from exc
-    return Dataset(
-        X=arrays["X"],
-        y=arrays["y"],
-        labels=arrays["labels"],
-        days=arrays["days"],
-        paths=arrays["paths"],
-        classes=tuple(arrays["classes"].tolist()),
-    )
+    classes = tuple(arrays.pop("classes").tolist())
+    return Dataset(**arrays, classes=classes)
 
 
 def save_metadata(path: str | os.PathLike[str], metadata: dict[str, Any]) -> None:
@@ -108,11 +101,6 @@ def save_metadata(path: str | os.PathLike[str], metadata: dict[str, Any]) -> Non
 def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a JSON sidecar written by :func:`save_metadata`, checked against its contract
     (``schema/contracts/dataset_metadata.schema.json``, version in ``format``)."""
-    try:
-        metadata = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read dataset metadata {path}: {exc}") from exc
-    try:
-        return check_document("dataset_metadata", metadata)
-    except DocumentError as exc:
-        raise DataError(f"{path}: {exc}") from exc
+    metadata = read_json(path, lambda message: DataError(f"dataset metadata: {message}"))
+    result: dict[str, Any] = check_file_document(path, "dataset_metadata", metadata, DataError)
+    return result

@@ -10,18 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ideko.runtime.data import preprocess as ops
 from ideko.runtime.data.config import DataConfig, parse_data_config
 from ideko.runtime.data.dataset_io import Dataset
 from ideko.runtime.data.errors import DataError
-from ideko.runtime.data.preprocess import (
-    apply_scaler,
-    encode_labels,
-    fit_scaler,
-    one_hot,
-    pad_series,
-    replace_non_finite,
-    split_indices,
-)
 from ideko.runtime.data.quality import QualityReport, assess
 from ideko.runtime.data.reader import RawData, read_tree
 
@@ -58,16 +50,16 @@ def prepare(
     config = as_config(data_config).with_seed(seed)
     raw = read_tree(data_dir, config)
     report = assess(raw, config)
-    classes, y_int = encode_labels(raw.labels, [label for _, label in config.classes])
+    classes, y_int = ops.encode_labels(raw.labels, [label for _, label in config.classes])
     try:
-        train_idx, test_idx = split_indices(len(raw.series), y_int, raw.days, config.split)
+        train_idx, test_idx = ops.split_indices(len(raw.series), y_int, raw.days, config.split)
     except DataError as exc:
         report.fail(f"split: {exc}")
         train_idx, test_idx = np.arange(len(raw.series)), np.arange(0)
-    scaler = fit_scaler([raw.series[i] for i in train_idx], config.scaling)
-    series = apply_scaler(raw.series, scaler)
+    scaler = ops.fit_scaler([raw.series[i] for i in train_idx], config.scaling)
+    series = ops.apply_scaler(raw.series, scaler)
     if report.nan_allowed:
-        series = replace_non_finite(series, config.padding_value)
+        series = ops.replace_non_finite(series, config.padding_value)
     length = max((len(s) for s in series), default=0)
     datasets = [
         _build(raw, series, idx, y_int, classes, config, length) for idx in (train_idx, test_idx)
@@ -90,12 +82,12 @@ def _build(
     length: int,
 ) -> Dataset:
     picked = [series[i] for i in idx]
-    X = pad_series(picked, value=config.padding_value, side=config.padding_side, maxlen=length)
+    X = ops.pad_series(picked, value=config.padding_value, side=config.padding_side, maxlen=length)
     if not picked:
         X = np.zeros((0, length, len(config.indicators)), dtype=np.float32)
     return Dataset(
         X=X,
-        y=one_hot(y_int[idx], len(classes)),
+        y=ops.one_hot(y_int[idx], len(classes)),
         labels=np.array([raw.labels[i] for i in idx], dtype=str),
         days=np.array([raw.days[i] for i in idx], dtype=str),
         paths=np.array([raw.paths[i] for i in idx], dtype=str),

@@ -2,7 +2,8 @@
 
 Each criterion is min-max normalised across the models (``minimize`` goals inverted, so 1 is
 always best; a criterion on which all models tie gives everyone 1), weighted and summed.
-Ties in the total are broken by model name, so the choice is deterministic.
+Ties in the total are broken by model name, so the choice is deterministic. The metric
+names, the summary field each reads and its direction are ``ideko.schema.selection_metrics``.
 """
 
 from __future__ import annotations
@@ -11,19 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# Criterion names in the spec -> keys of the evaluation ``summary``.
-METRIC_KEYS: dict[str, str] = {
-    "accuracy": "accuracy",
-    "macro_f1": "macro_f1",
-    "macro_precision": "macro_precision",
-    "macro_recall": "macro_recall",
-    "training_time": "training_time",
-    "model_size": "model_size_bytes",
-    "model_size_bytes": "model_size_bytes",
-    "inference_latency": "inference_latency_ms",
-    "inference_latency_ms": "inference_latency_ms",
-}
-MINIMIZED: frozenset[str] = frozenset({"training_time", "model_size_bytes", "inference_latency_ms"})
+from ideko.schema.selection_metrics import FIELD_OF, field_goal, summary_field
 
 
 class SelectionError(ValueError):
@@ -49,11 +38,10 @@ class RankedModel:
 
 def metric_key(metric: str) -> str:
     """The evaluation summary key of a criterion/promotion metric name."""
-    if metric not in METRIC_KEYS:
-        raise SelectionError(
-            f"unknown metric {metric!r}; use one of {', '.join(sorted(METRIC_KEYS))}"
-        )
-    return METRIC_KEYS[metric]
+    field = summary_field(metric)
+    if field is None:
+        raise SelectionError(f"unknown metric {metric!r}; use one of {', '.join(sorted(FIELD_OF))}")
+    return field
 
 
 def parse_criteria(selection_config: Mapping[str, Any]) -> list[Criterion]:
@@ -69,7 +57,7 @@ def parse_criteria(selection_config: Mapping[str, Any]) -> list[Criterion]:
         weight = item.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
             raise SelectionError(f"selection_config.criteria.{index}.weight must be a number >= 0")
-        goal = item.get("goal") or ("minimize" if key in MINIMIZED else "maximize")
+        goal = item.get("goal") or field_goal(key)
         if goal not in ("maximize", "minimize"):
             raise SelectionError(
                 f"selection_config.criteria.{index}.goal must be maximize or minimize"
@@ -123,4 +111,4 @@ def passes_promotion(summary: Mapping[str, float], promotion_config: Mapping[str
     if key not in summary:
         raise SelectionError(f"the selected model has no {key!r} metric")
     value = float(summary[key])
-    return value <= threshold if key in MINIMIZED else value >= threshold
+    return value <= threshold if field_goal(key) == "minimize" else value >= threshold

@@ -18,18 +18,14 @@ from typing import Any
 
 from ideko.runtime.artifact_uri import local_path
 from ideko.runtime.cli_args import json_arg, json_object, step_main
+from ideko.runtime.document_files import read_json
 from ideko.runtime.errors import UserError
 
 EVALUATION_FILE = "evaluation.json"
 
 
-def _read_json(path: Path, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{what}: cannot read {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{what}: {path} is not valid JSON ({exc.msg})") from exc
+def _read_evaluation(path: Path, what: str) -> dict[str, Any]:
+    value = read_json(path, lambda message: UserError(f"{what}: {message}"))
     if not isinstance(value, dict) or "summary" not in value or "test" not in value:
         raise UserError(f"{what}: {path} is not an evaluation written by the evaluate step")
     return value
@@ -63,7 +59,7 @@ def run(
             f"evaluations {sorted(evaluations)} and models {sorted(models)} name different models"
         )
     docs = {
-        name: _read_json(local_path(str(path), "evaluation"), f"evaluation of {name}")
+        name: _read_evaluation(local_path(str(path), "evaluation"), f"evaluation of {name}")
         for name, path in evaluations.items()
     }
     promotion = _config(promotion_config, "promotion_config")

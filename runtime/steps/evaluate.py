@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ideko.runtime.artifact_uri import local_path
-from ideko.runtime.cli_args import json_arg, json_object, step_main
+from ideko.runtime.cli_args import add_required, json_arg, json_object, step_main
 from ideko.runtime.errors import UserError
 
 
@@ -124,10 +124,15 @@ def component(
 def build_parser(prog: str = "python -m ideko.runtime.steps.evaluate") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     parser.add_argument("--model-config", required=True, type=json_arg("--model-config"))
-    parser.add_argument("--model", required=True, help="model directory written by the train step")
-    parser.add_argument("--train-data", required=True, help="train split .npz")
-    parser.add_argument("--test-data", required=True, help="test split .npz")
-    parser.add_argument("--output", required=True, help="evaluation JSON to write")
+    add_required(
+        parser,
+        {
+            "--model": "model directory written by the train step",
+            "--train-data": "train split .npz",
+            "--test-data": "test split .npz",
+            "--output": "evaluation JSON to write",
+        },
+    )
     return parser
 
 

@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from ideko.runtime.artifact_uri import artifact_path, local_dir
-from ideko.runtime.cli_args import json_object, step_main
+from ideko.runtime.cli_args import add_required, json_object, step_main
 
 
 def run(
@@ -113,10 +113,15 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--data-config", required=True, help="data_config JSON (inline or @file.json)"
     )
     parser.add_argument("--seed", type=int, default=None, help="overrides split.seed")
-    parser.add_argument("--train-data", required=True, help="output .npz path")
-    parser.add_argument("--test-data", required=True, help="output .npz path")
-    parser.add_argument("--metadata", required=True, help="output JSON sidecar path")
-    parser.add_argument("--report", required=True, help="output Markdown quality report path")
+    add_required(
+        parser,
+        {
+            "--train-data": "output .npz path",
+            "--test-data": "output .npz path",
+            "--metadata": "output JSON sidecar path",
+            "--report": "output Markdown quality report path",
+        },
+    )
     return parser
 
 

@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ideko.runtime.training.config import ConfigError
 from ideko.runtime.training.environment import MASK_WARNING
+from ideko.schema.architectures import Architecture, layer_key
 
 
 @dataclass
@@ -66,12 +68,8 @@ def build_model(
         warnings.filterwarnings("always", message=MASK_WARNING)
         inputs = keras.Input(shape=input_shape, name="series")
         x = keras.layers.Masking(mask_value=float(padding_value), name="masking")(inputs)
-        if arch == "dense":
-            x = _dense_body(x, params)
-        elif arch == "cnn":
-            x = _cnn_body(x, params)
-        else:
-            x = _recurrent_body(x, arch, params)
+        sizes = [int(size) for size in params[layer_key(arch)]]
+        x = BODIES[arch](x, arch, sizes, params)
         outputs = keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
         model = keras.Model(inputs, outputs, name=str(config.get("name", arch)))
     dropped = sorted({_layer_type(w) for w in caught if _is_mask(w)})
@@ -103,11 +101,11 @@ def _dropout(x: Any, params: dict[str, Any]) -> Any:
     return keras.layers.Dropout(rate)(x) if rate > 0 else x
 
 
-def _dense_body(x: Any, params: dict[str, Any]) -> Any:
+def _dense_body(x: Any, arch: Architecture, sizes: list[int], params: dict[str, Any]) -> Any:
     import keras
 
-    for units in params["units"]:
-        x = keras.layers.Dense(int(units), activation=params["activation_function"])(x)
+    for units in sizes:
+        x = keras.layers.Dense(units, activation=params["activation_function"])(x)
         x = _dropout(x, params)
     if params["masking"] == "mask-aware":
         # Dense and Dropout keep the mask; the average then counts real steps only.
@@ -115,17 +113,17 @@ def _dense_body(x: Any, params: dict[str, Any]) -> Any:
     return keras.layers.Flatten()(x)
 
 
-def _cnn_body(x: Any, params: dict[str, Any]) -> Any:
+def _cnn_body(x: Any, arch: Architecture, sizes: list[int], params: dict[str, Any]) -> Any:
     import keras
     from ideko.runtime.training.layers import MaskedConvPool1D
 
     activation = params["activation_function"]
     kernel, pool = int(params["kernel_size"]), int(params["pool_size"])
-    for filters in params["filters"]:
+    for filters in sizes:
         if params["masking"] == "mask-aware":
-            x = MaskedConvPool1D(int(filters), kernel, pool, activation)(x)
+            x = MaskedConvPool1D(filters, kernel, pool, activation)(x)
         else:
-            x = keras.layers.Conv1D(int(filters), kernel, padding="same", activation=activation)(x)
+            x = keras.layers.Conv1D(filters, kernel, padding="same", activation=activation)(x)
             x = keras.layers.MaxPooling1D(pool)(x)
         x = _dropout(x, params)
     if params["masking"] == "mask-aware":
@@ -133,18 +131,28 @@ def _cnn_body(x: Any, params: dict[str, Any]) -> Any:
     return keras.layers.Flatten()(x)
 
 
-def _recurrent_body(x: Any, arch: str, params: dict[str, Any]) -> Any:
+def _recurrent_body(x: Any, arch: Architecture, sizes: list[int], params: dict[str, Any]) -> Any:
     import keras
 
     layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-    sizes = params["hidden_units"]
+    activation = params["activation_function"]
     for index, units in enumerate(sizes):
         last = index == len(sizes) - 1
-        x = layer[arch](
-            int(units), activation=params["activation_function"], return_sequences=not last
-        )(x)
+        x = layer[arch](units, activation=activation, return_sequences=not last)(x)
         x = _dropout(x, params)
     return x
+
+
+# The network body of each architecture, given its layer sizes (``params[layer_key(arch)]``,
+# the layer-list key from ``ideko.schema.architectures``); a test checks every one is here.
+Body = Callable[[Any, Architecture, list[int], dict[str, Any]], Any]
+BODIES: dict[Architecture, Body] = {
+    "dense": _dense_body,
+    "cnn": _cnn_body,
+    "rnn": _recurrent_body,
+    "lstm": _recurrent_body,
+    "gru": _recurrent_body,
+}
 
 
 def make_optimizer(training: dict[str, Any]) -> Any:

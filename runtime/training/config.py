@@ -14,6 +14,7 @@ import copy
 import math
 from typing import Any
 
+from ideko.runtime.document_files import checked_object
 from ideko.schema.architectures import (
     ARCHITECTURES,
     MASKING_MODES,
@@ -24,7 +25,7 @@ from ideko.schema.architectures import (
 from ideko.schema.assignments import parse_scalar as _parse_scalar
 from ideko.schema.assignments import split_assignment
 from ideko.schema.defaults import defaults_of, with_defaults
-from ideko.schema.documents import DocumentError, check_document, check_version
+from ideko.schema.documents import DocumentError, check_document
 from ideko.schema.names import default_name_parameters, k8s_name
 
 __all__ = [
@@ -47,12 +48,7 @@ class ConfigError(ValueError):
 
 def normalise_model_config(config: dict[str, Any]) -> dict[str, Any]:
     """Return a validated deep copy of ``config``; defaults filled only where missing."""
-    if not isinstance(config, dict):
-        raise ConfigError("model_config must be a JSON object")
-    try:
-        check_version("model_config", config)
-    except DocumentError as exc:
-        raise ConfigError(str(exc)) from exc
+    checked_object(config, "model_config", ConfigError)
     out = copy.deepcopy(config)
     arch = out.get("architecture")
     if arch not in ARCHITECTURES:

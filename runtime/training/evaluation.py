@@ -13,17 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ideko.schema.selection_metrics import SUMMARY_FIELDS
 
-# Names the selection criteria use -> keys of the evaluation summary.
-SUMMARY_KEYS: tuple[str, ...] = (
-    "accuracy",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "training_time",
-    "model_size_bytes",
-    "inference_latency_ms",
-)
+# The evaluation summary's keys (what the selection metrics read), in logging order.
+SUMMARY_KEYS: tuple[str, ...] = SUMMARY_FIELDS
 
 
 def classification_metrics(

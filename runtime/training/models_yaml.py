@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ideko.runtime.document_files import read_yaml
 from ideko.runtime.training.config import ConfigError, normalise_model_config
 from ideko.schema.architectures import CANONICAL_ARCHITECTURES
 from ideko.schema.names import k8s_name
@@ -66,13 +67,5 @@ def model_configs(document: Any, source: str = "models.yaml") -> list[tuple[dict
 
 def read_models_yaml(path: str | Path) -> list[tuple[dict[str, Any], bool]]:
     """Load and normalise a models.yaml file; every problem is a ConfigError."""
-    import yaml
-
     source = Path(path)
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {source}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source} is not valid YAML: {exc}") from exc
-    return model_configs(document, str(source))
+    return model_configs(read_yaml(source, ConfigError), str(source))

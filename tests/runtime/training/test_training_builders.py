@@ -134,3 +134,10 @@ def test_unknown_activation_is_a_config_error(make_config):
 
     with pytest.raises(ConfigError, match="'sparkle' is not a Keras activation"):
         built(make_config("gru", activation_function="sparkle"))
+
+
+def test_every_architecture_has_a_builder():
+    from ideko.runtime.training.builders import BODIES
+    from ideko.schema.architectures import ARCHITECTURES
+
+    assert tuple(BODIES) == ARCHITECTURES

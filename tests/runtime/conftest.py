@@ -1,6 +1,9 @@
-"""Fixtures for training tests: tiny synthetic IDEKO data, prepared splits, model configs.
+"""Fixtures of the runtime tests: tiny synthetic IDEKO data, prepared splits, model configs.
 
-Everything is tiny (24 series of 20-40 steps, 1-2 epochs) so the slow tests stay in CI.
+Shared by ``training/``, ``steps/`` and ``data/`` (which overrides ``data_config`` with a parsed
+one). Everything is tiny (24 series of 20-40 steps, 1-2 epochs) so the slow tests stay in CI.
+This folder is on ``sys.path`` (pytest's prepend import mode), so tests import
+``datatree_helpers`` by name.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from datatree_helpers import write_series
 from ideko.runtime.baseline import data_config
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -81,3 +85,16 @@ def make_config():
 @pytest.fixture
 def data_config():
     return dict(DATA_CONFIG)
+
+
+@pytest.fixture
+def good_tree(tmp_path) -> Path:
+    """3 classes x 2 days x 2 series, lengths 5..16."""
+    root = tmp_path / "data"
+    seed = 0
+    for folder in ("not_anomalous", "mechanical_anomalies", "electrical_anomalies"):
+        for day in ("2024-03-01", "2024-03-02"):
+            for i in range(2):
+                seed += 1
+                write_series(root, folder, day, f"s{i}", 4 + seed % 13, seed)
+    return root
