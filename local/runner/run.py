@@ -23,6 +23,7 @@ from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.executor_input import PreparedTask, prepare_task, read_outputs
 from ideko.local.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
 from ideko.local.runner.ir import Pipeline, TaskNode, critical_path_lengths, load_pipeline
+from ideko.local.runner.ir_settings import run_parallelism
 from ideko.local.runner.kfp_fork import warm_task_launcher
 from ideko.local.runner.lineage import LineageStore
 from ideko.local.runner.outcome import (
@@ -85,8 +86,11 @@ class LocalRunner:
     def run(self, source: Path | Pipeline | None) -> RunResult:
         """Execute an IR (a file, or one compiled in memory; for ``--resume``, the run's own
         copy) and return the outcome."""
-        self.pool = ResourcePool(Capacity.of_machine(), self._parallelism())
         pipeline, state, paths = self._prepare(source)
+        self.parallelism, self.parallelism_from = run_parallelism(
+            self.options.parallelism, pipeline, self.cores
+        )
+        self.pool = ResourcePool(Capacity.of_machine(), self.parallelism)
         self.pipeline, self.state, self.paths = pipeline, state, paths
         self.cache = CacheStore(paths.cache_dir)
         self.lineage = LineageStore(paths.lineage_db)
@@ -133,6 +137,8 @@ class LocalRunner:
             failure=self.failure,
             report=find_report(state.tasks.values()),
             skipped_groups=skipped_groups(pipeline, state.tasks),
+            parallelism=self.parallelism,
+            parallelism_from=self.parallelism_from,
         )
 
     # --- preparation ------------------------------------------------------------------
@@ -164,12 +170,6 @@ class LocalRunner:
         )
         save_state(paths, state)
         return pipeline, state, paths
-
-    def _parallelism(self) -> int:
-        wanted = self.options.parallelism
-        if wanted is None:
-            wanted = min(self.options.default_parallelism or self.cores, self.cores)
-        return wanted
 
     def _restore_finished(self) -> None:
         """On resume keep finished container tasks whose artifacts are intact; redo the rest."""

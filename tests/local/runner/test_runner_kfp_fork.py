@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-import yaml
+from ideko.local.runner.ir import load_pipeline
 from ideko.local.runner.kfp_fork import kfp_component
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -11,7 +11,7 @@ GENERATED = ROOT / "generated" / "ideko-anomaly-classification" / "pipeline.yaml
 
 
 def executor_commands() -> dict[str, list[str]]:
-    document = yaml.safe_load(GENERATED.read_text())
+    document = load_pipeline(GENERATED).doc
     return {
         name: [*executor["container"]["command"], *executor["container"]["args"]]
         for name, executor in document["deploymentSpec"]["executors"].items()

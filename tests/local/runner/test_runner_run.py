@@ -73,6 +73,22 @@ def test_cpu_requests_keep_a_two_core_machine_from_oversubscription(
     assert a["end"] <= b["start"] or b["end"] <= a["start"], "two 2-cpu tasks overlapped"
 
 
+def test_a_request_larger_than_the_machine_runs_alone_instead_of_waiting_forever(
+    compiled, run_pipeline, monkeypatch
+):
+    """The tune task asks parallel_trials x a trial's cpu, which can exceed a small machine:
+    it must start once nothing else runs, and nothing may start beside it."""
+    from ideko.local.runner import run as run_module
+    from ideko.local.runner.scheduler import Capacity
+
+    monkeypatch.setattr(run_module.Capacity, "of_machine", lambda: Capacity(cpu=1, memory=2**34))
+    monkeypatch.setenv("TEST_TRAIN_SLEEP", "0.5")
+    result = run_pipeline(compiled["heavy"], parallelism=2)
+    assert result.status == "succeeded"
+    a, b = _timing(result, "train-model"), _timing(result, "train-model-2")
+    assert a["end"] <= b["start"] or b["end"] <= a["start"], "two 2-cpu tasks overlapped"
+
+
 def test_thread_caps_follow_cpu_requests(compiled, run_pipeline):
     result = run_pipeline(compiled["threads"])
     seen = {p: r.outputs.parameters["Output"] for p, r in result.records.items()}
