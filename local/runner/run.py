@@ -367,18 +367,19 @@ class LocalRunner:
 
     def _attempt_failed(self, node: TaskNode, attempt: _Attempt, why: str) -> None:
         record = self.state.tasks[node.path]
-        policy = RetryPolicy.from_task_spec(node.spec)
-        if record.attempts < policy.max_attempts and not self.failure:
+        elapsed = time.time() - (record.started or time.time())  # since the first attempt
+        retry = RetryPolicy.from_task_spec(node.spec).next_retry(record.attempts, elapsed)
+        if retry.delay is not None and not self.failure:
             record.state, record.message = RETRYING, f"attempt {record.attempts}: {why}"
-            delay = policy.delay_before(record.attempts + 1)
-            self.retry_at[node.path] = time.monotonic() + delay
+            self.retry_at[node.path] = time.monotonic() + retry.delay
             self._changed(node.path)
             return
         log = attempt.process.log_path
         tail = log_tail(log)
+        stopped = f"{retry.why_not}.\n" if retry.why_not else ""
         self.failure = (
             f"task {node.path} failed after {record.attempts} attempt(s) ({why}).\n"
-            f"Last lines of {log}:\n{tail}"
+            f"{stopped}Last lines of {log}:\n{tail}"
         )
         self._finish(node.path, FAILED, why)
         self._record_execution(node, attempt.inputs)

@@ -120,9 +120,17 @@ def flaky_pipeline(counter: str, fail_times: int = 2, retries: int = 2):
 
 @dsl.pipeline(name="backoff")
 def backoff_pipeline(counter: str):
-    """Fails twice; retries wait 1s then min(1s * 3, 2s) = 2s."""
+    """Fails twice; retries wait 1s then 1s * 3 = 3s, well inside the 60s window."""
     flaky(counter=counter, fail_times=2).set_retry(
-        num_retries=2, backoff_duration="1s", backoff_factor=3.0, backoff_max_duration="2s"
+        num_retries=2, backoff_duration="1s", backoff_factor=3.0, backoff_max_duration="60s"
+    ).set_caching_options(False)
+
+
+@dsl.pipeline(name="window")
+def window_pipeline(counter: str):
+    """Always fails; 9 retries 1s apart, but the 3s window closes after a few."""
+    flaky(counter=counter, fail_times=99).set_retry(
+        num_retries=9, backoff_duration="1s", backoff_factor=1.0, backoff_max_duration="3s"
     ).set_caching_options(False)
 
 
@@ -154,6 +162,7 @@ PIPELINES = {
     "heavy": heavy_pipeline,
     "flaky": flaky_pipeline,
     "backoff": backoff_pipeline,
+    "window": window_pipeline,
     "failing": failing_pipeline,
     "timeout": timeout_pipeline,
     "resumable": resumable_pipeline,

@@ -111,7 +111,19 @@ def test_retry_backoff_is_waited(compiled, run_pipeline, tmp_path):
     assert result.status == "succeeded", result.failure
     record = result.records["flaky"]
     assert record.attempts == 3
-    assert 3.0 <= record.duration < 12  # 1s + 2s (capped from 3s) between the three attempts
+    assert 4.0 <= record.duration < 14  # 1s + 3s between the three attempts
+
+
+def test_retries_stop_when_the_retry_window_closes(compiled, run_pipeline, tmp_path):
+    """backoff_max_duration is KFP's retry window: no attempt starts after it."""
+    result = run_pipeline(compiled["window"], parameters={"counter": str(tmp_path / "c")})
+    assert result.status == "failed"
+    record = result.records["flaky"]
+    assert 1 <= record.attempts <= 3  # not the 10 the retry count allows
+    assert record.duration < 3 + 3  # the last attempt started inside the window
+    assert "retries stopped: the retry window (backoff_max_duration 3s) closed" in (
+        result.failure
+    )
 
 
 def test_exhausted_retries_fail_with_log_tail(compiled, run_pipeline, tmp_path):
