@@ -61,8 +61,7 @@ from ideko.local.runner.state import (
 )
 from ideko.local.runner.task_process import TaskProcess, log_tail, stop_leftover
 from ideko.runtime.atomic import write_text
-
-TIMEOUT_VARIABLE = "IDEKO_STEP_TIMEOUT_SECONDS"
+from ideko.schema.env import RUN_ID, STEP_TIMEOUT_SECONDS
 
 
 @dataclass
@@ -307,7 +306,7 @@ class LocalRunner:
             pipeline_root=str(self.paths.run_dir / "artifacts"),
         )
         env = self._environment(node, request)
-        timeout = float(env[TIMEOUT_VARIABLE]) if env.get(TIMEOUT_VARIABLE) else None
+        timeout = float(env[STEP_TIMEOUT_SECONDS]) if env.get(STEP_TIMEOUT_SECONDS) else None
         try:
             process = TaskProcess(
                 prepared.command,
@@ -339,7 +338,7 @@ class LocalRunner:
 
     def _marker(self) -> str:
         """Environment entry identifying this run's task processes."""
-        return f"IDEKO_RUN_ID={self.state.run_id}"
+        return f"{RUN_ID}={self.state.run_id}"
 
     def _poll(self) -> bool:
         changed = False

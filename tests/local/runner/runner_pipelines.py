@@ -4,6 +4,7 @@ type annotations. Component bodies are trivial and stdlib-only so a task takes
 well under a second; they are compiled with kfp's own Compiler, like real IR would be.
 """
 
+from ideko.schema import env
 from kfp import dsl
 from kfp.dsl import Dataset, Input, Metrics, Model, Output
 
@@ -147,7 +148,7 @@ def failing_pipeline(counter: str, seconds: float = 1.0):
 @dsl.pipeline(name="timeout")
 def timeout_pipeline():
     sleeper(seconds=30.0, marker="").set_env_variable(
-        "IDEKO_STEP_TIMEOUT_SECONDS", "1"
+        env.STEP_TIMEOUT_SECONDS, "1"
     ).set_caching_options(False)
 
 
