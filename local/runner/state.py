@@ -2,6 +2,9 @@
 
 State is rewritten atomically after every task transition, so a run killed at any moment
 leaves a consistent file: finished tasks keep their outputs, anything in flight re-runs.
+``state.json`` is the versioned ``run_state`` contract (``ideko.schema.documents``): it is
+written with its ``schema_version`` and checked against the contract when ``--resume``
+reads it, so a damaged or newer file is one clear error.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from ideko.local.runner.artifacts import Outputs
 from ideko.local.runner.errors import RunnerError
 from ideko.runtime.atomic import write_text
+from ideko.schema.documents import CONTRACTS, DocumentError, check_document
 
 PENDING = "pending"
 RUNNING = "running"
@@ -72,6 +76,7 @@ class RunState:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "schema_version": CONTRACTS["run_state"].current,
             "run_id": self.run_id,
             "pipeline_name": self.pipeline_name,
             "pipeline_sha256": self.pipeline_sha256,
@@ -138,10 +143,14 @@ def save_state(paths: RunPaths, state: RunState) -> None:
 
 
 def load_state(paths: RunPaths) -> RunState:
+    """The run's state, checked against the ``run_state`` contract (version first)."""
     try:
         data = json.loads(paths.state_file.read_text(encoding="utf-8"))
-        return RunState.from_json(data)
     except FileNotFoundError as exc:
         raise RunnerError(f"no run {paths.run_id!r} under {paths.root} (no state.json)") from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise RunnerError(f"run {paths.run_id!r}: state.json is damaged: {exc}") from exc
+    try:
+        return RunState.from_json(check_document("run_state", data))
+    except DocumentError as exc:
+        raise RunnerError(f"run {paths.run_id!r}: state.json cannot be resumed: {exc}") from exc

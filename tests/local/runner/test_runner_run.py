@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.lineage import LineageStore
 from ideko.local.runner.runs_view import model_chains
 from ideko.local.runner.state import RunPaths, load_state
@@ -227,3 +229,26 @@ def test_failed_run_resumes_and_keeps_finished_work(compiled, run_pipeline, tmp_
     assert resumed.records["flaky"].outputs.parameters["Output"] == 4
     paths = RunPaths(resumed.run_dir.parent, resumed.run_id)
     assert [paths.log_file("flaky", n).exists() for n in (1, 2, 3, 4)] == [True] * 4
+
+
+def test_resume_reads_state_json_through_its_versioned_contract(compiled, run_pipeline):
+    from ideko.schema.documents import CONTRACTS
+
+    result = run_pipeline(compiled["threads"])
+    state_file = result.run_dir / "state.json"
+    saved = json.loads(state_file.read_text())
+    assert saved["schema_version"] == CONTRACTS["run_state"].current
+    cases = [
+        ({**saved, "schema_version": saved["schema_version"] + 1}, "is newer than"),
+        ({k: v for k, v in saved.items() if k != "run_id"}, "'run_id' is a required property"),
+        ({**saved, "status": "exploded"}, "status: 'exploded' is not one of"),
+    ]
+    for damaged, message in cases:
+        state_file.write_text(json.dumps(damaged))
+        with pytest.raises(RunnerError, match=f"state.json cannot be resumed: .*{message}"):
+            run_pipeline(None, resume=result.run_id)
+    state_file.write_text("{not json")
+    with pytest.raises(RunnerError, match=r"state\.json is damaged"):
+        run_pipeline(None, resume=result.run_id)
+    state_file.write_text(json.dumps(saved))
+    assert run_pipeline(None, resume=result.run_id).status == "succeeded"
