@@ -75,28 +75,16 @@ class RunState:
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": CONTRACTS["run_state"].current,
-            "run_id": self.run_id,
-            "pipeline_name": self.pipeline_name,
-            "pipeline_sha256": self.pipeline_sha256,
-            "parameters": self.parameters,
-            "status": self.status,
-            "created": self.created,
-            "tasks": {k: t.to_json() for k, t in self.tasks.items()},
-        }
+        data = {k: v for k, v in self.__dict__.items() if k != "tasks"}
+        data["tasks"] = {k: t.to_json() for k, t in self.tasks.items()}
+        return {"schema_version": CONTRACTS["run_state"].current, **data}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:
-        return cls(
-            run_id=data["run_id"],
-            pipeline_name=data["pipeline_name"],
-            pipeline_sha256=data["pipeline_sha256"],
-            parameters=data["parameters"],
-            status=data["status"],
-            created=data["created"],
-            tasks={k: TaskRecord.from_json(t) for k, t in data["tasks"].items()},
-        )
+        """From a document :func:`load_state` checked against the ``run_state`` contract."""
+        fields = {k: v for k, v in data.items() if k not in ("tasks", "schema_version")}
+        tasks = {k: TaskRecord.from_json(t) for k, t in data["tasks"].items()}
+        return cls(**fields, tasks=tasks)
 
 
 @dataclass(frozen=True)
