@@ -54,6 +54,7 @@ class Pipeline:
     root_children: tuple[str, ...]
     root_inputs: dict[str, Any] = field(default_factory=dict)  # inputDefinitions.parameters
     platform: dict[str, Any] = field(default_factory=dict)  # the PlatformSpec ({} if absent)
+    source: str = "<pipeline>"  # the file (or compiled spec) it was read from, for errors
 
     @property
     def sha256(self) -> str:
@@ -89,6 +90,7 @@ def parse_pipeline(text: str, where: str = "<pipeline>") -> Pipeline:
         root_children=root_children,
         root_inputs=dict(root_inputs),
         platform=platform,
+        source=where,
     )
 
 

@@ -43,7 +43,7 @@ def run_parallelism(given: int | None, pipeline: Pipeline, cores: int) -> tuple[
     ``execution.parallelism``, else the schema's default; the last two at most ``cores``."""
     if given is not None:
         return given, "--parallelism"
-    from_ir = ir_parallelism(pipeline.platform, pipeline.name)
+    from_ir = ir_parallelism(pipeline.platform, pipeline.source)
     wanted, where = (from_ir, "the IR") if from_ir is not None else (DEFAULT_PARALLELISM, "default")
     if wanted > cores:
         return cores, f"{where} asks {wanted}, capped to {cores} cores"

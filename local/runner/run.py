@@ -86,9 +86,6 @@ class LocalRunner:
         """Execute an IR (a file, or one compiled in memory; for ``--resume``, the run's own
         copy) and return the outcome."""
         pipeline, state, paths = self._prepare(source)
-        self.parallelism, self.parallelism_from = run_parallelism(
-            self.options.parallelism, pipeline, self.cores
-        )
         self.pool = ResourcePool(Capacity.of_machine(), self.parallelism)
         self.pipeline, self.state, self.paths = pipeline, state, paths
         self.cache = CacheStore(paths.cache_dir)
@@ -151,11 +148,13 @@ class LocalRunner:
             pipeline = load_pipeline(paths.pipeline_file)
             if pipeline.sha256 != state.pipeline_sha256:
                 raise RunnerError(f"{paths.pipeline_file} changed since the run started")
+            self._choose_parallelism(pipeline)
             state.status = RUNNING
             return pipeline, state, paths
         if source is None:
             raise RunnerError("a pipeline file is required unless --resume is given")
         pipeline = source if isinstance(source, Pipeline) else load_pipeline(source)
+        self._choose_parallelism(pipeline)  # a bad IR value fails before the run exists
         parameters = pipeline_arguments(pipeline.root_inputs, self.options.parameters)
         paths = RunPaths(root, new_run_id(pipeline.name))
         paths.run_dir.mkdir(parents=True)
@@ -169,6 +168,11 @@ class LocalRunner:
         )
         save_state(paths, state)
         return pipeline, state, paths
+
+    def _choose_parallelism(self, pipeline: Pipeline) -> None:
+        self.parallelism, self.parallelism_from = run_parallelism(
+            self.options.parallelism, pipeline, self.cores
+        )
 
     def _restore_finished(self) -> None:
         """On resume keep finished container tasks whose artifacts are intact; redo the rest."""

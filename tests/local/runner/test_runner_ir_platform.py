@@ -72,6 +72,9 @@ def test_flag_beats_the_ir_which_beats_the_default(compiled):
     assert run_parallelism(None, without, cores=8) == (DEFAULT_PARALLELISM, "default")
     big = parse_pipeline(with_platform(text, platform_of(6.0)))
     assert run_parallelism(None, big, cores=2) == (2, "the IR asks 6, capped to 2 cores")
+    bad = parse_pipeline(with_platform(text, platform_of(1.5)), "runs/x/pipeline.yaml")
+    with pytest.raises(RunnerError, match=r"^runs/x/pipeline\.yaml: platforms\.ideko"):
+        run_parallelism(None, bad, cores=2)
 
 
 def test_the_runner_uses_the_ir_value(compiled, run_pipeline, tmp_path):
@@ -101,3 +104,12 @@ def test_spec_and_its_compiled_file_run_with_the_same_settings(tmp_path):
     ]
     assert requests[0] == requests[1]
     assert requests[0]["condition-1/tune-lstm"].cpu >= requests[0]["condition-1/train-lstm"].cpu
+
+
+def test_a_bad_ir_parallelism_fails_before_a_run_is_created(compiled, run_pipeline, tmp_path):
+    source = tmp_path / "fan.yaml"
+    source.write_text(with_platform(compiled["fan"].read_text(), platform_of(0.5)))
+    with pytest.raises(RunnerError, match=f"{source}: platforms.ideko.config.parallelism"):
+        run_pipeline(source, parameters={"n": 3})
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not [p for p in runs.iterdir() if (p / "state.json").exists()]
