@@ -128,9 +128,10 @@ def _source(args: argparse.Namespace, options: Any, compile_spec: SpecCompiler |
 
 
 def _is_spec(path: Path) -> bool:
-    """An ideko spec has ``apiVersion: ideko.dev/...``; a KFP IR has ``pipelineInfo``."""
+    """An ideko spec has ``apiVersion: ideko.dev/...``; a KFP IR has ``pipelineInfo`` (and
+    maybe a second document, its PlatformSpec): only the first document decides."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = next(yaml.safe_load_all(path.read_text(encoding="utf-8")), None)
     except OSError as exc:
         raise RunnerError(f"cannot read {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

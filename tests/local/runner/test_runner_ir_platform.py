@@ -113,3 +113,13 @@ def test_a_bad_ir_parallelism_fails_before_a_run_is_created(compiled, run_pipeli
         run_pipeline(source, parameters={"n": 3})
     runs = tmp_path / "runs"
     assert not runs.exists() or not [p for p in runs.iterdir() if (p / "state.json").exists()]
+
+
+def test_ideko_run_takes_a_two_document_pipeline_file(compiled, run_root, tmp_path, capsys):
+    from ideko.local.runner.cli import main
+
+    source = tmp_path / "pipeline.yaml"
+    source.write_text(with_platform(compiled["fan"].read_text(), platform_of(1.0)))
+    assert main(["run", str(source), "--run-dir", str(run_root), "-p", "n=3"]) == 0
+    err = capsys.readouterr().err
+    assert "succeeded" in err and "parallelism: 1 (the IR)" in err
