@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ideko.local.runner.ir import ir_documents
 
 
 def run_with_kfp_local(pipeline_file: Path, root: Path, **arguments: Any) -> dict[str, Any]:
@@ -44,8 +45,9 @@ def comparable(executor_output: dict[str, Any]) -> dict[str, Any]:
 
 
 def kfp_local_variant(pipeline_text: str) -> str:
-    """The IR with condition references rewritten to the form kfp.local can resolve."""
-    doc = yaml.safe_load(pipeline_text)
+    """The IR with condition references rewritten to the form kfp.local can resolve (the
+    PlatformSpec document, when there is one, is kept as it is)."""
+    doc, platform = ir_documents(pipeline_text)
     dags = [doc["root"], *(c for c in doc.get("components", {}).values() if "dag" in c)]
     for dag in dags:
         for task in dag["dag"].get("tasks", {}).values():
@@ -60,4 +62,4 @@ def kfp_local_variant(pipeline_text: str) -> str:
                     )
                     condition = condition.replace(f"'{name}'", f"'{parsable}'")
             task["triggerPolicy"]["condition"] = condition
-    return yaml.safe_dump(doc, sort_keys=True)
+    return yaml.safe_dump_all([doc, platform] if platform else [doc], sort_keys=True)

@@ -2,7 +2,9 @@
 
 The runner must not import the compiler (import-linter contract), so this bridge lives in
 ``ideko.cli``, the one layer allowed to see both. The IR text is exactly what
-``ideko-compile`` would write to ``generated/<name>/pipeline.yaml``.
+``ideko-compile`` would write to ``generated/<name>/pipeline.yaml``: the PipelineSpec and the
+PlatformSpec documents, so the runner reads the spec's parallelism from the same place in
+both cases.
 """
 
 from __future__ import annotations
@@ -27,6 +29,4 @@ def compile_spec_file(path: Path) -> CompiledSpec:
     except ValueError as exc:
         raise RunnerError(f"{path}: cannot compile: {exc}") from exc
     key = f"{spec.metadata.name}/pipeline.yaml"
-    return CompiledSpec(
-        pipeline_text=files[key], parallelism=spec.execution.parallelism, source=str(path)
-    )
+    return CompiledSpec(pipeline_text=files[key], source=str(path))

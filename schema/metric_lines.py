@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from ideko.schema.selection_metrics import MINIMIZED_NAMES, Goal
 
@@ -41,12 +41,21 @@ def metric_line(values: Mapping[str, float | None]) -> str | None:
     return " ".join(parts) if parts else None
 
 
-def parse_metric_line(line: str, pattern: re.Pattern[str] = KATIB_FILTER) -> dict[str, float]:
-    """``{name: value}`` as Katib's StdOut collector reads one line (values that parse)."""
-    found: dict[str, float] = {}
+def metric_matches(
+    line: str, pattern: re.Pattern[str] = KATIB_FILTER
+) -> Iterator[tuple[str, float]]:
+    """Every ``(name, value)`` a Katib filter finds on ``line``, in order, as the collector
+    reads them: group 1 the name, group 2 the value; a value that is not a finite number is
+    left out (Katib would store it as a string no objective can use)."""
     for match in pattern.finditer(line):
         try:
-            found[match.group(1)] = float(match.group(2))
+            value = float(match.group(2).strip())
         except ValueError:
             continue
-    return found
+        if math.isfinite(value):
+            yield match.group(1).strip(), value
+
+
+def parse_metric_line(line: str, pattern: re.Pattern[str] = KATIB_FILTER) -> dict[str, float]:
+    """``{name: value}`` as Katib's StdOut collector reads one line (values that parse)."""
+    return dict(metric_matches(line, pattern))

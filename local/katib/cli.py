@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ideko.runtime.katib.errors import TuneError
+from ideko.schema.assignments import split_assignment
 
 
 def register(subparsers: Any) -> None:
@@ -79,11 +80,14 @@ def parse_multi_objective(text: str | None) -> tuple[tuple[str, str], ...]:
 
 
 def parse_set_args(items: list[str]) -> tuple[tuple[str, str], ...]:
-    """``["data-uri=x"]`` -> ``(("data-uri", "x"),)``."""
+    """``["data-uri=x", "--seed=3"]`` -> ``(("data-uri", "x"), ("seed", "3"))``."""
     out = []
     for item in items:
-        flag, sep, value = item.partition("=")
-        if not sep or not flag.strip("-"):
+        try:
+            flag, value = split_assignment(item)
+        except ValueError:
+            flag, value = "", ""
+        if not flag.strip("-"):
             raise TuneError(f"--set-arg {item!r} must be FLAG=VALUE")
         out.append((flag.strip("-"), value))
     return tuple(out)

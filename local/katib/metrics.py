@@ -8,7 +8,8 @@ Semantics follow Katib v1beta1's file metrics collector (``parseLogs`` in
 * a leading RFC 3339 timestamp followed by a space is stripped and used as the timestamp;
 * every filter regex is applied with "find all"; group 1 is the name, group 2 the value;
   only exact metric names count (``val_accuracy`` is not ``accuracy``);
-* the default filter is ``([\\w|-]+)\\s*=\\s*([+-]?\\d*(\\.\\d+)?([Ee][+-]?\\d+)?)``.
+* the default filter is Katib's (``ideko.schema.metric_lines.KATIB_DEFAULT_FILTER``, the
+  format the train step prints); matches are read by ``metric_lines.metric_matches``.
 
 One deliberate difference: Katib stores a matched but empty or non-numeric value (``acc=``,
 ``acc=nan``) as a string the DB later cannot use; here such a match is dropped.
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ideko.runtime.katib.collector import DEFAULT_FILTER
+from ideko.schema.metric_lines import KATIB_DEFAULT_FILTER, metric_matches
 
 UNAVAILABLE = "unavailable"
 
@@ -42,7 +43,7 @@ class LineParser:
     """Parses single log lines for the experiment's metric names with the configured filters."""
 
     def __init__(
-        self, metric_names: Sequence[str], filters: Sequence[str] = (DEFAULT_FILTER,)
+        self, metric_names: Sequence[str], filters: Sequence[str] = (KATIB_DEFAULT_FILTER,)
     ) -> None:
         self.metric_names = tuple(metric_names)
         self.patterns = [re.compile(f) for f in filters]
@@ -58,15 +59,8 @@ class LineParser:
             timestamp, text = head, rest
         found: list[MetricLog] = []
         for pattern in self.patterns:
-            for match in pattern.finditer(text):
-                name, raw = match.group(1).strip(), match.group(2).strip()
-                if name not in self.metric_names:
-                    continue
-                try:
-                    value = float(raw)
-                except ValueError:
-                    continue
-                if math.isfinite(value):
+            for name, value in metric_matches(text, pattern):
+                if name in self.metric_names:
                     found.append(MetricLog(name, value, timestamp))
         return found
 

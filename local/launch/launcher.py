@@ -180,8 +180,10 @@ class Launcher:
         self.notice: str | None = None  # why warm starts were given up, if they were
         self._servers: dict[tuple[object, ...], WarmServer] = {}
         self._warming: dict[tuple[object, ...], threading.Thread] = {}
+        self._warmed: set[tuple[object, ...]] = set()  # background warm-ups that finished
         self._closing = False
         self._lock = threading.Lock()
+        self._warm_news = threading.Condition(self._lock)  # a warm-up finished, or gave up
 
     @property
     def server(self) -> WarmServer | None:
@@ -244,8 +246,7 @@ class Launcher:
             if server is not None:
                 if server.plan != plan:  # one server per experiment: one trial module
                     return None
-                warming = self._warming.get(key)
-                if (warming is not None and warming.is_alive()) or not server.ready:
+                if (key in self._warming and key not in self._warmed) or not server.ready:
                     return None
                 return server
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -264,17 +265,37 @@ class Launcher:
                 self._say(f"{exc}; {self.children} start fresh interpreters")
                 return None
             self._servers[key] = server
-            warming = threading.Thread(target=self._warm_up, args=(server,), daemon=True)
+            warming = threading.Thread(target=self._warm_up, args=(key, server), daemon=True)
             self._warming[key] = warming
             warming.start()
             return None
 
-    def _warm_up(self, server: WarmServer) -> None:
+    def _warm_up(self, key: tuple[object, ...], server: WarmServer) -> None:
         try:
             server.wait_ready()
         except OSError as exc:
             if not self._closing:
                 self._give_up(str(exc))
+        with self._lock:
+            self._warmed.add(key)
+            self._warm_news.notify_all()
+
+    def wait_until_warm(self, timeout: float | None = None) -> bool:
+        """Block until a server warming in the background is ready to fork (True), or warm
+        starts were given up, the launcher closed or ``timeout`` passed (False).
+
+        The run itself never waits (a task ready before its server starts fresh); this is
+        for whoever needs to know when forks begin, e.g. a test that must see both kinds.
+        """
+        with self._warm_news:
+            self._warm_news.wait_for(
+                lambda: self._any_warm() or self.notice is not None or self._closing, timeout
+            )
+            return self._any_warm() and self.notice is None and not self._closing
+
+    def _any_warm(self) -> bool:
+        """A background-warmed server is ready (call with the lock held)."""
+        return any(key in self._warmed and s.ready for key, s in self._servers.items())
 
     def _give_up(self, why: str) -> None:
         """A server failed mid-way: say so once, start every later child fresh."""
@@ -285,6 +306,7 @@ class Launcher:
     def _say(self, notice: str) -> None:
         self.notice = notice
         print(f"{self.engine}: {notice}", file=sys.stderr)
+        self._warm_news.notify_all()  # callers hold the lock
 
     def close(self) -> None:
         """Stop the servers, warming ones included (running children are the caller's)."""
@@ -294,6 +316,7 @@ class Launcher:
             warming = list(self._warming.values())
             self._servers.clear()
             self._warming.clear()
+            self._warm_news.notify_all()
         for server in servers:
             server.close()
         for thread in warming:

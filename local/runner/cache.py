@@ -79,13 +79,8 @@ class CacheStore:
                 raise _Damaged(name)
             if tree_digest(target) != info["digest"]:
                 raise _Damaged(name)
-        return ArtifactRef(
-            name=name,
-            uri=str(target),
-            schema_title=info["schema_title"],
-            schema_version=info["schema_version"],
-            metadata=dict(info["metadata"]),
-            digest=info["digest"],
+        return ArtifactRef.from_json(
+            {**info, "metadata": dict(info["metadata"]), "name": name, "uri": str(target)}
         )
 
     def store(self, key: str, outputs: Outputs) -> None:
@@ -101,11 +96,9 @@ class CacheStore:
                     shutil.copytree(source, tmp / "artifacts" / name)
                 elif source.is_file():
                     shutil.copy2(source, tmp / "artifacts" / name)
+                # where it lives is the entry's own folder: name and uri are not stored
                 artifacts[name] = {
-                    "schema_title": ref.schema_title,
-                    "schema_version": ref.schema_version,
-                    "metadata": ref.metadata,
-                    "digest": ref.digest,
+                    k: v for k, v in ref.to_json().items() if k not in ("name", "uri")
                 }
             entry = {"parameters": outputs.parameters, "artifacts": artifacts}
             (tmp / _ENTRY).write_text(json.dumps(entry, sort_keys=True), encoding="utf-8")

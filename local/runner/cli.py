@@ -22,10 +22,10 @@ from rich.console import Console
 
 @dataclass(frozen=True)
 class CompiledSpec:
-    """What the runner needs from a compiled spec: the IR text and the spec's parallelism."""
+    """What the runner needs from a compiled spec: the IR text exactly as ``ideko-compile``
+    writes it (the PipelineSpec and the PlatformSpec holding the spec's parallelism)."""
 
     pipeline_text: str
-    parallelism: int
     source: str
 
 
@@ -49,7 +49,7 @@ def register(subparsers: Any, compile_spec: SpecCompiler | None = None) -> None:
         "--parallelism",
         type=int,
         metavar="N",
-        help="max concurrent tasks (default: spec, <= cores)",
+        help="max concurrent tasks (default: the spec's execution.parallelism, <= cores)",
     )
     run.add_argument("--no-cache", action="store_true", help="do not reuse cached step outputs")
     run.add_argument(
@@ -124,14 +124,14 @@ def _source(args: argparse.Namespace, options: Any, compile_spec: SpecCompiler |
             "run `ideko-compile` and pass the generated pipeline.yaml"
         )
     compiled = compile_spec(args.source)
-    options.default_parallelism = compiled.parallelism
     return parse_pipeline(compiled.pipeline_text, f"{compiled.source} (compiled)")
 
 
 def _is_spec(path: Path) -> bool:
-    """An ideko spec has ``apiVersion: ideko.dev/...``; a KFP IR has ``pipelineInfo``."""
+    """An ideko spec has ``apiVersion: ideko.dev/...``; a KFP IR has ``pipelineInfo`` (and
+    maybe a second document, its PlatformSpec): only the first document decides."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = next(yaml.safe_load_all(path.read_text(encoding="utf-8")), None)
     except OSError as exc:
         raise RunnerError(f"cannot read {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
@@ -143,6 +143,7 @@ def _print_result(result: Any, run_root: Path, console: Console) -> None:
     from ideko.local.progress import summary_table
 
     console.print(summary_table(result.records, f"run {result.run_id}: {result.status}"))
+    console.print(f"parallelism: {result.parallelism} ({result.parallelism_from})")
     # Paths and commands are printed unwrapped so they can be copied whole.
     console.print(f"run directory: {result.run_dir}", highlight=False, soft_wrap=True)
     for group, why in result.skipped_groups.items():

@@ -64,18 +64,18 @@ def resolve_inputs(
     definitions = node.component.get("inputDefinitions", {})
     param_defs = definitions.get("parameters", {})
     artifact_defs = definitions.get("artifacts", {})
-    prefix = f"{node.parent}/" if node.parent else ""
+    sources = _Sources(scope, siblings, f"{node.parent}/" if node.parent else "", node.path)
     result = ResolvedInputs()
 
     for name, source in spec_inputs.get("parameters", {}).items():
-        found, value = _parameter(source, scope, siblings, prefix, node.path)
+        found, value = sources.parameter(source)
         pdef = param_defs.get(name, {})
         if found:
             result.parameters[name] = cast_parameter(value, pdef.get("parameterType"), name)
         elif not pdef.get("isOptional"):
             result.missing.append(name)
     for name, source in spec_inputs.get("artifacts", {}).items():
-        artifact = _artifact(source, scope, siblings, prefix, node.path)
+        artifact = sources.artifact(source)
         if artifact is not None:
             result.artifacts[name] = artifact
         elif not artifact_defs.get(name, {}).get("isOptional"):
@@ -83,43 +83,41 @@ def resolve_inputs(
     return result
 
 
-def _parameter(
-    source: dict[str, Any],
-    scope: Outputs,
-    siblings: dict[str, Outputs | None],
-    prefix: str,
-    where: str,
-) -> tuple[bool, Any]:
-    if "runtimeValue" in source:
-        return True, source["runtimeValue"].get("constant")
-    if "componentInputParameter" in source:
-        key = source["componentInputParameter"]
-        if key in scope.parameters:
-            return True, scope.parameters[key]
-        return False, None
-    if "taskOutputParameter" in source:
-        ref = source["taskOutputParameter"]
-        outputs = siblings.get(prefix + ref["producerTask"])
-        if outputs is None or ref["outputParameterKey"] not in outputs.parameters:
+@dataclass(frozen=True)
+class _Sources:
+    """Where one task's inputs come from: its DAG's scope and its siblings' outputs."""
+
+    scope: Outputs
+    siblings: dict[str, Outputs | None]  # sibling path -> outputs (None: skipped)
+    prefix: str  # the enclosing DAG's path + "/" ("" at the root)
+    where: str  # the task's path, for errors
+
+    def parameter(self, source: dict[str, Any]) -> tuple[bool, Any]:
+        """``(found, value)`` of one input parameter source."""
+        if "runtimeValue" in source:
+            return True, source["runtimeValue"].get("constant")
+        if "componentInputParameter" in source:
+            key = source["componentInputParameter"]
+            if key in self.scope.parameters:
+                return True, self.scope.parameters[key]
             return False, None
-        return True, outputs.parameters[ref["outputParameterKey"]]
-    raise RunnerError(f"task {where!r}: unsupported input source {sorted(source)}")
+        if "taskOutputParameter" in source:
+            ref = source["taskOutputParameter"]
+            outputs = self.siblings.get(self.prefix + ref["producerTask"])
+            if outputs is None or ref["outputParameterKey"] not in outputs.parameters:
+                return False, None
+            return True, outputs.parameters[ref["outputParameterKey"]]
+        raise RunnerError(f"task {self.where!r}: unsupported input source {sorted(source)}")
 
-
-def _artifact(
-    source: dict[str, Any],
-    scope: Outputs,
-    siblings: dict[str, Outputs | None],
-    prefix: str,
-    where: str,
-) -> ArtifactRef | None:
-    if "componentInputArtifact" in source:
-        return scope.artifacts.get(source["componentInputArtifact"])
-    if "taskOutputArtifact" in source:
-        ref = source["taskOutputArtifact"]
-        outputs = siblings.get(prefix + ref["producerTask"])
-        return None if outputs is None else outputs.artifacts.get(ref["outputArtifactKey"])
-    raise RunnerError(f"task {where!r}: unsupported artifact source {sorted(source)}")
+    def artifact(self, source: dict[str, Any]) -> ArtifactRef | None:
+        """One input artifact, or None when its producer was skipped or gave none."""
+        if "componentInputArtifact" in source:
+            return self.scope.artifacts.get(source["componentInputArtifact"])
+        if "taskOutputArtifact" in source:
+            ref = source["taskOutputArtifact"]
+            outputs = self.siblings.get(self.prefix + ref["producerTask"])
+            return None if outputs is None else outputs.artifacts.get(ref["outputArtifactKey"])
+        raise RunnerError(f"task {self.where!r}: unsupported artifact source {sorted(source)}")
 
 
 def dag_outputs(node: TaskNode, children: dict[str, Outputs | None]) -> Outputs:

@@ -1,9 +1,11 @@
 """Load a compiled KFP v2 IR file and flatten its DAGs into addressable task nodes.
 
-The runner executes exactly the file it is given, so this module only reads: it validates the
-document against KFP's PipelineSpec protobuf (a malformed file is a clear error, not a
-KeyError later) and exposes the root DAG, nested condition DAGs and container tasks as
-``TaskNode`` objects keyed by a slash-separated path (``condition-1/train-cnn``).
+The runner executes exactly the file it is given, so this module only reads. A compiled file
+holds one or two YAML documents, as kfp's own compiler writes them: the PipelineSpec, then
+(optionally) the PlatformSpec. Both are validated against KFP's protobuf messages (a malformed
+file is a clear error, not a KeyError later). The loader exposes the root DAG, nested
+condition DAGs and container tasks as ``TaskNode`` objects keyed by a slash-separated path
+(``condition-1/train-cnn``).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Pipeline:
     nodes: dict[str, TaskNode]  # every node, parents before children, deps before dependents
     root_children: tuple[str, ...]
     root_inputs: dict[str, Any] = field(default_factory=dict)  # inputDefinitions.parameters
+    platform: dict[str, Any] = field(default_factory=dict)  # the PlatformSpec ({} if absent)
+    source: str = "<pipeline>"  # the file (or compiled spec) it was read from, for errors
 
     @property
     def sha256(self) -> str:
@@ -71,17 +75,8 @@ def load_pipeline(path: str | Path) -> Pipeline:
 
 
 def parse_pipeline(text: str, where: str = "<pipeline>") -> Pipeline:
-    """Parse IR text (a single PipelineSpec document, as ``ideko-compile``/kfp write it)."""
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RunnerError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(doc, dict) or "root" not in doc or "pipelineInfo" not in doc:
-        raise RunnerError(
-            f"{where}: not a compiled KFP pipeline (no 'root'/'pipelineInfo'); "
-            "give a pipeline.yaml written by ideko-compile or an ideko spec"
-        )
-    _validate_protobuf(doc, where)
+    """Parse IR text: the PipelineSpec document, then an optional PlatformSpec document."""
+    doc, platform = ir_documents(text, where)
     components = doc.get("components", {})
     executors = doc.get("deploymentSpec", {}).get("executors", {})
     nodes: dict[str, TaskNode] = {}
@@ -94,18 +89,46 @@ def parse_pipeline(text: str, where: str = "<pipeline>") -> Pipeline:
         nodes=nodes,
         root_children=root_children,
         root_inputs=dict(root_inputs),
+        platform=platform,
+        source=where,
     )
 
 
-def _validate_protobuf(doc: dict[str, Any], where: str) -> None:
-    """Check the document against KFP's PipelineSpec message (unknown fields, wrong types)."""
+def ir_documents(text: str, where: str = "<pipeline>") -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(PipelineSpec, PlatformSpec)`` as plain dicts, both checked against KFP's protobuf
+    messages; the PlatformSpec is ``{}`` when the file has a single document."""
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        raise RunnerError(f"{where}: not valid YAML: {exc}") from exc
+    doc = documents[0] if documents else None
+    if not isinstance(doc, dict) or "root" not in doc or "pipelineInfo" not in doc:
+        raise RunnerError(
+            f"{where}: not a compiled KFP pipeline (no 'root'/'pipelineInfo'); "
+            "give a pipeline.yaml written by ideko-compile or an ideko spec"
+        )
+    if len(documents) > 2:
+        raise RunnerError(
+            f"{where}: expected a PipelineSpec and at most one PlatformSpec document, "
+            f"found {len(documents)} documents"
+        )
+    platform = documents[1] if len(documents) == 2 else {}
+    if not isinstance(platform, dict):
+        raise RunnerError(f"{where}: the second document (PlatformSpec) must be a mapping")
+    _validate_protobuf(doc, "PipelineSpec", where)
+    _validate_protobuf(platform, "PlatformSpec", where)
+    return doc, platform
+
+
+def _validate_protobuf(doc: dict[str, Any], message: str, where: str) -> None:
+    """Check a document against KFP's ``message`` (unknown fields, wrong types)."""
     from google.protobuf import json_format
     from kfp.pipeline_spec import pipeline_spec_pb2
 
     try:
-        json_format.ParseDict(doc, pipeline_spec_pb2.PipelineSpec())
+        json_format.ParseDict(doc, getattr(pipeline_spec_pb2, message)())
     except json_format.ParseError as exc:
-        raise RunnerError(f"{where}: not a valid KFP PipelineSpec: {exc}") from exc
+        raise RunnerError(f"{where}: not a valid KFP {message}: {exc}") from exc
 
 
 def _add_dag(

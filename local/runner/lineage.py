@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ideko.local.runner.artifacts import ArtifactRef
 
@@ -38,6 +39,9 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (execution_id, artifact_id, kind, name)
 );
 """
+
+
+RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True)
@@ -194,28 +198,28 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+# How a column is read back into a row object (the rest are taken as they are).
+_COLUMN_READERS: dict[str, Callable[[Any], Any]] = {
+    "input_parameters": json.loads,
+    "output_parameters": json.loads,
+    "metadata": json.loads,
+    "cached": bool,
+    "message": lambda value: value or "",
+}
+
+
+def _from_row(cls: type[RowT], row: sqlite3.Row) -> RowT:
+    """A row dataclass from the columns of the same names (a query may select more)."""
+    values = {}
+    for column in fields(cls):  # type: ignore[arg-type]  (RowT is a dataclass)
+        reader = _COLUMN_READERS.get(column.name)
+        values[column.name] = row[column.name] if reader is None else reader(row[column.name])
+    return cls(**values)
+
+
 def _execution(row: sqlite3.Row) -> ExecutionRow:
-    return ExecutionRow(
-        id=row["id"],
-        task=row["task"],
-        component=row["component"],
-        state=row["state"],
-        attempts=row["attempts"],
-        cached=bool(row["cached"]),
-        started=row["started"],
-        finished=row["finished"],
-        input_parameters=json.loads(row["input_parameters"]),
-        output_parameters=json.loads(row["output_parameters"]),
-        message=row["message"] or "",
-    )
+    return _from_row(ExecutionRow, row)
 
 
 def _artifact(row: sqlite3.Row) -> ArtifactRow:
-    return ArtifactRow(
-        id=row["id"],
-        uri=row["uri"],
-        name=row["name"],
-        type=row["type"],
-        digest=row["digest"],
-        metadata=json.loads(row["metadata"]),
-    )
+    return _from_row(ArtifactRow, row)

@@ -20,8 +20,7 @@ _CONDITION_INPUT = re.compile(r"parameter_values\['([^']+)'\]")
 @dataclass
 class RunOptions:
     run_root: Path = DEFAULT_RUN_ROOT
-    parallelism: int | None = None  # None: default_parallelism, capped by cores
-    default_parallelism: int | None = None  # the spec's execution.parallelism, when known
+    parallelism: int | None = None  # --parallelism; None: the IR's value, else the default
     use_cache: bool = True  # False: never reuse cached outputs (fresh results still stored)
     parameters: dict[str, Any] = field(default_factory=dict)
     resume: str | None = None  # run id to continue
@@ -38,6 +37,8 @@ class RunResult:
     failure: str = ""
     report: Path | None = None
     skipped_groups: dict[str, str] = field(default_factory=dict)  # DAG display name -> why
+    parallelism: int = 0  # the concurrent-task limit the run used
+    parallelism_from: str = ""  # where it came from: --parallelism, the IR, the default
 
     @property
     def exit_code(self) -> int:

@@ -9,16 +9,18 @@ from typing import Any
 
 from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.inputs import cast_parameter
+from ideko.schema.assignments import split_assignment
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     """``["a=1", "b=x=y"]`` -> ``{"a": "1", "b": "x=y"}``; a malformed item is an error."""
     result: dict[str, str] = {}
     for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise RunnerError(f"-p expects name=value, got {item!r}")
-        result[name.strip()] = value
+        try:
+            name, value = split_assignment(item)
+        except ValueError:
+            raise RunnerError(f"-p expects name=value, got {item!r}") from None
+        result[name] = value
     return result
 
 

@@ -23,6 +23,7 @@ from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.executor_input import PreparedTask, prepare_task, read_outputs
 from ideko.local.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
 from ideko.local.runner.ir import Pipeline, TaskNode, critical_path_lengths, load_pipeline
+from ideko.local.runner.ir_settings import run_parallelism
 from ideko.local.runner.kfp_fork import warm_task_launcher
 from ideko.local.runner.lineage import LineageStore
 from ideko.local.runner.outcome import (
@@ -60,8 +61,7 @@ from ideko.local.runner.state import (
 )
 from ideko.local.runner.task_process import TaskProcess, log_tail, stop_leftover
 from ideko.runtime.atomic import write_text
-
-TIMEOUT_VARIABLE = "IDEKO_STEP_TIMEOUT_SECONDS"
+from ideko.schema.env import RUN_ID, STEP_TIMEOUT_SECONDS
 
 
 @dataclass
@@ -85,8 +85,8 @@ class LocalRunner:
     def run(self, source: Path | Pipeline | None) -> RunResult:
         """Execute an IR (a file, or one compiled in memory; for ``--resume``, the run's own
         copy) and return the outcome."""
-        self.pool = ResourcePool(Capacity.of_machine(), self._parallelism())
         pipeline, state, paths = self._prepare(source)
+        self.pool = ResourcePool(Capacity.of_machine(), self.parallelism)
         self.pipeline, self.state, self.paths = pipeline, state, paths
         self.cache = CacheStore(paths.cache_dir)
         self.lineage = LineageStore(paths.lineage_db)
@@ -133,6 +133,8 @@ class LocalRunner:
             failure=self.failure,
             report=find_report(state.tasks.values()),
             skipped_groups=skipped_groups(pipeline, state.tasks),
+            parallelism=self.parallelism,
+            parallelism_from=self.parallelism_from,
         )
 
     # --- preparation ------------------------------------------------------------------
@@ -146,11 +148,13 @@ class LocalRunner:
             pipeline = load_pipeline(paths.pipeline_file)
             if pipeline.sha256 != state.pipeline_sha256:
                 raise RunnerError(f"{paths.pipeline_file} changed since the run started")
+            self._choose_parallelism(pipeline)
             state.status = RUNNING
             return pipeline, state, paths
         if source is None:
             raise RunnerError("a pipeline file is required unless --resume is given")
         pipeline = source if isinstance(source, Pipeline) else load_pipeline(source)
+        self._choose_parallelism(pipeline)  # a bad IR value fails before the run exists
         parameters = pipeline_arguments(pipeline.root_inputs, self.options.parameters)
         paths = RunPaths(root, new_run_id(pipeline.name))
         paths.run_dir.mkdir(parents=True)
@@ -165,11 +169,10 @@ class LocalRunner:
         save_state(paths, state)
         return pipeline, state, paths
 
-    def _parallelism(self) -> int:
-        wanted = self.options.parallelism
-        if wanted is None:
-            wanted = min(self.options.default_parallelism or self.cores, self.cores)
-        return wanted
+    def _choose_parallelism(self, pipeline: Pipeline) -> None:
+        self.parallelism, self.parallelism_from = run_parallelism(
+            self.options.parallelism, pipeline, self.cores
+        )
 
     def _restore_finished(self) -> None:
         """On resume keep finished container tasks whose artifacts are intact; redo the rest."""
@@ -307,7 +310,7 @@ class LocalRunner:
             pipeline_root=str(self.paths.run_dir / "artifacts"),
         )
         env = self._environment(node, request)
-        timeout = float(env[TIMEOUT_VARIABLE]) if env.get(TIMEOUT_VARIABLE) else None
+        timeout = float(env[STEP_TIMEOUT_SECONDS]) if env.get(STEP_TIMEOUT_SECONDS) else None
         try:
             process = TaskProcess(
                 prepared.command,
@@ -339,7 +342,7 @@ class LocalRunner:
 
     def _marker(self) -> str:
         """Environment entry identifying this run's task processes."""
-        return f"IDEKO_RUN_ID={self.state.run_id}"
+        return f"{RUN_ID}={self.state.run_id}"
 
     def _poll(self) -> bool:
         changed = False
@@ -367,18 +370,19 @@ class LocalRunner:
 
     def _attempt_failed(self, node: TaskNode, attempt: _Attempt, why: str) -> None:
         record = self.state.tasks[node.path]
-        policy = RetryPolicy.from_task_spec(node.spec)
-        if record.attempts < policy.max_attempts and not self.failure:
+        elapsed = time.time() - (record.started or time.time())  # since the first attempt
+        retry = RetryPolicy.from_task_spec(node.spec).next_retry(record.attempts, elapsed)
+        if retry.delay is not None and not self.failure:
             record.state, record.message = RETRYING, f"attempt {record.attempts}: {why}"
-            delay = policy.delay_before(record.attempts + 1)
-            self.retry_at[node.path] = time.monotonic() + delay
+            self.retry_at[node.path] = time.monotonic() + retry.delay
             self._changed(node.path)
             return
         log = attempt.process.log_path
         tail = log_tail(log)
+        stopped = f"{retry.why_not}.\n" if retry.why_not else ""
         self.failure = (
             f"task {node.path} failed after {record.attempts} attempt(s) ({why}).\n"
-            f"Last lines of {log}:\n{tail}"
+            f"{stopped}Last lines of {log}:\n{tail}"
         )
         self._finish(node.path, FAILED, why)
         self._record_execution(node, attempt.inputs)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ideko.local.runner.errors import RunnerError
+from ideko.schema.env import NUM_THREADS, OMP_NUM_THREADS
 
 _QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 _SUFFIX = {
@@ -17,9 +18,9 @@ _SUFFIX = {
     "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40,
 }  # fmt: skip
 DEFAULT_CPU = 1.0  # a task without a request is assumed to keep one core busy
-THREAD_VARIABLES = (
-    "IDEKO_NUM_THREADS",
-    "OMP_NUM_THREADS",
+THREAD_VARIABLES = (  # ideko's thread budget, then the names OpenMP and TensorFlow read
+    NUM_THREADS,
+    OMP_NUM_THREADS,
     "TF_NUM_INTRAOP_THREADS",
     "TF_NUM_INTEROP_THREADS",
 )

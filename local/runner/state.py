@@ -2,6 +2,9 @@
 
 State is rewritten atomically after every task transition, so a run killed at any moment
 leaves a consistent file: finished tasks keep their outputs, anything in flight re-runs.
+``state.json`` is the versioned ``run_state`` contract (``ideko.schema.documents``): it is
+written with its ``schema_version`` and checked against the contract when ``--resume``
+reads it, so a damaged or newer file is one clear error.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from ideko.local.runner.artifacts import Outputs
 from ideko.local.runner.errors import RunnerError
 from ideko.runtime.atomic import write_text
+from ideko.schema.documents import CONTRACTS, DocumentError, check_document
 
 PENDING = "pending"
 RUNNING = "running"
@@ -71,27 +75,16 @@ class RunState:
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "pipeline_name": self.pipeline_name,
-            "pipeline_sha256": self.pipeline_sha256,
-            "parameters": self.parameters,
-            "status": self.status,
-            "created": self.created,
-            "tasks": {k: t.to_json() for k, t in self.tasks.items()},
-        }
+        data = {k: v for k, v in self.__dict__.items() if k != "tasks"}
+        data["tasks"] = {k: t.to_json() for k, t in self.tasks.items()}
+        return {"schema_version": CONTRACTS["run_state"].current, **data}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:
-        return cls(
-            run_id=data["run_id"],
-            pipeline_name=data["pipeline_name"],
-            pipeline_sha256=data["pipeline_sha256"],
-            parameters=data["parameters"],
-            status=data["status"],
-            created=data["created"],
-            tasks={k: TaskRecord.from_json(t) for k, t in data["tasks"].items()},
-        )
+        """From a document :func:`load_state` checked against the ``run_state`` contract."""
+        fields = {k: v for k, v in data.items() if k not in ("tasks", "schema_version")}
+        tasks = {k: TaskRecord.from_json(t) for k, t in data["tasks"].items()}
+        return cls(**fields, tasks=tasks)
 
 
 @dataclass(frozen=True)
@@ -138,10 +131,14 @@ def save_state(paths: RunPaths, state: RunState) -> None:
 
 
 def load_state(paths: RunPaths) -> RunState:
+    """The run's state, checked against the ``run_state`` contract (version first)."""
     try:
         data = json.loads(paths.state_file.read_text(encoding="utf-8"))
-        return RunState.from_json(data)
     except FileNotFoundError as exc:
         raise RunnerError(f"no run {paths.run_id!r} under {paths.root} (no state.json)") from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise RunnerError(f"run {paths.run_id!r}: state.json is damaged: {exc}") from exc
+    try:
+        return RunState.from_json(check_document("run_state", data))
+    except DocumentError as exc:
+        raise RunnerError(f"run {paths.run_id!r}: state.json cannot be resumed: {exc}") from exc

@@ -16,8 +16,6 @@ STDOUT, FILE, TFEVENT = "StdOut", "File", "TensorFlowEvent"
 # Katib's defaults when a File / TensorFlowEvent collector has no source (experiment_defaults.go)
 DEFAULT_FILE_PATH = "/var/log/katib/metrics.log"
 DEFAULT_TFEVENT_DIR = "/var/log/katib/tfevent/"
-# Katib's default StdOut/File TEXT filter (metrics collector ``parseLogs``): name, value
-DEFAULT_FILTER = r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,6 @@ OPTUNA_ALGORITHMS = ("random", "grid", "tpe", "multivariate-tpe", "cmaes", "sobo
 SKOPT_ALGORITHMS = ("bayesianoptimization",)
 SUPPORTED_ALGORITHMS = OPTUNA_ALGORITHMS + SKOPT_ALGORITHMS
 SUPPORTED_COLLECTORS = ("StdOut", "File", "TensorFlowEvent")
-SUPPORTED_EARLY_STOPPING = ("medianstop",)
-STRATEGIES = ("min", "max", "latest")
-DISTRIBUTIONS = ("uniform", "logUniform", "normal", "logNormal")
-DEFAULT_PARALLEL_TRIALS = 3
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 The link between a Katib parameter and the model config is in the manifest itself: the trial
 command passes ``--set PATH=${trialParameters.NAME}`` and ``NAME`` references the parameter.
 Values are typed like the value already at ``PATH`` in the model config (ints stay ints), or
-by the Katib parameter type when the path is new.
+by the Katib parameter type when the path is new (``ideko.schema.assignments.cast_like``).
+A value with neither guide is read as Katib substitutes it: int, finite float, else text;
+``nan``/``inf`` there are refused (no hyperparameter means them, and a JSON config could not
+carry them).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 from ideko.runtime.katib.errors import TuneError
 from ideko.runtime.katib.experiment import ExperimentPlan
 from ideko.runtime.katib.validate import PLACEHOLDER
+from ideko.schema.assignments import cast_like
 
 
 def set_targets(plan: ExperimentPlan) -> dict[str, str]:
@@ -51,22 +55,13 @@ def lookup(config: dict[str, Any], path: str) -> Any:
     return node
 
 
-def typed(value: str, current: Any, katib_type: str) -> Any:
-    """Cast a Katib assignment string like the config value it replaces."""
-    if isinstance(current, bool):
-        return value.lower() == "true"
-    if isinstance(current, int) or katib_type == "int":
-        return round(float(value))
-    if isinstance(current, float) or katib_type == "double":
-        return float(value)
-    if isinstance(current, str):
-        return value
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            continue
-    return value
+def cast_assignment(value: str, current: Any, katib_type: str, name: str) -> Any:
+    """A Katib assignment cast like the config value it replaces (``cast_like``, the one rule
+    the train step's ``--set`` uses too); a non-number where a number is due is a TuneError."""
+    try:
+        return cast_like(value, current, katib_type)
+    except ValueError as exc:
+        raise TuneError(f"parameter {name}: best value {value!r}: {exc}") from None
 
 
 def best_overrides(
@@ -82,7 +77,9 @@ def best_overrides(
         )
     types = {p.name: p.type for p in plan.parameters}
     return {
-        targets[name]: typed(value, lookup(model_config, targets[name]), types[name])
+        targets[name]: cast_assignment(
+            value, lookup(model_config, targets[name]), types[name], name
+        )
         for name, value in assignments.items()
         if name in targets
     }

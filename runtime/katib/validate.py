@@ -13,7 +13,6 @@ from typing import Any
 
 from ideko.runtime.katib.collector import (
     DEFAULT_FILE_PATH,
-    DEFAULT_FILTER,
     DEFAULT_TFEVENT_DIR,
     FILE,
     STDOUT,
@@ -23,8 +22,6 @@ from ideko.runtime.katib.collector import (
 )
 from ideko.runtime.katib.errors import ManifestError
 from ideko.runtime.katib.experiment import (
-    DEFAULT_PARALLEL_TRIALS,
-    STRATEGIES,
     SUPPORTED_ALGORITHMS,
     SUPPORTED_COLLECTORS,
     EarlyStopping,
@@ -33,7 +30,13 @@ from ideko.runtime.katib.experiment import (
     Parameter,
     TrialTemplate,
 )
-from ideko.schema.katib_rules import TRIAL_PARAMETER, admission_problems
+from ideko.schema.katib_rules import (
+    DEFAULT_PARALLEL_TRIALS,
+    METRIC_STRATEGIES,
+    TRIAL_PARAMETER,
+    admission_problems,
+)
+from ideko.schema.metric_lines import KATIB_DEFAULT_FILTER
 from kubeflow_katib_api.models import V1beta1Experiment
 from pydantic import ValidationError
 
@@ -95,7 +98,7 @@ def _objective(obj: Any, problems: list[str]) -> Objective | None:
     for strategy in obj.metric_strategies or []:
         if strategy.name not in strategies:
             problems.append(f"spec.objective.metricStrategies: unknown metric {strategy.name!r}")
-        elif strategy.value in STRATEGIES:
+        elif strategy.value in METRIC_STRATEGIES:
             strategies[strategy.name] = strategy.value
     goal = None if obj.goal is None else float(obj.goal)
     return Objective(obj.type, obj.objective_metric_name, goal, additional, strategies)
@@ -198,7 +201,7 @@ def _collector(
     filters: list[str] = []
     if has_filter:
         filters = list(source.filter.metrics_format or [])
-    return tuple(filters) or (DEFAULT_FILTER,), CollectorSpec(kind, path, fmt)
+    return tuple(filters) or (KATIB_DEFAULT_FILTER,), CollectorSpec(kind, path, fmt)
 
 
 def _collector_path_used(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ideko.runtime.katib.errors import TuneError
+from ideko.schema import env
 
 BACKENDS = ("auto", "katib", "local")
 DEFAULT_TIMEOUT_SECONDS = 6 * 3600.0
@@ -174,7 +175,7 @@ def _run_katib(
         timeout_seconds=timeout,
         api=api,
         poll_seconds=poll_seconds,
-        run_id=os.environ.get("KFP_RUN_ID") or os.environ.get("HOSTNAME"),
+        run_id=os.environ.get(env.KFP_RUN_ID) or os.environ.get("HOSTNAME"),
     )
     # the same List shape the local tuner writes (here with the Experiment only)
     document = {"apiVersion": "v1", "kind": "List", "items": [outcome.experiment]}

@@ -1,6 +1,7 @@
-"""Copies outside this helper's reach that still exist agree with the one home, until their
-owners import it: Katib's filter in the local tuner, the HPO cast in the local tuner, the
-runner's ``-p`` parser, the compiler's duration parsers."""
+"""The halves that read a shared fact read it from ``ideko.schema`` and mean the same by it:
+the local collector reads the metric line the train step prints, the tuner's best
+assignments and ``-p``/``--set-arg`` go through the one cast and the one splitter, the runner
+reads the spec's retry durations from the IR; the compiler's duration parsers agree."""
 
 from __future__ import annotations
 
@@ -20,16 +21,23 @@ CASTS = [
 ]
 
 
-def test_local_tuner_reads_katibs_filter() -> None:
-    metrics = pytest.importorskip("ideko.local.katib.metrics")
-    assert metrics.DEFAULT_FILTER == metric_lines.KATIB_DEFAULT_FILTER
+def test_local_tuner_reads_what_the_train_step_prints() -> None:
+    """The local collector has no filter of its own: the train step's metric line, read
+    with its defaults, gives back exactly the values the line was built from."""
+    from ideko.local.katib.metrics import LineParser
+
+    values = {"score": 0.875, "validation_accuracy": 0.9, "training_time": 12.5}
+    line = metric_lines.metric_line({**values, "loss": float("nan")})
+    assert line is not None
+    got = {m.name: m.value for m in LineParser(tuple(values)).parse(line)}
+    assert got == values == metric_lines.parse_metric_line(line)
 
 
 @pytest.mark.parametrize(("text", "current", "katib_type"), CASTS)
-def test_local_tuner_casts_like_the_one_rule(text: str, current: object, katib_type: str) -> None:
+def test_best_overrides_cast_like_the_one_rule(text: str, current: object, katib_type: str) -> None:
     overrides = pytest.importorskip("ideko.runtime.katib.overrides")
     ours = assignments.cast_like(text, current, katib_type)
-    theirs = overrides.typed(text, current, katib_type)
+    theirs = overrides.cast_assignment(text, current, katib_type, "p")
     assert (ours, type(ours)) == (theirs, type(theirs))
 
 
@@ -38,6 +46,21 @@ def test_runner_params_split_like_the_one_parser(item: str) -> None:
     params = pytest.importorskip("ideko.local.runner.params")
     name, value = assignments.split_assignment(item)
     assert params.parse_assignments([item]) == {name: value}
+
+
+@pytest.mark.parametrize("item", ["=1", "novalue", ""])
+def test_runner_and_tuner_refuse_what_the_one_parser_refuses(item: str) -> None:
+    from ideko.local.katib.cli import parse_set_args
+    from ideko.local.runner.errors import RunnerError
+    from ideko.local.runner.params import parse_assignments
+    from ideko.runtime.katib.errors import TuneError
+
+    with pytest.raises(ValueError):
+        assignments.split_assignment(item)
+    with pytest.raises(RunnerError, match="-p expects name=value"):
+        parse_assignments([item])
+    with pytest.raises(TuneError, match="must be FLAG=VALUE"):
+        parse_set_args([item])
 
 
 @pytest.mark.parametrize("text", ["0s", "10s", "2m", "1h", "90m"])
@@ -50,7 +73,26 @@ def test_compiler_parsers_agree_on_spec_durations(text: str) -> None:
     assert semantic._seconds(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["0s", "10s", "2m", "1h"])
-def test_runner_retry_parser_agrees_on_spec_durations(text: str) -> None:
-    retry = pytest.importorskip("ideko.local.runner.retry")
-    assert retry.parse_duration(text) == durations.parse_duration(text)
+def test_runner_reads_the_spec_retry_durations_from_the_ir() -> None:
+    """The runner parses the IR's protobuf durations itself (no copy of the spec grammar):
+    each task's backoff and retry window are the seconds the spec's durations mean."""
+    from pathlib import Path
+
+    from ideko.cli.run_spec import compile_spec_file
+    from ideko.compiler.api import load_spec
+    from ideko.local.runner.ir import parse_pipeline
+    from ideko.local.runner.retry import RetryPolicy
+
+    spec_file = Path(__file__).resolve().parents[2] / "specs" / "ideko.yaml"
+    steps = load_spec(str(spec_file)).execution.steps
+    pipeline = parse_pipeline(compile_spec_file(spec_file).pipeline_text)
+    checked = 0
+    for node in pipeline.containers():
+        retries = steps[node.name.split("-")[0]].retries
+        policy = RetryPolicy.from_task_spec(node.spec)
+        assert policy.max_retries == retries.count, node.path
+        if retries.count:
+            assert policy.backoff == durations.parse_duration(retries.backoff), node.path
+            assert policy.max_duration == durations.parse_duration(retries.max_backoff)
+            checked += 1
+    assert checked >= 10

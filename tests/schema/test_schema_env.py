@@ -50,3 +50,13 @@ def test_warm_trial_env_is_read_as_literals_and_names_the_contract() -> None:
     declared = declared_tuples(Path(spec.origin).read_text(encoding="utf-8"))
     assert declared["WARM_ENV"][:2] == (env.NUM_THREADS, env.OMP_NUM_THREADS)
     assert "ideko.runtime.training.metric_output" in declared["WARM_IMPORTS"]
+
+
+def test_the_local_runner_sets_the_contracts_variables() -> None:
+    """What the runner puts into a task's environment is named by the contract (TensorFlow's
+    own thread variables aside)."""
+    from ideko.local.runner.scheduler import Request, thread_environment
+
+    names = set(thread_environment(Request(cpu=2), cores=2))
+    assert {env.NUM_THREADS, env.OMP_NUM_THREADS} <= names
+    assert names - NAMES == {"TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"}

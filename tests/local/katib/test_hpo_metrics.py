@@ -1,12 +1,13 @@
 """Katib's StdOut collector rules: what parses, what must not."""
 
 import pytest
-from ideko.local.katib.metrics import DEFAULT_FILTER, LineParser, Observation
+from ideko.local.katib.metrics import LineParser, Observation
+from ideko.schema.metric_lines import KATIB_DEFAULT_FILTER
 
 NAMES = ("accuracy", "training_time", "f1-macro")
 
 
-def parse(line, names=NAMES, filters=(DEFAULT_FILTER,)):
+def parse(line, names=NAMES, filters=(KATIB_DEFAULT_FILTER,)):
     return [(m.name, m.value) for m in LineParser(names, filters).parse(line)]
 
 

@@ -89,3 +89,27 @@ def test_a_timeout_stops_the_group_the_same_way_either_way(fake, strategy):
     assert elapsed < 30
     log = (fake / "logs" / "slow.log").read_text()
     assert "hello" in log and "[ideko run] killed after 1s timeout" in log
+
+
+def test_wait_until_warm_reports_when_a_background_server_can_fork(fake, tmp_path):
+    """``ideko run``'s servers warm in the background; ``wait_until_warm`` says when forks
+    begin: the first launch starts fresh, one after the wait is forked."""
+    launcher = Launcher("warm", tmp_path / "logs", per_setup=True, engine="t", children="c")
+    argv = [sys.executable, "-m", "strategy_fake"]
+    env = dict(os.environ)
+    log = os.open(tmp_path / "out.log", os.O_WRONLY | os.O_CREAT)
+    try:
+        first = launcher.launch(argv, env, stdout_fd=log)
+        assert type(first).__name__ == "FreshProcess"  # its server was only just started
+        assert launcher.wait_until_warm(timeout=120) is True
+        second = launcher.launch(argv, env, stdout_fd=log)
+        assert type(second).__name__ == "WarmProcess"
+        assert first.wait(60) == 0 and second.wait(60) == 0
+    finally:
+        os.close(log)
+        launcher.close()
+    assert launcher.wait_until_warm(timeout=60) is False  # closed: returns at once
+
+
+def test_wait_until_warm_is_false_without_a_server(tmp_path):
+    assert Launcher("process", tmp_path).wait_until_warm(timeout=0.1) is False

@@ -4,6 +4,7 @@ type annotations. Component bodies are trivial and stdlib-only so a task takes
 well under a second; they are compiled with kfp's own Compiler, like real IR would be.
 """
 
+from ideko.schema import env
 from kfp import dsl
 from kfp.dsl import Dataset, Input, Metrics, Model, Output
 
@@ -27,6 +28,9 @@ def train_model(data: Input[Dataset], k: int, model: Output[Model]) -> float:
     start = time.time()
     value = int(open(data.path).read()) * k
     time.sleep(float(os.environ.get("TEST_TRAIN_SLEEP", "0")))
+    gate = os.environ.get("TEST_TRAIN_GATE")  # a file the test creates when it is time
+    while gate and not os.path.exists(gate) and time.time() < start + 600:
+        time.sleep(0.05)
     os.makedirs(model.path)
     with open(os.path.join(model.path, "weights.txt"), "w") as f:
         f.write(str(value))
@@ -120,9 +124,17 @@ def flaky_pipeline(counter: str, fail_times: int = 2, retries: int = 2):
 
 @dsl.pipeline(name="backoff")
 def backoff_pipeline(counter: str):
-    """Fails twice; retries wait 1s then min(1s * 3, 2s) = 2s."""
+    """Fails twice; retries wait 1s then 1s * 3 = 3s, well inside the 60s window."""
     flaky(counter=counter, fail_times=2).set_retry(
-        num_retries=2, backoff_duration="1s", backoff_factor=3.0, backoff_max_duration="2s"
+        num_retries=2, backoff_duration="1s", backoff_factor=3.0, backoff_max_duration="60s"
+    ).set_caching_options(False)
+
+
+@dsl.pipeline(name="window")
+def window_pipeline(counter: str):
+    """Always fails; 9 retries 1s apart, but the 3s window closes after a few."""
+    flaky(counter=counter, fail_times=99).set_retry(
+        num_retries=9, backoff_duration="1s", backoff_factor=1.0, backoff_max_duration="3s"
     ).set_caching_options(False)
 
 
@@ -136,7 +148,7 @@ def failing_pipeline(counter: str, seconds: float = 1.0):
 @dsl.pipeline(name="timeout")
 def timeout_pipeline():
     sleeper(seconds=30.0, marker="").set_env_variable(
-        "IDEKO_STEP_TIMEOUT_SECONDS", "1"
+        env.STEP_TIMEOUT_SECONDS, "1"
     ).set_caching_options(False)
 
 
@@ -154,6 +166,7 @@ PIPELINES = {
     "heavy": heavy_pipeline,
     "flaky": flaky_pipeline,
     "backoff": backoff_pipeline,
+    "window": window_pipeline,
     "failing": failing_pipeline,
     "timeout": timeout_pipeline,
     "resumable": resumable_pipeline,

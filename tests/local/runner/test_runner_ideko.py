@@ -65,7 +65,7 @@ def run_spec(spec: Path, run_root: Path, **options: Any) -> RunResult:
     from ideko.local.runner.ir import parse_pipeline
 
     pipeline = parse_pipeline(compiled.pipeline_text, str(spec))
-    opts = RunOptions(run_root=run_root, default_parallelism=compiled.parallelism, **options)
+    opts = RunOptions(run_root=run_root, **options)
     return LocalRunner(opts, LineProgress()).run(pipeline)
 
 

@@ -1,9 +1,11 @@
 """Warm task processes: KFP python components forked from a preloaded server."""
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
-import yaml
+from ideko.local.runner.ir import load_pipeline
 from ideko.local.runner.kfp_fork import kfp_component
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -11,7 +13,7 @@ GENERATED = ROOT / "generated" / "ideko-anomaly-classification" / "pipeline.yaml
 
 
 def executor_commands() -> dict[str, list[str]]:
-    document = yaml.safe_load(GENERATED.read_text())
+    document = load_pipeline(GENERATED).doc
     return {
         name: [*executor["container"]["command"], *executor["container"]["args"]]
         for name, executor in document["deploymentSpec"]["executors"].items()
@@ -45,13 +47,34 @@ def test_anything_else_starts_fresh(change):
 
 
 def test_warm_and_fresh_runs_give_the_same_outputs(
-    compiled, run_pipeline, run_root, monkeypatch
+    compiled, run_pipeline, run_root, monkeypatch, tmp_path
 ):
-    """The server warms up in the background: tasks ready before it start fresh (make_data,
-    the two slow trains), later ones (evaluations, pick_best) are forked."""
+    """The server warms up in the background: tasks ready before it start fresh (make_data
+    and the two trainings, which wait until the launcher reports the server ready), later
+    ones (evaluations, pick_best) are forked."""
+    from ideko.local.runner import run as run_module
+
+    real_launcher = run_module.warm_task_launcher
+    warmed: list[bool] = []
+
+    def gated_launcher(log_dir: Path):
+        launcher = real_launcher(log_dir)
+        gate = Path(os.environ["TEST_TRAIN_GATE"])
+
+        def open_gate() -> None:
+            warmed.append(launcher.wait_until_warm(timeout=600))
+            gate.touch()
+
+        threading.Thread(target=open_gate, daemon=True).start()
+        return launcher
+
+    monkeypatch.setattr(run_module, "warm_task_launcher", gated_launcher)
     outputs = {}
     for launcher in ("warm", "process"):
-        monkeypatch.setenv("TEST_TRAIN_SLEEP", "8" if launcher == "warm" else "0")
+        gate = tmp_path / f"gate-{launcher}"
+        if launcher == "process":
+            gate.touch()  # nothing to wait for
+        monkeypatch.setenv("TEST_TRAIN_GATE", str(gate))
         result = run_pipeline(
             compiled["fan"], parameters={"n": "3"}, use_cache=False, launcher=launcher
         )
@@ -65,10 +88,12 @@ def test_warm_and_fresh_runs_give_the_same_outputs(
         components = sorted((result.run_dir / "tasks").rglob("attempt-1.component.py"))
         servers = sorted((result.run_dir / "warm").glob("warm-server-*.log"))
         if launcher == "warm":
+            assert warmed == [True]
             forked = {c.parent.name for c in components}
-            assert {"evaluate-model", "evaluate-model-2", "pick-best"} <= forked, forked
-            assert "make-data" not in forked  # started while the server was warming up
-            assert forked < {log.parent.name for log in logs}
+            assert forked == {"evaluate-model", "evaluate-model-2", "pick-best"}, forked
+            assert {"make-data", "train-model", "train-model-2"} <= {
+                log.parent.name for log in logs
+            }  # started while the server was warming up: fresh
             assert len(servers) == 1
         else:
             assert logs and components == [] and servers == []

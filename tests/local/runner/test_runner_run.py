@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.lineage import LineageStore
 from ideko.local.runner.runs_view import model_chains
 from ideko.local.runner.state import RunPaths, load_state
@@ -73,6 +75,22 @@ def test_cpu_requests_keep_a_two_core_machine_from_oversubscription(
     assert a["end"] <= b["start"] or b["end"] <= a["start"], "two 2-cpu tasks overlapped"
 
 
+def test_a_request_larger_than_the_machine_runs_alone_instead_of_waiting_forever(
+    compiled, run_pipeline, monkeypatch
+):
+    """The tune task asks parallel_trials x a trial's cpu, which can exceed a small machine:
+    it must start once nothing else runs, and nothing may start beside it."""
+    from ideko.local.runner import run as run_module
+    from ideko.local.runner.scheduler import Capacity
+
+    monkeypatch.setattr(run_module.Capacity, "of_machine", lambda: Capacity(cpu=1, memory=2**34))
+    monkeypatch.setenv("TEST_TRAIN_SLEEP", "0.5")
+    result = run_pipeline(compiled["heavy"], parallelism=2)
+    assert result.status == "succeeded"
+    a, b = _timing(result, "train-model"), _timing(result, "train-model-2")
+    assert a["end"] <= b["start"] or b["end"] <= a["start"], "two 2-cpu tasks overlapped"
+
+
 def test_thread_caps_follow_cpu_requests(compiled, run_pipeline):
     result = run_pipeline(compiled["threads"])
     seen = {p: r.outputs.parameters["Output"] for p, r in result.records.items()}
@@ -95,7 +113,19 @@ def test_retry_backoff_is_waited(compiled, run_pipeline, tmp_path):
     assert result.status == "succeeded", result.failure
     record = result.records["flaky"]
     assert record.attempts == 3
-    assert 3.0 <= record.duration < 12  # 1s + 2s (capped from 3s) between the three attempts
+    assert 4.0 <= record.duration < 14  # 1s + 3s between the three attempts
+
+
+def test_retries_stop_when_the_retry_window_closes(compiled, run_pipeline, tmp_path):
+    """backoff_max_duration is KFP's retry window: no attempt starts after it."""
+    result = run_pipeline(compiled["window"], parameters={"counter": str(tmp_path / "c")})
+    assert result.status == "failed"
+    record = result.records["flaky"]
+    assert 1 <= record.attempts <= 3  # not the 10 the retry count allows
+    assert record.duration < 3 + 3  # the last attempt started inside the window
+    assert "retries stopped: the retry window (backoff_max_duration 3s) closed" in (
+        result.failure
+    )
 
 
 def test_exhausted_retries_fail_with_log_tail(compiled, run_pipeline, tmp_path):
@@ -199,3 +229,26 @@ def test_failed_run_resumes_and_keeps_finished_work(compiled, run_pipeline, tmp_
     assert resumed.records["flaky"].outputs.parameters["Output"] == 4
     paths = RunPaths(resumed.run_dir.parent, resumed.run_id)
     assert [paths.log_file("flaky", n).exists() for n in (1, 2, 3, 4)] == [True] * 4
+
+
+def test_resume_reads_state_json_through_its_versioned_contract(compiled, run_pipeline):
+    from ideko.schema.documents import CONTRACTS
+
+    result = run_pipeline(compiled["threads"])
+    state_file = result.run_dir / "state.json"
+    saved = json.loads(state_file.read_text())
+    assert saved["schema_version"] == CONTRACTS["run_state"].current
+    cases = [
+        ({**saved, "schema_version": saved["schema_version"] + 1}, "is newer than"),
+        ({k: v for k, v in saved.items() if k != "run_id"}, "'run_id' is a required property"),
+        ({**saved, "status": "exploded"}, "status: 'exploded' is not one of"),
+    ]
+    for damaged, message in cases:
+        state_file.write_text(json.dumps(damaged))
+        with pytest.raises(RunnerError, match=f"state.json cannot be resumed: .*{message}"):
+            run_pipeline(None, resume=result.run_id)
+    state_file.write_text("{not json")
+    with pytest.raises(RunnerError, match=r"state\.json is damaged"):
+        run_pipeline(None, resume=result.run_id)
+    state_file.write_text(json.dumps(saved))
+    assert run_pipeline(None, resume=result.run_id).status == "succeeded"

@@ -11,6 +11,8 @@ import pytest
 from ideko.cli.run_command import register
 from ideko.cli.run_spec import compile_spec_file
 from ideko.local.runner.errors import RunnerError
+from ideko.local.runner.ir import parse_pipeline
+from ideko.local.runner.ir_settings import ir_parallelism
 
 ROOT = Path(__file__).resolve().parents[3]
 SPEC = ROOT / "specs" / "ideko.yaml"
@@ -25,7 +27,8 @@ def test_in_memory_compile_equals_ideko_compile(tmp_path: Path):
     compiled = compile_spec_file(SPEC)
     (written,) = tmp_path.glob("*/pipeline.yaml")
     assert compiled.pipeline_text == written.read_text()
-    assert compiled.parallelism == 2
+    pipeline = parse_pipeline(compiled.pipeline_text)
+    assert ir_parallelism(pipeline.platform) == 2  # the spec's execution.parallelism
 
 
 def test_invalid_spec_is_a_runner_error(tmp_path: Path):

@@ -16,18 +16,31 @@ from ideko.local.runner.retry import RetryPolicy, parse_duration
 from ideko.local.runner.scheduler import Capacity, Request, ResourcePool, parse_quantity
 
 
-def test_durations_and_exponential_backoff_capped():
-    assert parse_duration("10s") == 10 and parse_duration("2m") == 120
+def test_durations_are_protobuf_json_durations():
+    assert parse_duration("10s") == 10 and parse_duration("120s") == 120
     assert parse_duration("1.5s") == 1.5 and parse_duration(None) == 0
+    for bad in ("ten seconds", "2m", "10", "-1s"):  # the IR holds seconds only
+        with pytest.raises(RunnerError, match="invalid duration"):
+            parse_duration(bad)
+
+
+def test_exponential_backoff_inside_the_retry_window():
     policy = RetryPolicy.from_task_spec(
         {"retryPolicy": {"maxRetryCount": 3, "backoffDuration": "10s",
-                         "backoffFactor": 2.0, "backoffMaxDuration": "25s"}}
+                         "backoffFactor": 2.0, "backoffMaxDuration": "45s"}}
     )  # fmt: skip
-    assert policy.max_attempts == 4
-    assert [policy.delay_before(n) for n in (1, 2, 3, 4)] == [0, 10, 20, 25]
+    assert policy.max_attempts == 4 and policy.max_duration == 45
+    assert [policy.delay_before(n) for n in (1, 2, 3, 4)] == [0, 10, 20, 40]  # no cap per wait
+    # the rule: elapsed since the first attempt started + the next wait <= the window
+    assert policy.next_retry(attempts=1, elapsed=1).delay == 10  # starts at 11s
+    assert policy.next_retry(attempts=2, elapsed=25).delay == 20  # starts at 45s: inside
+    late = policy.next_retry(attempts=2, elapsed=25.5)  # would start at 45.5s
+    assert late.delay is None and "retry window (backoff_max_duration 45s) closed" in late.why_not
+    used_up = policy.next_retry(attempts=4, elapsed=0)
+    assert used_up.delay is None and used_up.why_not == ""
+    default = RetryPolicy.from_task_spec({"retryPolicy": {"maxRetryCount": 1}})
+    assert default.max_duration == 3600 and default.next_retry(1, 0).delay == 0
     assert RetryPolicy.from_task_spec({}).max_attempts == 1
-    with pytest.raises(RunnerError, match="invalid duration"):
-        parse_duration("ten seconds")
 
 
 def test_quantities_and_requests():

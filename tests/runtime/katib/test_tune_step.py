@@ -8,7 +8,7 @@ import yaml
 from hpo_helpers import categorical, manifest
 from ideko.runtime.katib.errors import TuneError
 from ideko.runtime.katib.experiment import plan_from_dict
-from ideko.runtime.katib.overrides import best_overrides, typed
+from ideko.runtime.katib.overrides import best_overrides, cast_assignment
 from ideko.runtime.steps import tune
 from test_katib_cluster import RUNNING, FakeApi
 
@@ -169,8 +169,16 @@ def test_parameters_without_set_target_are_an_error():
     ],
 )
 def test_typed_values(value, current, katib_type, expected):
-    got = typed(value, current, katib_type)
+    got = cast_assignment(value, current, katib_type, "p")
     assert got == expected and type(got) is type(expected)
+
+
+def test_a_non_finite_value_without_a_guide_is_refused_not_stored_as_nan():
+    """``cast_like`` (the one cast) refuses ``nan`` where the old local copy made it a float:
+    a model config holding NaN would not be valid JSON and trains nothing useful."""
+    with pytest.raises(TuneError, match=r"parameter q: best value 'nan': .*not a finite"):
+        cast_assignment("nan", None, "categorical", "q")
+    assert cast_assignment("nan", "tanh", "categorical", "q") == "nan"  # a string stays one
 
 
 def test_trials_train_with_the_runs_seed_not_the_compiled_one(tmp_path):
