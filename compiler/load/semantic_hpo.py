@@ -14,11 +14,11 @@ from typing import Any
 from ideko.compiler.build.katib import build_experiment
 from ideko.compiler.load.check_context import CheckContext
 from ideko.compiler.load.diagnostics import Diagnostic, did_you_mean
-from ideko.compiler.load.metric_direction import metric_goal
 from ideko.compiler.load.schema_check import property_schema, value_problems
 from ideko.compiler.load.spec_model import HpoParameter, Model, Spec
 from ideko.compiler.load.yaml_doc import YamlPath
 from ideko.schema.katib_rules import Problem, admission_problems
+from ideko.schema.metric_lines import metric_goal
 
 _SECTIONS = {"model_parameters": "modelParameters", "training_parameters": "trainingParameters"}
 _RANGE_TYPES = ("int", "double")

@@ -1,11 +1,15 @@
-"""Copies outside this helper's reach that still exist agree with the one home, until their
-owners import it: Katib's filter in the local tuner, the HPO cast in the local tuner, the
-runner's ``-p`` parser, the compiler's duration parsers."""
+"""Copies outside the compiler that still exist agree with the one home, until their owners
+import it: Katib's filter in the local tuner, the HPO cast in the local tuner, the runner's
+``-p`` parser and retry durations. The compiler has no copy left: it reads spec durations
+with ``ideko.schema.durations`` (checked here through what it compiles)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from ideko.schema import assignments, durations, metric_lines
+from ideko.schema import assignments, durations, env, metric_lines
+from schema_specs import compile_spec, minimal
 
 CASTS = [
     ("48.0", 32, ""),
@@ -40,14 +44,28 @@ def test_runner_params_split_like_the_one_parser(item: str) -> None:
     assert params.parse_assignments([item]) == {name: value}
 
 
-@pytest.mark.parametrize("text", ["0s", "10s", "2m", "1h", "90m"])
-def test_compiler_parsers_agree_on_spec_durations(text: str) -> None:
-    from ideko.compiler.build import katib as build_katib
-    from ideko.compiler.load import semantic
+def test_compiled_durations_are_the_one_grammars_seconds(tmp_path: Path) -> None:
+    retries = {"count": 1, "backoff": "2m", "max_backoff": "1h"}
+    data = minimal(execution={"defaults": {"retries": retries, "timeout": "90m"}})
+    _, files = compile_spec(tmp_path, data)
+    (pipeline, _platform) = files["small/pipeline.yaml"]
+    task = pipeline["root"]["dag"]["tasks"]["preprocess"]
+    assert task["retryPolicy"]["backoffDuration"] == f"{durations.parse_duration('2m'):.0f}s"
+    assert task["retryPolicy"]["backoffMaxDuration"] == f"{durations.parse_duration('1h'):.0f}s"
+    container = pipeline["deploymentSpec"]["executors"]["exec-preprocess"]["container"]
+    timeouts = [e["value"] for e in container["env"] if e["name"] == env.STEP_TIMEOUT_SECONDS]
+    assert timeouts == [str(int(durations.parse_duration("90m")))]
+    (experiment,) = files["small/katib/neural-network.yaml"]
+    job = experiment["spec"]["trialTemplate"]["trialSpec"]["spec"]
+    assert job["activeDeadlineSeconds"] == durations.parse_duration("90m")
 
-    seconds = durations.parse_duration(text)
-    assert build_katib.duration_seconds(text) == seconds
-    assert semantic._seconds(text) == seconds
+
+def test_backoff_longer_than_max_backoff_is_compared_in_seconds(tmp_path: Path) -> None:
+    from ideko.compiler.api import SpecError
+
+    retries = {"count": 1, "backoff": "61m", "max_backoff": "1h"}
+    with pytest.raises(SpecError, match=r"backoff \(61m\) is longer than max_backoff \(1h\)"):
+        compile_spec(tmp_path, minimal(execution={"defaults": {"retries": retries}}))
 
 
 @pytest.mark.parametrize("text", ["0s", "10s", "2m", "1h"])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-from ideko.compiler.load.naming import k8s_name
 from ideko.compiler.load.semantic import CHECKS
 from spec_texts import MINIMAL
 
@@ -21,14 +19,6 @@ HPO = """\
 def with_hpo(parameters: str, algorithm: str = "random") -> str:
     body = "\n".join("        " + line for line in parameters.strip("\n").splitlines())
     return MINIMAL + HPO.format(algorithm=algorithm, parameters=body) + "\n"
-
-
-@pytest.mark.parametrize(("key", "name"), [
-    ("NeuralNetwork", "neural-network"), ("CNN", "cnn"), ("lstm_large", "lstm-large"),
-    ("LSTMLarge", "lstm-large"), ("myGRU2", "my-gru2"), ("RNN", "rnn"),
-])
-def test_k8s_name(key: str, name: str) -> None:
-    assert k8s_name(key) == name
 
 
 def test_hpo_parameter_that_maps_to_nothing(write, errors) -> None:
