@@ -14,11 +14,19 @@ from typing import Any, Literal
 
 from ideko.schema.architectures import Architecture
 from ideko.schema.defaults import DEFAULT_STORE_ENDPOINT, DEFAULT_STORE_SECRET, default_of
+from ideko.schema.documents import CONTRACTS, DocumentKind
 from ideko.schema.steps import StepKind
 
 SplitStrategy = Literal["random", "stratified", "by_day"]
 ParameterType = Literal["int", "double", "categorical", "discrete"]
 
+
+
+def versioned(kind: DocumentKind, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` stamped with its contract's version (``ideko.schema.documents``), which the
+    runtime checks on read: a config from a newer compiler is refused, not misread."""
+    contract = CONTRACTS[kind]
+    return {contract.version_field: contract.current, **body}
 
 
 def _schema_default(def_name: str, prop: str) -> Any:
@@ -207,14 +215,14 @@ class Model:
 
     def config(self) -> dict[str, Any]:
         """The ``model_config`` JSON section handed to the runtime's train/evaluate steps."""
-        return {
+        return versioned("model_config", {
             "name": self.name,
             "key": self.key,
             "architecture": self.architecture,
             "name_parameters": dict(self.name_parameters),
             "model_parameters": dict(self.model_parameters),
             "training_parameters": dict(self.training_parameters),
-        }
+        })
 
 
 @dataclass(frozen=True)
@@ -301,7 +309,7 @@ class Spec:
     def data_config(self) -> dict[str, Any]:
         """The ``data_config`` JSON section handed to the runtime's preprocess step."""
         data = self.data
-        return {
+        return versioned("data_config", {
             "indicators": list(data.indicators),
             "classes": dict(data.classes),
             "padding": asdict(data.padding),
@@ -311,7 +319,7 @@ class Spec:
                 **asdict(data.quality_gate),
                 "required_indicators": list(data.quality_gate.required_indicators),
             },
-        }
+        })
 
     def selection_config(self) -> dict[str, Any]:
         """The ``selection_config`` JSON section handed to the runtime's compare step."""
