@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from ideko.compiler.load import load_spec
-from spec_texts import MINIMAL
-
-HPO = """\
-    hpo:
-      algorithm: random
-      objective: {{metric: validation_accuracy}}
-      budget: {budget}
-      parameters:
-        learning_rate: {{type: double, min: 0.001, max: 0.01}}
-"""
+from spec_texts import tuned as tuned_spec
 
 
 def tuned(budget: str) -> str:
-    return MINIMAL + HPO.format(budget=budget)
+    return tuned_spec(
+        "learning_rate: {type: double, min: 0.001, max: 0.01}", extra=f"      budget: {budget}\n"
+    )
 
 
 def test_default_failed_budget_shrinks_to_a_small_max_trials(write) -> None:

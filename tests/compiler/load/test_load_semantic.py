@@ -5,20 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 from ideko.compiler.load.semantic import CHECKS
-from spec_texts import MINIMAL
-
-HPO = """\
-    hpo:
-      algorithm: {algorithm}
-      objective: {{metric: validation_accuracy}}
-      budget: {{max_trials: 4, parallel_trials: 2}}
-      parameters:
-{parameters}"""
+from spec_texts import MINIMAL, tuned
 
 
 def with_hpo(parameters: str, algorithm: str = "random") -> str:
-    body = "\n".join("        " + line for line in parameters.strip("\n").splitlines())
-    return MINIMAL + HPO.format(algorithm=algorithm, parameters=body) + "\n"
+    return tuned(parameters, algorithm, extra="      budget: {max_trials: 4, parallel_trials: 2}\n")
 
 
 def test_hpo_parameter_that_maps_to_nothing(write, errors) -> None:

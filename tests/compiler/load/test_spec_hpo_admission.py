@@ -4,20 +4,16 @@ points at the spec field it came from (file:line:col), in the spec's words."""
 from __future__ import annotations
 
 from ideko.compiler.load import load_spec
-from spec_texts import MINIMAL
+from spec_texts import tuned as tuned_spec
 
-HPO = """\
-    hpo:
-      algorithm: {algorithm}
-      objective: {{metric: validation_accuracy}}
-{extra}      parameters:
-        u0: {{type: int, min: 8, max: 64, step: 8, target: model_parameters.hidden_units.0}}
-        optimizer: {{type: categorical, values: [adam, sgd, rmsprop]}}
+PARAMETERS = """\
+u0: {type: int, min: 8, max: 64, step: 8, target: model_parameters.hidden_units.0}
+optimizer: {type: categorical, values: [adam, sgd, rmsprop]}
 """
 
 
 def tuned(algorithm: str = "grid", extra: str = "") -> str:
-    return MINIMAL + HPO.format(algorithm=algorithm, extra=extra)
+    return tuned_spec(PARAMETERS, algorithm, extra)
 
 
 def test_grid_with_more_trials_than_combinations_fails_at_its_line(write, errors) -> None:
