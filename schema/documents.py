@@ -2,8 +2,9 @@
 
 A document carries its shape's version (``schema_version``; the dataset sidecar's ``format``
 is ``ideko-dataset/v<N>``). A missing version means 1 (a hand-written config; the compiler
-stamps ``model_config`` and ``data_config`` with the current one). A newer version than this reader knows, or a wrong shape, is a :class:`DocumentError`
-naming the field at fault, never a ``KeyError`` deep inside a step.
+stamps ``model_config`` and ``data_config`` with the current one). A newer version than
+this reader knows, or a wrong shape, is a :class:`DocumentError` naming the field at fault,
+never a ``KeyError`` deep inside a step.
 """
 
 from __future__ import annotations
