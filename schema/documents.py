@@ -1,9 +1,10 @@
 """Versioned runtime contracts (dbt-style): every document is checked against its schema on read.
 
 A document carries its shape's version (``schema_version``; the dataset sidecar's ``format``
-is ``ideko-dataset/v<N>``). A missing version means 1, because compiled configs do not carry
-it yet. A newer version than this reader knows, or a wrong shape, is a :class:`DocumentError`
-naming the field at fault, never a ``KeyError`` deep inside a step.
+is ``ideko-dataset/v<N>``). A missing version means 1 (a hand-written config; the compiler
+stamps ``model_config`` and ``data_config`` with the current one). A newer version than
+this reader knows, or a wrong shape, is a :class:`DocumentError` naming the field at fault,
+never a ``KeyError`` deep inside a step.
 """
 
 from __future__ import annotations

@@ -12,37 +12,20 @@ are a contract with the tune step, which rewrites ``--data-uri X --data-config Y
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import asdict
 from typing import Any
 
-from ideko.compiler.build.durations import duration_seconds
 from ideko.compiler.build.resources import effective_resources, k8s_resources
 from ideko.compiler.load.spec_model import ArtifactStore, HpoParameter, Model, Spec, canonical_json
+from ideko.schema import env as env_names
+from ideko.schema.durations import parse_duration
+from ideko.schema.names import experiment_name
 
 API_VERSION = "kubeflow.org/v1beta1"
 PRIMARY_CONTAINER = "training"
 TRAIN_MODULE = "ideko.runtime.steps.train"
-# Katib names the suggestion Deployment/Service `<experiment>-<algorithm>`; Services must be
-# DNS-1035 labels of at most 63 characters and the longest algorithm name is
-# "bayesianoptimization" (20), so experiment names are kept to 40 characters.
-MAX_EXPERIMENT_NAME = 40
 JOB_SUCCESS = 'status.conditions.#(type=="Complete")#|#(status=="True")#'
 JOB_FAILURE = 'status.conditions.#(type=="Failed")#|#(status=="True")#'
-_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-
-
-def experiment_name(pipeline: str, model: str) -> str:
-    """``<pipeline>-<model>``, shortened with a stable hash suffix to Katib's name rules."""
-    name = re.sub(r"[^a-z0-9-]+", "-", f"{pipeline}-{model}".lower()).strip("-")
-    if not name[:1].isalpha():
-        name = f"x-{name}"
-    if len(name) <= MAX_EXPERIMENT_NAME and _NAME_RE.match(name):
-        return name
-    digest = hashlib.sha256(f"{pipeline}/{model}".encode()).hexdigest()[:8]
-    head = name[: MAX_EXPERIMENT_NAME - len(digest) - 1].rstrip("-")
-    return f"{head}-{digest}"
 
 
 def _number(value: float | int | None, integer: bool) -> str | None:
@@ -104,13 +87,13 @@ def artifact_store_env(store: ArtifactStore) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = []
     endpoint = store.endpoint_value()
     if endpoint is not None:
-        env.append({"name": "MINIO_ENDPOINT", "value": endpoint})
+        env.append({"name": env_names.MINIO_ENDPOINT, "value": endpoint})
     if store.region is not None:
-        env.append({"name": "AWS_REGION", "value": store.region})
+        env.append({"name": env_names.AWS_REGION, "value": store.region})
     if store.secret is not None:
         for name, key in (
-            ("AWS_ACCESS_KEY_ID", store.access_key_field),
-            ("AWS_SECRET_ACCESS_KEY", store.secret_key_field),
+            (env_names.AWS_ACCESS_KEY_ID, store.access_key_field),
+            (env_names.AWS_SECRET_ACCESS_KEY, store.secret_key_field),
         ):
             ref = {"name": store.secret, "key": key, "optional": True}
             env.append({"name": name, "valueFrom": {"secretKeyRef": ref}})
@@ -133,7 +116,7 @@ def _trial_job(spec: Spec, model: Model) -> dict[str, Any]:
     job_spec: dict[str, Any] = {"backoffLimit": 0}
     timeout = spec.execution.steps["train"].timeout
     if timeout:  # a trial may run as long as one train step
-        job_spec["activeDeadlineSeconds"] = duration_seconds(timeout)
+        job_spec["activeDeadlineSeconds"] = int(parse_duration(timeout))
     pod_spec: dict[str, Any] = {"restartPolicy": "Never"}
     if spec.artifact_store.service_account is not None:
         pod_spec["serviceAccountName"] = spec.artifact_store.service_account

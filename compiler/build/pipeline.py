@@ -15,18 +15,20 @@ from typing import Any
 
 from google.protobuf import json_format
 from ideko.compiler.build import components
-from ideko.compiler.build.durations import duration_seconds
 from ideko.compiler.build.platform import with_ideko_settings
 from ideko.compiler.build.resources import cpu_threads, task_resources
-from ideko.compiler.load.spec_model import Model, Spec, StepKind, canonical_json
+from ideko.compiler.load.spec_model import Model, Spec, canonical_json
+from ideko.schema import env
+from ideko.schema.durations import parse_duration
+from ideko.schema.steps import StepKind
 from kfp import dsl
 from kfp.compiler import pipeline_spec_builder as builder
 from kfp.dsl.types import type_utils
 
-TIMEOUT_ENV = "IDEKO_STEP_TIMEOUT_SECONDS"
-# Read by the runtime to size TensorFlow thread pools to the task's CPU (the local runner
-# overrides it with its own scheduler's share).
-THREADS_ENV = "IDEKO_NUM_THREADS"
+
+def _seconds(duration: str) -> int:
+    """Whole seconds of a spec duration (the schema admits only ``<int>[smh]``)."""
+    return int(parse_duration(duration))
 
 
 def configure(
@@ -40,9 +42,9 @@ def configure(
     if retries.count > 0:
         task.set_retry(
             num_retries=retries.count,
-            backoff_duration=f"{duration_seconds(retries.backoff)}s",
+            backoff_duration=f"{_seconds(retries.backoff)}s",
             backoff_factor=retries.factor,
-            backoff_max_duration=f"{duration_seconds(retries.max_backoff)}s",
+            backoff_max_duration=f"{_seconds(retries.max_backoff)}s",
         )
     resources = task_resources(spec, kind, model)
     if resources.cpu_request:
@@ -55,9 +57,11 @@ def configure(
         task.set_memory_limit(resources.memory_limit)
     cpu = resources.cpu_limit or resources.cpu_request
     if cpu:
-        task.set_env_variable(THREADS_ENV, str(cpu_threads(cpu)))
+        # the runtime sizes TensorFlow's thread pools to the task's CPU (the local runner
+        # overrides it with its own scheduler's share)
+        task.set_env_variable(env.NUM_THREADS, str(cpu_threads(cpu)))
     if settings.timeout:
-        task.set_env_variable(TIMEOUT_ENV, str(duration_seconds(settings.timeout)))
+        task.set_env_variable(env.STEP_TIMEOUT_SECONDS, str(_seconds(settings.timeout)))
     return task
 
 

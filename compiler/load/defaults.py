@@ -1,64 +1,52 @@
 """Fill every default into schema-valid spec data, so builders never guess.
 
 Runs after the JSON Schema (so shapes and types are known good) and before the typed
-objects are built. Defaults live here, in one place, and are documented in the schema.
-Model names come from ``naming``, metric directions from ``metric_direction``.
+objects are built. The values are the schema's own ``default`` keywords, read through
+:mod:`ideko.schema.defaults`; this module holds no table of its own. What it adds are the
+rules a ``default`` keyword cannot state: the activation of an architecture, a metric's
+direction, ``secure`` from the endpoint's scheme, ``max_failed_trials`` shrinking to
+``max_trials``, and step settings inheriting ``execution.defaults``.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict
 from typing import Any
 
 from ideko.compiler.load.include import INCLUDE_KEY, deep_merge
-from ideko.compiler.load.metric_direction import metric_goal
-from ideko.compiler.load.naming import k8s_name
-from ideko.compiler.load.spec_model import CANONICAL_ARCHITECTURES, ArtifactStore
-
-STEP_KINDS = ("preprocess", "tune", "train", "evaluate", "compare", "register")
-
-DEFAULT_PARALLELISM = 2
-DEFAULT_REGISTRY_URI = "registry"
-DEFAULT_ACTIVATION = {"dense": "relu", "cnn": "relu", "rnn": "tanh", "lstm": "tanh", "gru": "tanh"}
-MODEL_PARAMETER_DEFAULTS: dict[str, Any] = {"masking": "original", "dropout": 0.0}
-TRAINING_PARAMETER_DEFAULTS: dict[str, Any] = {
-    "optimizer": "adam",
-    "learning_rate": None,
-    "patience": 10,
-    "min_delta": 0.0001,
-    "validation_split": 0.2,
-}
-BUDGET_DEFAULTS = {"max_trials": 12, "parallel_trials": 2, "max_failed_trials": 3}
-EARLY_STOPPING_DEFAULTS = {"algorithm": "medianstop", "min_trials_required": 3, "start_step": 4}
-RETRIES_DEFAULTS: dict[str, Any] = {"count": 0, "backoff": "0s", "factor": 2.0, "max_backoff": "1h"}
+from ideko.schema.architectures import CANONICAL_ARCHITECTURES, default_activation
+from ideko.schema.defaults import ROOT, default_of, defaults_of, with_defaults
+from ideko.schema.metric_lines import metric_goal
+from ideko.schema.names import default_name_parameters
+from ideko.schema.steps import STEP_KINDS
 
 
 def fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of ``data`` with every optional section and field filled in."""
     out = copy.deepcopy(data)
-    meta = out["metadata"]
-    meta.setdefault("description", "")
-    meta.setdefault("version", "0.1.0")
+    out["metadata"] = with_defaults(out["metadata"], "metadata")
     out["runtime"]["artifact_store"] = artifact_store(out["runtime"].get("artifact_store", {}))
     out["data"] = _data(out["data"])
     out["models"] = {
         key: _model(key, model) for key, model in out["models"].items() if key != INCLUDE_KEY
     }
     out["execution"] = _execution(out.get("execution", {}))
-    conditions = out.setdefault("conditions", {})
-    conditions.setdefault("quality_gate", True)
-    conditions.setdefault("promotion", None)
-    selection = out.setdefault("selection", {"criteria": [{"metric": "accuracy", "weight": 1.0}]})
+    conditions = with_defaults(out.get("conditions", {}), "conditions")
+    conditions.setdefault("promotion", None)  # no promotion gate
+    out["conditions"] = conditions
+    root = defaults_of(ROOT)
+    selection = out.setdefault("selection", root["selection"])
     for criterion in selection["criteria"]:
         criterion.setdefault("goal", metric_goal(criterion["metric"]))
-    out.setdefault("registry", {"uri": DEFAULT_REGISTRY_URI})
+    out.setdefault("registry", root["registry"])
     return out
 
 
 def artifact_store(store: dict[str, Any]) -> dict[str, Any]:
-    """Kubeflow's MinIO and its secret unless written; ``secure`` follows an https:// endpoint."""
-    filled = {**asdict(ArtifactStore()), **store}
+    """The schema's defaults (Kubeflow's MinIO and its secret) unless written; ``secure``
+    follows an https:// endpoint. ``region``/``service_account`` stay unset (the typed
+    ``ArtifactStore`` reads an absent one as none)."""
+    filled = with_defaults(store, "artifactStore")
     if "secure" not in store:
         endpoint = filled["endpoint"]
         filled["secure"] = isinstance(endpoint, str) and endpoint.lower().startswith("https://")
@@ -66,26 +54,27 @@ def artifact_store(store: dict[str, Any]) -> dict[str, Any]:
 
 
 def _data(data: dict[str, Any]) -> dict[str, Any]:
-    data["padding"] = {"value": 0.0, "side": "post", **data.get("padding", {})}
-    data.setdefault("scaling", "none")
-    split = {"strategy": "random", "test_size": 0.2, "test_days": [], "seed": 2}
-    data["split"] = {**split, **data.get("split", {})}
-    gate = {"min_series": 1, "min_per_class": 1, "max_nan_fraction": 0.0, "required_indicators": []}
-    data["quality_gate"] = {**gate, **data.get("quality_gate", {})}
+    data = with_defaults(data, "data")
+    for section, def_name in (
+        ("padding", "padding"),
+        ("split", "split"),
+        ("quality_gate", "qualityGate"),
+    ):
+        data[section] = with_defaults(data.get(section, {}), def_name)
     return data
 
 
 def _model(key: str, model: dict[str, Any]) -> dict[str, Any]:
-    name = k8s_name(key)
     arch = model.get("architecture") or CANONICAL_ARCHITECTURES[key]
     model["architecture"] = arch
-    model.setdefault("enabled", True)
-    names = {"folder_name": key.lower(), "model_name": f"model_{name}.keras"}
-    model["name_parameters"] = _with_defaults(model.get("name_parameters", {}), names)
-    params = {"activation_function": DEFAULT_ACTIVATION[arch], **MODEL_PARAMETER_DEFAULTS}
-    model["model_parameters"] = _with_defaults(model.get("model_parameters", {}), params)
-    model["training_parameters"] = _with_defaults(
-        model.get("training_parameters", {}), TRAINING_PARAMETER_DEFAULTS
+    model.setdefault("enabled", default_of("model", "enabled"))
+    model["name_parameters"] = _given_first(
+        model.get("name_parameters", {}), default_name_parameters(key)
+    )
+    params = {"activation_function": default_activation(arch), **defaults_of("modelParameters")}
+    model["model_parameters"] = _given_first(model.get("model_parameters", {}), params)
+    model["training_parameters"] = with_defaults(
+        model.get("training_parameters", {}), "trainingParameters"
     )
     model["resources"] = _resources(model.get("resources", {}))
     if "hpo" in model:
@@ -93,7 +82,7 @@ def _model(key: str, model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
-def _with_defaults(given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+def _given_first(given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """``given`` in the user's key order, then the defaults the user did not set."""
     return {**given, **{k: v for k, v in defaults.items() if k not in given}}
 
@@ -101,17 +90,17 @@ def _with_defaults(given: dict[str, Any], defaults: dict[str, Any]) -> dict[str,
 def _hpo(hpo: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
     objective = hpo["objective"]
     objective.setdefault("type", metric_goal(objective["metric"]))
-    objective.setdefault("goal", None)
-    budget = {**BUDGET_DEFAULTS, **hpo.get("budget", {})}
-    if "max_failed_trials" not in hpo.get("budget", {}):  # Katib: at most maxTrialCount
+    objective.setdefault("goal", None)  # no early finish on a reached goal
+    written = hpo.get("budget", {})
+    budget = {**defaults_of("budget"), **written}
+    if "max_failed_trials" not in written:  # Katib: at most maxTrialCount
         budget["max_failed_trials"] = min(budget["max_failed_trials"], budget["max_trials"])
     hpo["budget"] = budget
     if "early_stopping" in hpo:
-        hpo["early_stopping"] = {**EARLY_STOPPING_DEFAULTS, **hpo["early_stopping"]}
+        hpo["early_stopping"] = {**defaults_of("earlyStopping"), **hpo["early_stopping"]}
     if "weights" in hpo:
-        hpo["weights"] = {"time_reference_seconds": 60.0, **hpo["weights"]}
-    hpo.setdefault("additional_metrics", [])
-    hpo.setdefault("algorithm_settings", {})
+        hpo["weights"] = {**defaults_of("scoreWeights"), **hpo["weights"]}
+    hpo = with_defaults(hpo, "hpo")
     for name, param in hpo["parameters"].items():
         param.setdefault("target", default_target(name, model))
     return hpo
@@ -137,12 +126,12 @@ def _quantity(value: Any) -> str:
 
 
 def _execution(execution: dict[str, Any]) -> dict[str, Any]:
-    caching = execution.get("caching", True)
+    filled = with_defaults(execution, "execution")
     base = {
-        "caching": caching,
-        "retries": dict(RETRIES_DEFAULTS),
-        "resources": {},
-        "timeout": None,
+        "caching": filled["caching"],  # a step caches like the pipeline unless it says
+        "retries": defaults_of("retries"),
+        **defaults_of("stepSettings"),
+        "timeout": None,  # no timeout
     }
     defaults = deep_merge(base, execution.get("defaults", {}))
     steps_in = execution.get("steps", {})
@@ -152,8 +141,4 @@ def _execution(execution: dict[str, Any]) -> dict[str, Any]:
         merged["resources"] = _resources(merged["resources"])
         merged["own_resources"] = "resources" in steps_in.get(kind, {})
         steps[kind] = merged
-    return {
-        "parallelism": execution.get("parallelism", DEFAULT_PARALLELISM),
-        "caching": caching,
-        "steps": steps,
-    }
+    return {"parallelism": filled["parallelism"], "caching": filled["caching"], "steps": steps}

@@ -13,9 +13,9 @@ from functools import cache
 from typing import Any
 
 from ideko.compiler.load.diagnostics import Diagnostic, did_you_mean, one_of, suggestion
-from ideko.compiler.load.spec_model import CANONICAL_ARCHITECTURES
 from ideko.compiler.load.yaml_doc import Locator, YamlPath
 from ideko.schema import schema_path
+from ideko.schema.architectures import CANONICAL_ARCHITECTURES
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 

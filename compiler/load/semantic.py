@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from ideko.compiler.load.check_context import Check, CheckContext
 from ideko.compiler.load.diagnostics import Diagnostic
-from ideko.compiler.load.metric_direction import metric_goal
 from ideko.compiler.load.semantic_hpo import (
     check_hpo_admission,
     check_hpo_objective,
@@ -19,20 +18,18 @@ from ideko.compiler.load.semantic_hpo import (
     check_hpo_targets,
 )
 from ideko.compiler.load.semantic_store import check_artifact_store
-from ideko.compiler.load.spec_model import CANONICAL_ARCHITECTURES, Resources, Spec
+from ideko.compiler.load.spec_model import Resources, Spec
+from ideko.schema.architectures import (
+    ARCHITECTURES,
+    CANONICAL_ARCHITECTURES,
+    COMMON_MODEL_PARAMETERS,
+    own_parameters,
+)
+from ideko.schema.durations import parse_duration
+from ideko.schema.metric_lines import metric_goal
+from ideko.schema.names import MAX_MODEL_NAME
 
-# Model names end up in task names (`evaluate-<name>`, `tune-<name>`) and Katib Experiment
-# names next to the pipeline name; 40 leaves room for those inside Kubernetes' 63.
-MAX_MODEL_NAME = 40
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-COMMON_MODEL_PARAMETERS = ("activation_function", "dropout", "masking")
-ARCHITECTURE_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "dense": ("units",),
-    "cnn": ("filters", "kernel_size", "pool_size"),
-    "rnn": ("hidden_units",),
-    "lstm": ("hidden_units",),
-    "gru": ("hidden_units",),
-}
 # Test-set quality metrics the evaluate step writes (higher is better); the promotion gate
 # can only read these. Costs (training_time, ...) rank models but make no sense as a floor.
 EVALUATE_QUALITY_METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
@@ -40,7 +37,6 @@ _CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)([KMGTPE]i?|k)?$")
 _MEMORY_UNITS = {"": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
                  "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
 def check_model_names(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -77,12 +73,12 @@ def check_architecture(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
             yield ctx.at((*path, "architecture"), f"{model.key} is always {implied}; use "
                          f"another key (e.g. {model.key.lower()}_{model.architecture}) for a "
                          f"{model.architecture} model")
-        own = ARCHITECTURE_PARAMETERS[model.architecture]
+        own = own_parameters(model.architecture)
         params_path = (*path, "model_parameters")
         for name in model.model_parameters:
             if name in own or name in COMMON_MODEL_PARAMETERS:
                 continue
-            owners = [a for a, names in ARCHITECTURE_PARAMETERS.items() if name in names]
+            owners = [a for a in ARCHITECTURES if name in own_parameters(a)]
             yield ctx.at((*params_path, name), f"'{name}' is not a parameter of "
                          f"{model.architecture} models (it belongs to {'/'.join(owners)}); "
                          f"{model.architecture} models take {', '.join(own)}", at_key=True)
@@ -146,7 +142,7 @@ def check_execution(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
     """Backoff fits under max_backoff; requests do not exceed limits (steps and models)."""
     for kind, step in spec.execution.steps.items():
         retries = _written_or_default(ctx, kind, "retries")
-        if _seconds(step.retries.backoff) > _seconds(step.retries.max_backoff):
+        if parse_duration(step.retries.backoff) > parse_duration(step.retries.max_backoff):
             yield ctx.at((*retries, "backoff"), f"backoff ({step.retries.backoff}) is longer "
                          f"than max_backoff ({step.retries.max_backoff})")
         resources = _written_or_default(ctx, kind, "resources")
@@ -182,10 +178,6 @@ def _memory(text: str) -> float:
     match = _MEMORY.match(text)
     assert match is not None, text  # the schema pattern guarantees the shape
     return float(match[1]) * _MEMORY_UNITS[match[2] or ""]
-
-
-def _seconds(duration: str) -> int:
-    return int(duration[:-1]) * _SECONDS[duration[-1]]
 
 
 CHECKS: tuple[Check, ...] = (

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ideko.compiler.build.katib import build_experiment
 from ideko.compiler.load.check_context import CheckContext
 from ideko.compiler.load.diagnostics import Diagnostic, did_you_mean
-from ideko.compiler.load.metric_direction import metric_goal
 from ideko.compiler.load.schema_check import property_schema, value_problems
 from ideko.compiler.load.spec_model import HpoParameter, Model, Spec
 from ideko.compiler.load.yaml_doc import YamlPath
 from ideko.schema.katib_rules import Problem, admission_problems
+from ideko.schema.metric_lines import metric_goal
 
 _SECTIONS = {"model_parameters": "modelParameters", "training_parameters": "trainingParameters"}
 _RANGE_TYPES = ("int", "double")
@@ -172,6 +171,10 @@ def check_hpo_admission(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
     Each problem's manifest path is mapped back to the spec field it came from, so the
     error carries the spec's file:line:col (e.g. a grid with more trials than combinations).
     """
+    # Imported here: build.katib imports load.spec_model, whose package imports this module,
+    # so a module-level import makes `import ideko.compiler.build.katib` fail when it runs first.
+    from ideko.compiler.build.katib import build_experiment
+
     for model, hpo_path in _tuned(spec):
         try:
             experiment = build_experiment(spec, model)

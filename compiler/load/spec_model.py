@@ -12,17 +12,28 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Architecture = Literal["dense", "cnn", "rnn", "lstm", "gru"]
+from ideko.schema.architectures import Architecture
+from ideko.schema.defaults import DEFAULT_STORE_ENDPOINT, DEFAULT_STORE_SECRET, default_of
+from ideko.schema.documents import CONTRACTS, DocumentKind
+from ideko.schema.steps import StepKind
+
 SplitStrategy = Literal["random", "stratified", "by_day"]
 ParameterType = Literal["int", "double", "categorical", "discrete"]
 
-# The four keys of IDEKO's original models.yaml and the architecture each one implies.
-CANONICAL_ARCHITECTURES: dict[str, Architecture] = {
-    "NeuralNetwork": "dense",
-    "CNN": "cnn",
-    "RNN": "rnn",
-    "LSTM": "lstm",
-}
+
+
+def versioned(kind: DocumentKind, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` stamped with its contract's version (``ideko.schema.documents``), which the
+    runtime checks on read: a config from a newer compiler is refused, not misread."""
+    contract = CONTRACTS[kind]
+    return {contract.version_field: contract.current, **body}
+
+
+def _schema_default(def_name: str, prop: str) -> Any:
+    """A field defaulting to the schema's ``default`` for ``$defs.<def_name>.<prop>`` (a list
+    as a tuple, the typed form), so the typed objects hold no copy of a default."""
+    value = default_of(def_name, prop)
+    return field(default=tuple(value) if isinstance(value, list) else value)
 
 
 @dataclass(frozen=True)
@@ -68,24 +79,25 @@ class DataSource:
 
 @dataclass(frozen=True)
 class Padding:
-    value: float = 0.0
-    side: Literal["post", "pre"] = "post"
+    value: float = _schema_default("padding", "value")
+    side: Literal["post", "pre"] = _schema_default("padding", "side")
 
 
 @dataclass(frozen=True)
 class Split:
-    strategy: SplitStrategy = "random"
-    test_size: float = 0.2  # fraction of series (random/stratified) or of days (by_day)
-    test_days: tuple[str, ...] = ()  # by_day only: named day folders held out
-    seed: int = 2
+    strategy: SplitStrategy = _schema_default("split", "strategy")  # noqa: RUF009 (a field)
+    # fraction of series (random/stratified) or of days (by_day)
+    test_size: float = _schema_default("split", "test_size")
+    test_days: tuple[str, ...] = _schema_default("split", "test_days")  # by_day: days held out
+    seed: int = _schema_default("split", "seed")
 
 
 @dataclass(frozen=True)
 class QualityGate:
-    min_series: int = 1
-    min_per_class: int = 1
-    max_nan_fraction: float = 0.0
-    required_indicators: tuple[str, ...] = ()
+    min_series: int = _schema_default("qualityGate", "min_series")
+    min_per_class: int = _schema_default("qualityGate", "min_per_class")
+    max_nan_fraction: float = _schema_default("qualityGate", "max_nan_fraction")
+    required_indicators: tuple[str, ...] = _schema_default("qualityGate", "required_indicators")
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class DataSpec:
     indicators: tuple[str, ...]
     classes: tuple[tuple[str, str], ...]  # (folder, label name) in spec order
     padding: Padding = Padding()
-    scaling: Literal["none", "standard", "minmax"] = "none"
+    scaling: Literal["none", "standard", "minmax"] = _schema_default("data", "scaling")
     split: Split = Split()
     quality_gate: QualityGate = QualityGate()
 
@@ -109,10 +121,10 @@ class Resources:
 
 @dataclass(frozen=True)
 class Retries:
-    count: int = 0
-    backoff: str = "0s"  # duration string: 10s, 2m, 1h
-    factor: float = 2.0
-    max_backoff: str = "1h"
+    count: int = _schema_default("retries", "count")
+    backoff: str = _schema_default("retries", "backoff")  # duration string: 10s, 2m, 1h
+    factor: float = _schema_default("retries", "factor")
+    max_backoff: str = _schema_default("retries", "max_backoff")
 
 
 @dataclass(frozen=True)
@@ -125,8 +137,6 @@ class StepSettings:
     timeout: str | None  # duration string or None for no timeout
     own_resources: bool = False  # execution.steps.<kind>.resources written, not only inherited
 
-
-StepKind = Literal["preprocess", "tune", "train", "evaluate", "compare", "register"]
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,7 @@ class HpoParameter:
 @dataclass(frozen=True)
 class Objective:
     metric: str  # e.g. validation_accuracy, score
-    type: Literal["maximize", "minimize"] = "maximize"
+    type: Literal["maximize", "minimize"]  # the loader fills it from the metric (metric_goal)
     goal: float | None = None
 
 
@@ -161,14 +171,14 @@ class ScoreWeights:
 
     validation_accuracy: float
     training_time: float
-    time_reference_seconds: float = 60.0
+    time_reference_seconds: float = _schema_default("scoreWeights", "time_reference_seconds")
 
 
 @dataclass(frozen=True)
 class EarlyStopping:
-    algorithm: Literal["medianstop"] = "medianstop"
-    min_trials_required: int = 3
-    start_step: int = 4
+    algorithm: Literal["medianstop"] = _schema_default("earlyStopping", "algorithm")
+    min_trials_required: int = _schema_default("earlyStopping", "min_trials_required")
+    start_step: int = _schema_default("earlyStopping", "start_step")
 
 
 @dataclass(frozen=True)
@@ -177,11 +187,11 @@ class Hpo:
     algorithm: str
     objective: Objective
     parameters: tuple[HpoParameter, ...]
-    additional_metrics: tuple[str, ...] = ()
+    additional_metrics: tuple[str, ...] = _schema_default("hpo", "additional_metrics")
     weights: ScoreWeights | None = None
-    max_trials: int = 12
-    parallel_trials: int = 2
-    max_failed_trials: int = 3
+    max_trials: int = _schema_default("budget", "max_trials")
+    parallel_trials: int = _schema_default("budget", "parallel_trials")
+    max_failed_trials: int = _schema_default("budget", "max_failed_trials")
     early_stopping: EarlyStopping | None = None
     algorithm_settings: tuple[tuple[str, str], ...] = ()
 
@@ -205,14 +215,14 @@ class Model:
 
     def config(self) -> dict[str, Any]:
         """The ``model_config`` JSON section handed to the runtime's train/evaluate steps."""
-        return {
+        return versioned("model_config", {
             "name": self.name,
             "key": self.key,
             "architecture": self.architecture,
             "name_parameters": dict(self.name_parameters),
             "model_parameters": dict(self.model_parameters),
             "training_parameters": dict(self.training_parameters),
-        }
+        })
 
 
 @dataclass(frozen=True)
@@ -223,7 +233,7 @@ class Promotion:
 
 @dataclass(frozen=True)
 class Conditions:
-    quality_gate: bool = True
+    quality_gate: bool = _schema_default("conditions", "quality_gate")
     promotion: Promotion | None = None
 
 
@@ -246,10 +256,6 @@ class Registry:
     uri: str
 
 
-DEFAULT_STORE_ENDPOINT = "minio-service.kubeflow:9000"  # Kubeflow's in-cluster MinIO
-DEFAULT_STORE_SECRET = "mlpipeline-minio-artifact"  # where KFP keeps that MinIO's keys
-
-
 @dataclass(frozen=True)
 class ArtifactStore:
     """The object store KFP keeps artifacts in, as a Katib trial reaches it.
@@ -264,8 +270,8 @@ class ArtifactStore:
     secure: bool = False  # HTTPS; the loader sets it from an https:// endpoint when omitted
     region: str | None = None
     secret: str | None = DEFAULT_STORE_SECRET
-    access_key_field: str = "accesskey"
-    secret_key_field: str = "secretkey"
+    access_key_field: str = _schema_default("artifactStore", "access_key_field")
+    secret_key_field: str = _schema_default("artifactStore", "secret_key_field")
     service_account: str | None = None  # the trial pods' Kubernetes service account
 
     def endpoint_value(self) -> str | None:
@@ -303,7 +309,7 @@ class Spec:
     def data_config(self) -> dict[str, Any]:
         """The ``data_config`` JSON section handed to the runtime's preprocess step."""
         data = self.data
-        return {
+        return versioned("data_config", {
             "indicators": list(data.indicators),
             "classes": dict(data.classes),
             "padding": asdict(data.padding),
@@ -313,7 +319,7 @@ class Spec:
                 **asdict(data.quality_gate),
                 "required_indicators": list(data.quality_gate.required_indicators),
             },
-        }
+        })
 
     def selection_config(self) -> dict[str, Any]:
         """The ``selection_config`` JSON section handed to the runtime's compare step."""

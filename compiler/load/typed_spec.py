@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ideko.compiler.load.naming import k8s_name
 from ideko.compiler.load.source import SpecSource
 from ideko.compiler.load.spec_model import (
     ArtifactStore,
@@ -37,6 +36,7 @@ from ideko.compiler.load.spec_model import (
     Split,
     StepSettings,
 )
+from ideko.schema.names import k8s_name
 
 
 def to_spec(data: dict[str, Any], source: SpecSource) -> Spec:

@@ -32,8 +32,8 @@ from ideko.compiler.load.spec_model import (
     Split,
     StepSettings,
 )
+from ideko.schema.steps import STEP_KINDS
 
-STEP_KINDS = ("preprocess", "tune", "train", "evaluate", "compare", "register")
 NO_RETRIES = Retries()
 NO_RESOURCES = Resources()
 LSTM_EARLY_STOPPING = EarlyStopping(min_trials_required=3, start_step=2)

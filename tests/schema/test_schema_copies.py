@@ -1,12 +1,16 @@
 """The halves that read a shared fact read it from ``ideko.schema`` and mean the same by it:
 the local collector reads the metric line the train step prints, the tuner's best
 assignments and ``-p``/``--set-arg`` go through the one cast and the one splitter, the runner
-reads the spec's retry durations from the IR; the compiler's duration parsers agree."""
+reads the spec's retry durations from the IR, and the compiler (which has no copy left)
+compiles spec durations to ``ideko.schema.durations``' seconds."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from ideko.schema import assignments, durations, metric_lines
+from ideko.schema import assignments, durations, env, metric_lines
+from schema_specs import compile_spec, minimal
 
 CASTS = [
     ("48.0", 32, ""),
@@ -63,14 +67,28 @@ def test_runner_and_tuner_refuse_what_the_one_parser_refuses(item: str) -> None:
         parse_set_args([item])
 
 
-@pytest.mark.parametrize("text", ["0s", "10s", "2m", "1h", "90m"])
-def test_compiler_parsers_agree_on_spec_durations(text: str) -> None:
-    from ideko.compiler.build import katib as build_katib
-    from ideko.compiler.load import semantic
+def test_compiled_durations_are_the_one_grammars_seconds(tmp_path: Path) -> None:
+    retries = {"count": 1, "backoff": "2m", "max_backoff": "1h"}
+    data = minimal(execution={"defaults": {"retries": retries, "timeout": "90m"}})
+    _, files = compile_spec(tmp_path, data)
+    (pipeline, _platform) = files["small/pipeline.yaml"]
+    task = pipeline["root"]["dag"]["tasks"]["preprocess"]
+    assert task["retryPolicy"]["backoffDuration"] == f"{durations.parse_duration('2m'):.0f}s"
+    assert task["retryPolicy"]["backoffMaxDuration"] == f"{durations.parse_duration('1h'):.0f}s"
+    container = pipeline["deploymentSpec"]["executors"]["exec-preprocess"]["container"]
+    timeouts = [e["value"] for e in container["env"] if e["name"] == env.STEP_TIMEOUT_SECONDS]
+    assert timeouts == [str(int(durations.parse_duration("90m")))]
+    (experiment,) = files["small/katib/neural-network.yaml"]
+    job = experiment["spec"]["trialTemplate"]["trialSpec"]["spec"]
+    assert job["activeDeadlineSeconds"] == durations.parse_duration("90m")
 
-    seconds = durations.parse_duration(text)
-    assert build_katib.duration_seconds(text) == seconds
-    assert semantic._seconds(text) == seconds
+
+def test_backoff_longer_than_max_backoff_is_compared_in_seconds(tmp_path: Path) -> None:
+    from ideko.compiler.api import SpecError
+
+    retries = {"count": 1, "backoff": "61m", "max_backoff": "1h"}
+    with pytest.raises(SpecError, match=r"backoff \(61m\) is longer than max_backoff \(1h\)"):
+        compile_spec(tmp_path, minimal(execution={"defaults": {"retries": retries}}))
 
 
 def test_runner_reads_the_spec_retry_durations_from_the_ir() -> None:

@@ -1,13 +1,16 @@
-"""Defaults come from the schema's ``default`` keywords and equal what the compiler fills."""
+"""Defaults come from the schema's ``default`` keywords, and the compiler fills exactly those:
+a spec that omits a field compiles with the schema's default (and follows the schema when it
+changes, so no second table can hide in the compiler)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pytest
-from ideko.compiler.load import defaults as normalize
-from ideko.compiler.load.spec_model import ArtifactStore
+from ideko.schema import defaults as schema_defaults
 from ideko.schema.defaults import (
     DEFAULT_PARALLELISM,
     DEFAULT_REGISTRY_URI,
@@ -17,6 +20,7 @@ from ideko.schema.defaults import (
     with_defaults,
 )
 from jsonschema import Draft202012Validator
+from schema_specs import MINIMAL, compile_spec, load
 
 
 def _defaulted(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -57,90 +61,84 @@ def test_with_defaults_keeps_the_given_order_first() -> None:
     assert list(filled) == ["seed", "strategy", "test_size", "test_days"]
 
 
-# What compiler/normalize.py fills today; the compiler will later read defaults_of() itself.
-@pytest.mark.parametrize(
-    ("def_name", "compiler"),
-    [
-        ("modelParameters", normalize.MODEL_PARAMETER_DEFAULTS),
-        ("trainingParameters", normalize.TRAINING_PARAMETER_DEFAULTS),
-        ("budget", normalize.BUDGET_DEFAULTS),
-        ("earlyStopping", normalize.EARLY_STOPPING_DEFAULTS),
-        ("retries", normalize.RETRIES_DEFAULTS),
-    ],
-)
-def test_tables_equal_the_compilers(def_name: str, compiler: dict[str, Any]) -> None:
-    assert defaults_of(def_name) == compiler
+def test_a_spec_that_omits_them_compiles_with_the_schemas_defaults(tmp_path: Path) -> None:
+    spec = load(tmp_path, MINIMAL)
+    (model,) = spec.models
+    hpo = model.hpo
+    assert hpo is not None and hpo.early_stopping is not None and hpo.weights is not None
+    meta = defaults_of("metadata")
+    assert (spec.metadata.description, spec.metadata.version) == (
+        meta["description"], meta["version"]
+    )
+    assert spec.data.scaling == defaults_of("data")["scaling"]
+    assert asdict(spec.data.padding) == defaults_of("padding")
+    split = defaults_of("split")
+    assert asdict(spec.data.split) == {**split, "test_days": tuple(split["test_days"])}
+    gate = defaults_of("qualityGate")
+    assert asdict(spec.data.quality_gate) == {
+        **gate, "required_indicators": tuple(gate["required_indicators"])
+    }
+    assert model.enabled == defaults_of("model")["enabled"]
+    assert defaults_of("modelParameters").items() <= model.model_parameters.items()
+    assert defaults_of("trainingParameters").items() <= model.training_parameters.items()
+    budget = defaults_of("budget")
+    assert (hpo.max_trials, hpo.parallel_trials, hpo.max_failed_trials) == (
+        budget["max_trials"], budget["parallel_trials"], budget["max_failed_trials"]
+    )
+    assert asdict(hpo.early_stopping) == defaults_of("earlyStopping")
+    assert hpo.weights.time_reference_seconds == defaults_of("scoreWeights")[
+        "time_reference_seconds"
+    ]
+    assert hpo.additional_metrics == tuple(defaults_of("hpo")["additional_metrics"])
+    for step in spec.execution.steps.values():
+        assert asdict(step.retries) == defaults_of("retries")
+        assert step.caching == defaults_of("execution")["caching"]
+        assert {k: v for k, v in asdict(step.resources).items() if v is not None} == (
+            defaults_of("stepSettings")["resources"]
+        )
+    assert spec.execution.parallelism == DEFAULT_PARALLELISM
+    assert spec.conditions.quality_gate == defaults_of("conditions")["quality_gate"]
+    assert spec.registry.uri == DEFAULT_REGISTRY_URI
+    root = defaults_of(ROOT)
+    criteria = [{"metric": c.metric, "weight": c.weight} for c in spec.selection.criteria]
+    assert criteria == root["selection"]["criteria"]
+    store = asdict(spec.artifact_store)
+    assert {k: store[k] for k in defaults_of("artifactStore")} == defaults_of("artifactStore")
 
 
-def test_scalars_equal_the_compilers() -> None:
-    assert DEFAULT_PARALLELISM == normalize.DEFAULT_PARALLELISM
-    assert DEFAULT_REGISTRY_URI == normalize.DEFAULT_REGISTRY_URI
-
-
-def test_artifact_store_defaults_are_the_typed_ones() -> None:
-    typed = ArtifactStore()
-    for name, value in defaults_of("artifactStore").items():
-        assert getattr(typed, name) == value, name
-
-
-MINIMAL = {
-    "apiVersion": "ideko.dev/v1",
-    "metadata": {"name": "small"},
-    "runtime": {"image": "ghcr.io/ideko/ideko-runtime:0.1.0"},
-    "data": {
-        "source": {"local": {"path": "data"}},
-        "indicators": ["f3"],
-        "classes": {"a": "a", "b": "b"},
-    },
-    "models": {
-        "NeuralNetwork": {
-            "model_parameters": {"units": [4]},
-            "training_parameters": {"epochs": 1, "batch_size": 2},
-            "hpo": {
-                "algorithm": "random",
-                "objective": {"metric": "score"},
-                "weights": {"validation_accuracy": 1.0, "training_time": 0.1},
-                "budget": {},
-                "early_stopping": {},
-                "parameters": {"dropout": {"type": "double", "min": 0.0, "max": 0.5}},
-            },
-        }
-    },
+CHANGED = {  # ($defs name, property): a value other than today's default
+    ("trainingParameters", "patience"): 4,
+    ("budget", "max_trials"): 7,
+    ("retries", "max_backoff"): "5m",
+    ("split", "seed"): 11,
+    ("artifactStore", "secret"): "other-secret",
+    ("execution", "parallelism"): 3,
 }
 
 
-def test_normalize_fills_exactly_the_schema_defaults() -> None:
-    filled = normalize.fill_defaults(MINIMAL)
-    data = filled["data"]
-    model = filled["models"]["NeuralNetwork"]
-    hpo = model["hpo"]
-    step = filled["execution"]["steps"]["train"]
-    assert {k: filled["metadata"][k] for k in defaults_of("metadata")} == defaults_of("metadata")
-    assert data["scaling"] == defaults_of("data")["scaling"]
-    assert data["padding"] == defaults_of("padding")
-    assert data["split"] == defaults_of("split")
-    assert data["quality_gate"] == defaults_of("qualityGate")
-    assert model["enabled"] == defaults_of("model")["enabled"]
-    params = model["model_parameters"]
-    assert {k: params[k] for k in defaults_of("modelParameters")} == defaults_of("modelParameters")
-    training = model["training_parameters"]
-    assert {k: training[k] for k in defaults_of("trainingParameters")} == defaults_of(
-        "trainingParameters"
-    )
-    assert hpo["budget"] == defaults_of("budget")
-    assert hpo["early_stopping"] == defaults_of("earlyStopping")
-    assert hpo["weights"]["time_reference_seconds"] == defaults_of("scoreWeights")[
-        "time_reference_seconds"
-    ]
-    assert {k: hpo[k] for k in defaults_of("hpo")} == defaults_of("hpo")
-    assert step["retries"] == defaults_of("retries")
-    assert step["resources"] == defaults_of("stepSettings")["resources"]
-    execution = filled["execution"]
-    assert {k: execution[k] for k in defaults_of("execution")} == defaults_of("execution")
-    assert filled["conditions"]["quality_gate"] == defaults_of("conditions")["quality_gate"]
-    root = defaults_of(ROOT)
-    assert filled["registry"] == root["registry"]
-    criteria = [{k: c[k] for k in ("metric", "weight")} for c in filled["selection"]["criteria"]]
-    assert criteria == root["selection"]["criteria"]
-    store = filled["runtime"]["artifact_store"]
-    assert {k: store[k] for k in defaults_of("artifactStore")} == defaults_of("artifactStore")
+@pytest.fixture
+def changed_schema(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The spec schema with the ``CHANGED`` defaults, as every reader of it sees it."""
+    import copy
+
+    schema = copy.deepcopy(spec_schema())
+    for (def_name, prop), value in CHANGED.items():
+        schema["$defs"][def_name]["properties"][prop]["default"] = value
+    schema_defaults._defaults.cache_clear()
+    monkeypatch.setattr(schema_defaults, "spec_schema", lambda: schema)
+    yield
+    schema_defaults._defaults.cache_clear()
+
+
+@pytest.mark.usefixtures("changed_schema")
+def test_the_compiler_follows_the_schema_when_a_default_changes(tmp_path: Path) -> None:
+    spec, files = compile_spec(tmp_path, MINIMAL)
+    (model,) = spec.models
+    assert model.training_parameters["patience"] == 4
+    assert model.hpo is not None and model.hpo.max_trials == 7
+    assert spec.execution.steps["train"].retries.max_backoff == "5m"
+    assert spec.data.split.seed == 11
+    assert spec.artifact_store.secret == "other-secret"
+    assert spec.execution.parallelism == 3
+    (experiment,) = files["small/katib/neural-network.yaml"]
+    assert experiment["spec"]["maxTrialCount"] == 7

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from ideko.compiler.build import pipeline as build_pipeline
 from ideko.schema import env
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -25,18 +24,24 @@ def _env_names(node: object) -> set[str]:
     return found
 
 
-def test_trial_job_variables_are_named_by_the_contract() -> None:
-    written: set[str] = set()
-    for path in GOLDEN.glob("*/expected/*/katib/*.yaml"):
+def _written(pattern: str) -> set[str]:
+    found: set[str] = set()
+    for path in GOLDEN.glob(pattern):
         for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            written |= _env_names(document)
+            found |= _env_names(document)
+    return found
+
+
+def test_trial_job_variables_are_named_by_the_contract() -> None:
+    written = _written("*/expected/*/katib/*.yaml")
     assert written, "the golden Katib Experiments write trial env"
     assert written <= NAMES
+    assert {env.MINIO_ENDPOINT, env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY} <= written
 
 
-def test_step_variables_are_the_compilers() -> None:
-    assert build_pipeline.TIMEOUT_ENV == env.STEP_TIMEOUT_SECONDS
-    assert build_pipeline.THREADS_ENV == env.NUM_THREADS
+def test_step_variables_are_named_by_the_contract() -> None:
+    """The compiled steps set exactly the thread budget and the timeout the runtime reads."""
+    assert _written("*/expected/*/pipeline.yaml") == {env.NUM_THREADS, env.STEP_TIMEOUT_SECONDS}
 
 
 def test_warm_trial_env_is_read_as_literals_and_names_the_contract() -> None:

@@ -1,16 +1,21 @@
-"""Step kinds, the architecture table and metric goals: one copy, equal to today's users."""
+"""Step kinds, the architecture table and metric goals: one copy, and the compiler follows it."""
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 import pytest
-from ideko.compiler.load import defaults as normalize
-from ideko.compiler.load import metric_direction, semantic, spec_model
+from ideko.compiler.api import SpecError
 from ideko.schema import architectures, metric_lines, steps
 from ideko.schema.defaults import spec_schema
+from schema_specs import MINIMAL, load, minimal
+
+LAYERS = {"units": [4], "filters": [4], "hidden_units": [4], "kernel_size": 3, "pool_size": 2}
 
 
-def test_step_kinds_are_the_compilers() -> None:
-    assert steps.STEP_KINDS == normalize.STEP_KINDS
+def test_step_kinds_are_the_schemas_and_the_compilers(tmp_path: Path) -> None:
+    assert tuple(load(tmp_path, MINIMAL).execution.steps) == steps.STEP_KINDS
     assert steps.STEP_KINDS == tuple(spec_schema()["$defs"]["execution"]["properties"]["steps"][
         "properties"
     ])
@@ -21,13 +26,49 @@ def test_architectures_are_the_schemas() -> None:
     assert architectures.ARCHITECTURES == tuple(model["architecture"]["enum"])
 
 
-def test_parameters_are_the_compilers() -> None:
-    assert architectures.COMMON_MODEL_PARAMETERS == semantic.COMMON_MODEL_PARAMETERS
-    for arch in architectures.ARCHITECTURES:
-        assert architectures.own_parameters(arch) == semantic.ARCHITECTURE_PARAMETERS[arch]
-        assert architectures.default_activation(arch) == normalize.DEFAULT_ACTIVATION[arch]
-        assert architectures.layer_key(arch) in architectures.own_parameters(arch)
-    assert architectures.CANONICAL_ARCHITECTURES == spec_model.CANONICAL_ARCHITECTURES
+def _models(**bodies: dict) -> dict:
+    training = {"epochs": 1, "batch_size": 2}
+    return {key: {"training_parameters": training, **body} for key, body in bodies.items()}
+
+
+def test_the_compiler_reads_the_architecture_table(tmp_path: Path) -> None:
+    """Each architecture's own parameters are what it takes, its activation what it gets."""
+    bodies = {
+        f"m_{arch}": {
+            "architecture": arch,
+            "model_parameters": {p: LAYERS[p] for p in architectures.own_parameters(arch)},
+        }
+        for arch in architectures.ARCHITECTURES
+    }
+    spec = load(tmp_path, minimal(models=_models(**bodies)))
+    for model in spec.models:
+        assert model.model_parameters["activation_function"] == (
+            architectures.default_activation(model.architecture)
+        )
+
+
+@pytest.mark.parametrize("arch", architectures.ARCHITECTURES)
+def test_an_own_parameter_is_required_and_anothers_refused(tmp_path: Path, arch: str) -> None:
+    own = architectures.own_parameters(arch)
+    other = next(p for p in LAYERS if p not in own)
+    params = {p: LAYERS[p] for p in own[1:]} | {other: LAYERS[other]}
+    data = minimal(models=_models(m={"architecture": arch, "model_parameters": params}))
+    with pytest.raises(SpecError) as info:
+        load(tmp_path, data)
+    text = "\n".join(str(d) for d in info.value.diagnostics)
+    assert f"{arch} models need model_parameters.{own[0]}" in text
+    assert f"'{other}' is not a parameter of {arch} models" in text
+
+
+def test_canonical_keys_imply_their_architecture(tmp_path: Path) -> None:
+    bodies = {
+        key: {"model_parameters": {
+            p: LAYERS[p] for p in architectures.own_parameters(arch)
+        }}
+        for key, arch in architectures.CANONICAL_ARCHITECTURES.items()
+    }
+    spec = load(tmp_path, minimal(models=_models(**bodies)))
+    assert {m.key: m.architecture for m in spec.models} == architectures.CANONICAL_ARCHITECTURES
 
 
 def test_parameters_are_in_the_schema() -> None:
@@ -40,10 +81,18 @@ def test_parameters_are_in_the_schema() -> None:
     assert tuple(training["optimizer"]["enum"]) == architectures.OPTIMIZERS
 
 
-@pytest.mark.parametrize("metric", ["accuracy", "training_time", "model_size", "score"])
-def test_metric_goal_is_the_compilers(metric: str) -> None:
-    assert metric_lines.metric_goal(metric) == metric_direction.metric_goal(metric)
-    assert metric_lines.MINIMIZED_METRICS == metric_direction.MINIMIZED_METRICS
+def test_the_compiler_fills_goals_from_the_metric(tmp_path: Path) -> None:
+    metrics = ["accuracy", "training_time", "model_size", "macro_f1"]
+    data = minimal(selection={"criteria": [{"metric": m, "weight": 0.25} for m in metrics]})
+    hpo = data["models"]["NeuralNetwork"]["hpo"]
+    hpo["objective"] = {"metric": "training_time"}
+    del hpo["weights"]
+    spec = load(tmp_path, copy.deepcopy(data))
+    goals = {c.metric: c.goal for c in spec.selection.criteria}
+    assert goals == {m: metric_lines.metric_goal(m) for m in metrics}
+    assert {m for m, goal in goals.items() if goal == "minimize"} <= metric_lines.MINIMIZED_METRICS
+    (model,) = spec.models
+    assert model.hpo is not None and model.hpo.objective.type == "minimize"
 
 
 def test_metric_line_round_trips_through_katibs_filter() -> None:

@@ -42,3 +42,15 @@ def errors(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], list
         return [str(d) for d in info.value.diagnostics]
 
     return _errors
+
+
+@pytest.fixture
+def errors_of(
+    write: Callable[..., Path], errors: Callable[[Path], list[str]]
+) -> Callable[..., list[str]]:
+    """The diagnostics of spec ``text``, written to repo/<name> and loaded from the repo."""
+
+    def _errors_of(text: str, name: str = "specs/spec.yaml") -> list[str]:
+        return errors(write(text, name))
+
+    return _errors_of

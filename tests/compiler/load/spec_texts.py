@@ -23,3 +23,14 @@ models:
       batch_size: 4
 """
 
+
+
+def tuned(parameters: str, algorithm: str = "random", extra: str = "") -> str:
+    """MINIMAL with an ``hpo`` section on its LSTM: ``extra`` (lines already indented under
+    ``hpo:``, e.g. a budget) sits between the objective and ``parameters``, whose lines
+    (``name: {…}``, one per line) are indented under it. The section starts on line 22."""
+    lines = "".join(f"        {line}\n" for line in parameters.strip("\n").splitlines())
+    return (
+        f"{MINIMAL}    hpo:\n      algorithm: {algorithm}\n"
+        f"      objective: {{metric: validation_accuracy}}\n{extra}      parameters:\n{lines}"
+    )

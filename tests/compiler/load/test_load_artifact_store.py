@@ -104,29 +104,25 @@ def test_good_endpoints(endpoint) -> None:
     assert endpoint_problem(endpoint) is None
 
 
-def test_bad_endpoint_points_at_its_value(write, errors) -> None:
-    path = write(with_store("endpoint: s3://minio.storage:9000"))
-    assert errors(path) == [
+def test_bad_endpoint_points_at_its_value(errors_of) -> None:
+    assert errors_of(with_store("endpoint: s3://minio.storage:9000")) == [
         "specs/spec.yaml:7:15: runtime.artifact_store.endpoint: endpoint "
         "'s3://minio.storage:9000' scheme 's3' is not http or https; write host:port or an "
         "http(s):// URL (the bucket comes from the artifact URI, not from the endpoint)"
     ]
 
 
-def test_secure_contradicting_the_scheme(write, errors) -> None:
-    path = write(with_store("endpoint: https://minio.example.com\nsecure: false"))
-    assert errors(path) == [
+def test_secure_contradicting_the_scheme(errors_of) -> None:
+    assert errors_of(with_store("endpoint: https://minio.example.com\nsecure: false")) == [
         "specs/spec.yaml:8:13: runtime.artifact_store.secure: secure: false contradicts the "
         "https:// endpoint; drop `secure` or change the scheme"
     ]
-    path = write(with_store("endpoint: http://minio.example.com\nsecure: true"))
-    (line,) = errors(path)
+    (line,) = errors_of(with_store("endpoint: http://minio.example.com\nsecure: true"))
     assert "secure: true contradicts the http:// endpoint" in line
 
 
-def test_secure_without_endpoint(write, errors) -> None:
-    path = write(with_store("endpoint: null\nsecure: true"))
-    (line,) = errors(path)
+def test_secure_without_endpoint(errors_of) -> None:
+    (line,) = errors_of(with_store("endpoint: null\nsecure: true"))
     assert line.startswith("specs/spec.yaml:8:5: runtime.artifact_store.secure: secure only")
 
 

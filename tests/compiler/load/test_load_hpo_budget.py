@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from ideko.compiler.load import load_spec
-from spec_texts import MINIMAL
-
-HPO = """\
-    hpo:
-      algorithm: random
-      objective: {{metric: validation_accuracy}}
-      budget: {budget}
-      parameters:
-        learning_rate: {{type: double, min: 0.001, max: 0.01}}
-"""
+from spec_texts import tuned as tuned_spec
 
 
 def tuned(budget: str) -> str:
-    return MINIMAL + HPO.format(budget=budget)
+    return tuned_spec(
+        "learning_rate: {type: double, min: 0.001, max: 0.01}", extra=f"      budget: {budget}\n"
+    )
 
 
 def test_default_failed_budget_shrinks_to_a_small_max_trials(write) -> None:
@@ -27,9 +20,8 @@ def test_default_failed_budget_shrinks_to_a_small_max_trials(write) -> None:
     assert model.hpo is not None and model.hpo.max_failed_trials == 3
 
 
-def test_written_failed_budget_above_max_trials_is_an_error(write, errors) -> None:
-    path = write(tuned("{max_trials: 2, parallel_trials: 1, max_failed_trials: 5}"))
-    assert errors(path) == [
+def test_written_failed_budget_above_max_trials_is_an_error(errors_of) -> None:
+    assert errors_of(tuned("{max_trials: 2, parallel_trials: 1, max_failed_trials: 5}")) == [
         "specs/spec.yaml:24:70: models.LSTM.hpo.budget.max_failed_trials: max_failed_trials (5) "
         "must not exceed max_trials (2); Katib rejects such an Experiment"
     ]

@@ -68,43 +68,38 @@ def test_reference_models_yaml_is_accepted_verbatim(write, repo) -> None:
     assert {m.key for m in spec.models} >= {"NeuralNetwork", "LSTM"}
 
 
-def test_error_inside_included_file_points_there(write, errors) -> None:
+def test_error_inside_included_file_points_there(write, errors_of) -> None:
     write(ORIGINAL.replace("units: [100, 50]", "unit: [100, 50]"), "specs/conf/models.yaml")
-    path = write(HEAD + "models:\n  include: conf/models.yaml\n")
-    assert errors(path) == [
+    assert errors_of(HEAD + "models:\n  include: conf/models.yaml\n") == [
         "specs/conf/models.yaml:8:5: models.NeuralNetwork.model_parameters.unit: unknown key "
         "'unit'; did you mean 'units'?"
     ]
 
 
-def test_missing_include(write, errors) -> None:
-    path = write(HEAD + "models:\n  include: nothere.yaml\n")
-    assert errors(path) == [
+def test_missing_include(errors_of) -> None:
+    assert errors_of(HEAD + "models:\n  include: nothere.yaml\n") == [
         "specs/spec.yaml:15:12: models.include: included file 'nothere.yaml' does not exist "
         "(paths are relative to the spec)"
     ]
 
 
-def test_include_outside_repository(write, errors, repo) -> None:
+def test_include_outside_repository(repo, errors_of) -> None:
     (repo.parent / "outside.yaml").write_text(ORIGINAL)
-    path = write(HEAD + "models:\n  include: ../../outside.yaml\n")
-    assert errors(path) == [
+    assert errors_of(HEAD + "models:\n  include: ../../outside.yaml\n") == [
         "specs/spec.yaml:15:12: models.include: include '../../outside.yaml' points outside "
         "the repository; copy the models file into the repository and include that copy"
     ]
 
 
-def test_broken_included_yaml_is_reported_in_that_file(write, errors) -> None:
+def test_broken_included_yaml_is_reported_in_that_file(write, errors_of) -> None:
     write("LSTM:\n\tenabled: true\n", "specs/models.yaml")
-    path = write(HEAD + "models:\n  include: models.yaml\n")
-    assert errors(path) == [
+    assert errors_of(HEAD + "models:\n  include: models.yaml\n") == [
         "specs/models.yaml:2:1: tab character in indentation; YAML indentation must use spaces"
     ]
 
 
-def test_nested_include_is_refused(write, errors) -> None:
+def test_nested_include_is_refused(write, errors_of) -> None:
     write("include: other.yaml\n" + ORIGINAL, "specs/models.yaml")
-    path = write(HEAD + "models:\n  include: models.yaml\n")
-    assert errors(path) == [
+    assert errors_of(HEAD + "models:\n  include: models.yaml\n") == [
         "specs/models.yaml:1:1: include: an included models file cannot include another file"
     ]

@@ -5,40 +5,35 @@ from __future__ import annotations
 from spec_texts import MINIMAL
 
 
-def test_unknown_key_suggests_the_closest(write, errors) -> None:
-    path = write(MINIMAL.replace("      hidden_units:", "      hiden_units:"))
-    assert errors(path) == [
+def test_unknown_key_suggests_the_closest(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("      hidden_units:", "      hiden_units:")) == [
         "specs/spec.yaml:17:7: models.LSTM.model_parameters.hiden_units: unknown key "
         "'hiden_units'; did you mean 'hidden_units'?"
     ]
 
 
-def test_unknown_key_without_close_match_lists_allowed(write, errors) -> None:
-    path = write(MINIMAL.replace("metadata:\n", "metadata:\n  zzz: 1\n"))
-    assert errors(path) == [
+def test_unknown_key_without_close_match_lists_allowed(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("metadata:\n", "metadata:\n  zzz: 1\n")) == [
         "specs/spec.yaml:3:3: metadata.zzz: unknown key 'zzz'; "
         "allowed keys: name, description, version"
     ]
 
 
-def test_unknown_top_level_key(write, errors) -> None:
-    path = write(MINIMAL + "selecton: {}\n")
-    assert errors(path) == [
+def test_unknown_top_level_key(errors_of) -> None:
+    assert errors_of(MINIMAL + "selecton: {}\n") == [
         "specs/spec.yaml:21:1: selecton: unknown key 'selecton'; did you mean 'selection'?"
     ]
 
 
-def test_enum_lists_allowed_values(write, errors) -> None:
-    path = write(MINIMAL.replace("  indicators:", "  scaling: zscore\n  indicators:"))
-    assert errors(path) == [
+def test_enum_lists_allowed_values(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("  indicators:", "  scaling: zscore\n  indicators:")) == [
         "specs/spec.yaml:10:12: data.scaling: 'zscore' is not allowed; "
         "expected one of 'none', 'standard', 'minmax'"
     ]
 
 
-def test_enum_with_typo_also_suggests(write, errors) -> None:
-    path = write(MINIMAL.replace("  LSTM:\n", "  LSTM:\n    architecture: lstmm\n"))
-    (line,) = errors(path)
+def test_enum_with_typo_also_suggests(errors_of) -> None:
+    (line,) = errors_of(MINIMAL.replace("  LSTM:\n", "  LSTM:\n    architecture: lstmm\n"))
     assert line == ("specs/spec.yaml:16:19: models.LSTM.architecture: 'lstmm' is not allowed; "
                     "expected one of 'dense', 'cnn', 'rnn', 'lstm', 'gru'; did you mean 'lstm'?")
 
@@ -53,17 +48,15 @@ def test_wrong_types(write, errors) -> None:
     ]
 
 
-def test_missing_required_keys_point_at_the_parent(write, errors) -> None:
-    path = write(MINIMAL.replace("      batch_size: 4\n", ""))
-    assert errors(path) == [
+def test_missing_required_keys_point_at_the_parent(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("      batch_size: 4\n", "")) == [
         "specs/spec.yaml:18:5: models.LSTM.training_parameters: missing required key "
         "'batch_size'"
     ]
 
 
-def test_extra_model_without_architecture_suggests_canonical_key(write, errors) -> None:
-    path = write(MINIMAL.replace("  LSTM:", "  LTSM:"))
-    (line,) = errors(path)
+def test_extra_model_without_architecture_suggests_canonical_key(errors_of) -> None:
+    (line,) = errors_of(MINIMAL.replace("  LSTM:", "  LTSM:"))
     assert line.startswith("specs/spec.yaml:15:3: models.LTSM: missing required key "
                            "'architecture' (one of 'dense', 'cnn', 'rnn', 'lstm', 'gru')")
     assert line.endswith("did you mean 'LSTM'?")
@@ -89,9 +82,8 @@ def test_source_needs_exactly_one_location(write, errors) -> None:
     ]
 
 
-def test_unquoted_version_number_is_explained(write, errors) -> None:
-    path = write(MINIMAL.replace("  name: tiny\n", "  name: tiny\n  version: 1.0\n"))
-    assert errors(path) == [
+def test_unquoted_version_number_is_explained(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("  name: tiny\n", "  name: tiny\n  version: 1.0\n")) == [
         "specs/spec.yaml:4:12: metadata.version: expected a string, got a number (1.0); "
         "quote it to make it a string"
     ]

@@ -4,36 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-from ideko.compiler.load.naming import k8s_name
 from ideko.compiler.load.semantic import CHECKS
-from spec_texts import MINIMAL
-
-HPO = """\
-    hpo:
-      algorithm: {algorithm}
-      objective: {{metric: validation_accuracy}}
-      budget: {{max_trials: 4, parallel_trials: 2}}
-      parameters:
-{parameters}"""
+from spec_texts import MINIMAL, tuned
 
 
 def with_hpo(parameters: str, algorithm: str = "random") -> str:
-    body = "\n".join("        " + line for line in parameters.strip("\n").splitlines())
-    return MINIMAL + HPO.format(algorithm=algorithm, parameters=body) + "\n"
+    return tuned(parameters, algorithm, extra="      budget: {max_trials: 4, parallel_trials: 2}\n")
 
 
-@pytest.mark.parametrize(("key", "name"), [
-    ("NeuralNetwork", "neural-network"), ("CNN", "cnn"), ("lstm_large", "lstm-large"),
-    ("LSTMLarge", "lstm-large"), ("myGRU2", "my-gru2"), ("RNN", "rnn"),
-])
-def test_k8s_name(key: str, name: str) -> None:
-    assert k8s_name(key) == name
-
-
-def test_hpo_parameter_that_maps_to_nothing(write, errors) -> None:
-    path = write(with_hpo("lr: {type: double, min: 0.001, max: 0.1}"))
-    (line,) = errors(path)
+def test_hpo_parameter_that_maps_to_nothing(errors_of) -> None:
+    (line,) = errors_of(with_hpo("lr: {type: double, min: 0.001, max: 0.1}"))
     assert line.startswith(
         "specs/spec.yaml:26:9: models.LSTM.hpo.parameters.lr: 'lr' maps to nothing: lstm models "
         "have no model_parameters.lr or training_parameters.lr; set target: to one of "
@@ -58,32 +38,28 @@ def test_hpo_target_index_out_of_range(write, errors) -> None:
     assert "addresses element 5 but model_parameters.hidden_units has 2 elements" in line
 
 
-def test_min_not_below_max(write, errors) -> None:
-    path = write(with_hpo("learning_rate: {type: double, min: 0.1, max: 0.1}"))
-    assert errors(path) == [
+def test_min_not_below_max(errors_of) -> None:
+    assert errors_of(with_hpo("learning_rate: {type: double, min: 0.1, max: 0.1}")) == [
         "specs/spec.yaml:26:44: models.LSTM.hpo.parameters.learning_rate.min: min (0.1) must be "
         "less than max (0.1)"
     ]
 
 
-def test_values_checked_against_target(write, errors) -> None:
-    path = write(with_hpo("optimizer: {type: categorical, values: [adam, adamm]}"))
-    (line,) = errors(path)
+def test_values_checked_against_target(errors_of) -> None:
+    (line,) = errors_of(with_hpo("optimizer: {type: categorical, values: [adam, adamm]}"))
     assert line.startswith("specs/spec.yaml:26:55: models.LSTM.hpo.parameters.optimizer"
                            ".values[1]: not a valid value for training_parameters.optimizer: "
                            "'adamm' is not allowed")
     assert line.endswith("did you mean 'adam'?")
 
 
-def test_double_on_integer_parameter(write, errors) -> None:
-    path = write(with_hpo("batch_size: {type: double, min: 2, max: 8}"))
-    (line,) = errors(path)
+def test_double_on_integer_parameter(errors_of) -> None:
+    (line,) = errors_of(with_hpo("batch_size: {type: double, min: 2, max: 8}"))
     assert "training_parameters.batch_size takes whole numbers; use type: int" in line
 
 
-def test_grid_needs_step_for_double(write, errors) -> None:
-    path = write(with_hpo("dropout: {type: double, min: 0.0, max: 0.5}", algorithm="grid"))
-    (line,) = errors(path)
+def test_grid_needs_step_for_double(errors_of) -> None:
+    (line,) = errors_of(with_hpo("dropout: {type: double, min: 0.0, max: 0.5}", algorithm="grid"))
     assert line.startswith("specs/spec.yaml:26:9: models.LSTM.hpo.parameters.dropout: the grid "
                            "algorithm needs a step")
 
@@ -111,9 +87,8 @@ def test_score_needs_weights(write, errors) -> None:
     assert "the score metric needs weights" in line
 
 
-def test_every_model_disabled(write, errors) -> None:
-    path = write(MINIMAL.replace("  LSTM:\n", "  LSTM:\n    enabled: false\n"))
-    assert errors(path) == [
+def test_every_model_disabled(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("  LSTM:\n", "  LSTM:\n    enabled: false\n")) == [
         "specs/spec.yaml:14:1: models: every model is disabled; set enabled: true on at least one"
     ]
 
@@ -127,18 +102,16 @@ def test_model_key_not_a_kubernetes_name(write, errors) -> None:
     ]
 
 
-def test_names_collide_after_normalisation(write, errors) -> None:
+def test_names_collide_after_normalisation(errors_of) -> None:
     extra = ("  lstm_big:\n    architecture: lstm\n    model_parameters: {hidden_units: [4]}\n"
              "    training_parameters: {epochs: 1, batch_size: 2}\n")
-    path = write(MINIMAL + extra + extra.replace("lstm_big", "LstmBig"))
-    lines = errors(path)
+    lines = errors_of(MINIMAL + extra + extra.replace("lstm_big", "LstmBig"))
     assert ("specs/spec.yaml:25:3: models.LstmBig: models 'lstm_big' and 'LstmBig' both become "
             "'lstm-big'; rename one") in lines
 
 
-def test_parameter_of_another_architecture(write, errors) -> None:
-    path = write(MINIMAL.replace("      hidden_units: [8, 4]", "      filters: [8, 4]"))
-    assert errors(path) == [
+def test_parameter_of_another_architecture(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("      hidden_units: [8, 4]", "      filters: [8, 4]")) == [
         "specs/spec.yaml:16:5: models.LSTM.model_parameters: lstm models need "
         "model_parameters.hidden_units",
         "specs/spec.yaml:17:7: models.LSTM.model_parameters.filters: 'filters' is not a "
@@ -146,9 +119,8 @@ def test_parameter_of_another_architecture(write, errors) -> None:
     ]
 
 
-def test_canonical_key_keeps_its_architecture(write, errors) -> None:
-    path = write(MINIMAL.replace("  LSTM:\n", "  LSTM:\n    architecture: gru\n"))
-    (line,) = errors(path)
+def test_canonical_key_keeps_its_architecture(errors_of) -> None:
+    (line,) = errors_of(MINIMAL.replace("  LSTM:\n", "  LSTM:\n    architecture: gru\n"))
     assert line.startswith("specs/spec.yaml:16:19: models.LSTM.architecture: LSTM is always lstm")
 
 
@@ -199,8 +171,7 @@ def test_promotion_on_unknown_metric_is_rejected_by_the_check(write, repo) -> No
     assert list(check_conditions(spec, ctx)) == []
 
 
-def test_misspelt_include_key(write, errors) -> None:
-    path = write(MINIMAL.split("models:\n")[0] + "models:\n  includes: models.yaml\n")
-    lines = errors(path)
+def test_misspelt_include_key(errors_of) -> None:
+    lines = errors_of(MINIMAL.split("models:\n")[0] + "models:\n  includes: models.yaml\n")
     assert ("specs/spec.yaml:15:3: models.includes: expected a mapping, got a string "
             "('models.yaml'); did you mean 'include'?") in lines

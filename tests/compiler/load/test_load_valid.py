@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from ideko.compiler.load import load_spec
-from ideko.compiler.load.defaults import STEP_KINDS
 from ideko.compiler.load.source import find_repo_root
+from ideko.schema.steps import STEP_KINDS
 from spec_texts import MINIMAL
 
 REPO = Path(__file__).resolve().parents[3]

@@ -10,23 +10,20 @@ from ideko.compiler.load.yaml_doc import MAX_NODES, MAX_SPEC_BYTES
 from spec_texts import MINIMAL
 
 
-def test_malformed_yaml(write, errors) -> None:
-    path = write("apiVersion: ideko.dev/v1\nmetadata: {name: x\nruntime: {}\n")
-    (line,) = errors(path)
+def test_malformed_yaml(errors_of) -> None:
+    (line,) = errors_of("apiVersion: ideko.dev/v1\nmetadata: {name: x\nruntime: {}\n")
     assert line.startswith("specs/spec.yaml:")
     assert "invalid YAML" in line
 
 
-def test_tab_indentation_points_at_the_tab(write, errors) -> None:
-    path = write("apiVersion: ideko.dev/v1\nmetadata:\n\tname: x\n")
-    assert errors(path) == [
+def test_tab_indentation_points_at_the_tab(errors_of) -> None:
+    assert errors_of("apiVersion: ideko.dev/v1\nmetadata:\n\tname: x\n") == [
         "specs/spec.yaml:3:1: tab character in indentation; YAML indentation must use spaces"
     ]
 
 
-def test_duplicate_key_points_at_the_duplicate(write, errors) -> None:
-    path = write(MINIMAL.replace("  name: tiny\n", "  name: tiny\n  name: other\n"))
-    assert errors(path) == [
+def test_duplicate_key_points_at_the_duplicate(errors_of) -> None:
+    assert errors_of(MINIMAL.replace("  name: tiny\n", "  name: tiny\n  name: other\n")) == [
         "specs/spec.yaml:4:3: duplicate key 'name'; it is already set on line 3 (remove one)"
     ]
 
@@ -53,18 +50,16 @@ def test_scalar_where_mapping_expected(write, errors) -> None:
     ]
 
 
-def test_five_megabyte_spec_is_rejected_quickly(write, errors) -> None:
-    path = write(MINIMAL + "# " + "x" * (5 * 1024 * 1024) + "\n")
+def test_five_megabyte_spec_is_rejected_quickly(errors_of) -> None:
     start = time.perf_counter()
-    (line,) = errors(path)
+    (line,) = errors_of(MINIMAL + "# " + "x" * (5 * 1024 * 1024) + "\n")
     assert time.perf_counter() - start < 0.5
     assert line.startswith("specs/spec.yaml:1:1: file is 5.0 MiB, larger than the 1024 KiB")
     assert MAX_SPEC_BYTES == 1024 * 1024
 
 
-def test_python_tags_are_refused(write, errors) -> None:
-    path = write(MINIMAL.replace("name: tiny", "name: !!python/object:os.system ls"))
-    (line,) = errors(path)
+def test_python_tags_are_refused(errors_of) -> None:
+    (line,) = errors_of(MINIMAL.replace("name: tiny", "name: !!python/object:os.system ls"))
     assert line.startswith("specs/spec.yaml:3:9: metadata.name: YAML tag ")
     assert "not allowed" in line
 

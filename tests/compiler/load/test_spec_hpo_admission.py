@@ -4,25 +4,20 @@ points at the spec field it came from (file:line:col), in the spec's words."""
 from __future__ import annotations
 
 from ideko.compiler.load import load_spec
-from spec_texts import MINIMAL
+from spec_texts import tuned as tuned_spec
 
-HPO = """\
-    hpo:
-      algorithm: {algorithm}
-      objective: {{metric: validation_accuracy}}
-{extra}      parameters:
-        u0: {{type: int, min: 8, max: 64, step: 8, target: model_parameters.hidden_units.0}}
-        optimizer: {{type: categorical, values: [adam, sgd, rmsprop]}}
+PARAMETERS = """\
+u0: {type: int, min: 8, max: 64, step: 8, target: model_parameters.hidden_units.0}
+optimizer: {type: categorical, values: [adam, sgd, rmsprop]}
 """
 
 
 def tuned(algorithm: str = "grid", extra: str = "") -> str:
-    return MINIMAL + HPO.format(algorithm=algorithm, extra=extra)
+    return tuned_spec(PARAMETERS, algorithm, extra)
 
 
-def test_grid_with_more_trials_than_combinations_fails_at_its_line(write, errors) -> None:
-    path = write(tuned(extra="      budget: {max_trials: 50, parallel_trials: 2}\n"))
-    assert errors(path) == [
+def test_grid_with_more_trials_than_combinations_fails_at_its_line(errors_of) -> None:
+    assert errors_of(tuned(extra="      budget: {max_trials: 50, parallel_trials: 2}\n")) == [
         "specs/spec.yaml:24:28: models.LSTM.hpo.budget.max_trials: max_trials (50) exceeds the "
         "24 combinations of the grid; Katib's grid suggestion fails such an Experiment. Lower "
         "max_trials to at most 24 or add grid points"
@@ -41,17 +36,16 @@ def test_default_budget_larger_than_the_grid_points_at_hpo(write, errors) -> Non
                            "the 6 combinations of the grid")
 
 
-def test_default_parallel_trials_above_a_small_max_trials(write, errors) -> None:
-    path = write(tuned("random", "      budget: {max_trials: 1}\n"))
-    assert errors(path) == [
+def test_default_parallel_trials_above_a_small_max_trials(errors_of) -> None:
+    assert errors_of(tuned("random", "      budget: {max_trials: 1}\n")) == [
         "specs/spec.yaml:24:28: models.LSTM.hpo.budget.max_trials: parallel_trials (2) must "
         "not exceed max_trials (1)"
     ]
 
 
-def test_algorithm_setting_the_suggestion_service_refuses(write, errors) -> None:
-    path = write(tuned("tpe", "      algorithm_settings: {gamma: 0.2, n_startup_trials: -1}\n"))
-    assert errors(path) == [
+def test_algorithm_setting_the_suggestion_service_refuses(errors_of) -> None:
+    settings = "      algorithm_settings: {gamma: 0.2, n_startup_trials: -1}\n"
+    assert errors_of(tuned("tpe", settings)) == [
         "specs/spec.yaml:24:28: models.LSTM.hpo.algorithm_settings.gamma: unknown setting "
         "'gamma' for tpe; known: n_ei_candidates, n_startup_trials, random_state",
         "specs/spec.yaml:24:58: models.LSTM.hpo.algorithm_settings.n_startup_trials: tpe "
