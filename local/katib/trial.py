@@ -36,6 +36,12 @@ from ideko.local.katib.metrics import JsonLineParser, LineParser, MetricLog, Obs
 from ideko.local.katib.trial_paths import TrialPaths
 from ideko.local.launch.launcher import Launched, Launcher
 from ideko.local.launch.process_group import stop_group
+from ideko.local.runner.scheduler import (
+    Request,
+    available_cores,
+    parse_quantity,
+    thread_environment,
+)
 from ideko.runtime.katib.collector import FILE, STDOUT, TFEVENT
 from ideko.runtime.katib.errors import TuneError
 from ideko.runtime.katib.experiment import ExperimentPlan
@@ -70,8 +76,7 @@ def substitute(plan: ExperimentPlan, assignments: dict[str, str], trial_name: st
 
 def container_command(job: dict[str, Any], primary: str) -> tuple[list[str], dict[str, str]]:
     """``(argv, env)`` of the Job's primary container, ready for ``subprocess``."""
-    containers = job["spec"]["template"]["spec"]["containers"]
-    container = next(c for c in containers if c.get("name") == primary)
+    container = primary_container(job, primary)
     argv = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
     if not argv:
         raise TuneError(
@@ -82,6 +87,26 @@ def container_command(job: dict[str, Any], primary: str) -> tuple[list[str], dic
         argv[0] = sys.executable
     env = {str(e["name"]): str(e["value"]) for e in container.get("env") or [] if "value" in e}
     return argv, env
+
+
+def primary_container(job: dict[str, Any], primary: str) -> dict[str, Any]:
+    """The Job's container Katib collects metrics from (``primaryContainerName``)."""
+    containers = job["spec"]["template"]["spec"]["containers"]
+    return next(c for c in containers if c.get("name") == primary)
+
+
+def trial_threads(container: dict[str, Any]) -> dict[str, str]:
+    """Thread caps from the trial container's cpu (limit, else request), as a task's.
+
+    Parallel trials share the machine as pods share a node: without this each trial's
+    TensorFlow would size its pools to every core (two trials on two cores: four busy
+    threads). Variables the container sets itself win.
+    """
+    resources = container.get("resources") or {}
+    cpu = (resources.get("limits") or {}).get("cpu") or (resources.get("requests") or {}).get("cpu")
+    if cpu is None:
+        return {}
+    return thread_environment(Request(cpu=parse_quantity(cpu)), available_cores())
 
 
 @dataclass
@@ -115,8 +140,10 @@ class TrialProcess:
         rule: StopRule | None,
         launcher: Launcher | None = None,
         paths: TrialPaths | None = None,
+        threads: dict[str, str] | None = None,
     ) -> None:
         self.plan, self.result, self.argv, self.env = plan, result, argv, env
+        self.threads = threads or {}
         self.log_path = log_path
         self.collector = plan.collector
         if self.collector.kind != STDOUT and paths is None:
@@ -141,7 +168,7 @@ class TrialProcess:
         result = self.result
         result.started, result.state = time.time(), "Running"
         result.log_path = str(self.log_path)
-        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.threads, **self.env, "PYTHONUNBUFFERED": "1"}
         # line-buffered: `tail -f trials/N.log` follows a running trial
         with open(self.log_path, "w", encoding="utf-8", buffering=1) as log:
             log.write("# " + " ".join(self.argv) + "\n")

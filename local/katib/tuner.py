@@ -31,7 +31,9 @@ from ideko.local.katib.trial import (
     TrialProcess,
     TrialResult,
     container_command,
+    primary_container,
     substitute,
+    trial_threads,
 )
 from ideko.local.katib.trial_paths import rewrite_paths, trial_paths
 from ideko.local.launch.launcher import Launcher
@@ -198,7 +200,8 @@ class Tuner:
         if paths is not None:  # the manifest's metrics path -> this trial's own directory
             argv, env = rewrite_paths(argv, env, plan.collector, paths.directory)
         log = self.logs / f"{number}.log"
-        return TrialProcess(plan, result, argv, env, log, rule, self.launcher, paths)
+        threads = trial_threads(primary_container(job, plan.template.primary_container))
+        return TrialProcess(plan, result, argv, env, log, rule, self.launcher, paths, threads)
 
     def _values(self, trial: TrialResult) -> list[float] | None:
         """What the suggester learns: objective value(s), or None for a failed trial."""

@@ -117,3 +117,41 @@ def test_rule_stops_the_running_trial_at_once(tmp_path):
     assert len(result_quality) == 2
     assert result.seconds < 10
     assert "threshold 0.9" in result.message
+
+
+def test_a_trial_gets_the_thread_caps_of_its_cpu_request(tmp_path, monkeypatch):
+    """Two parallel trials on two cores must not each size TensorFlow to both cores: a trial
+    process sees the thread caps of its container's cpu (limit, else request), while its
+    container env (what decides whether it may fork warm) stays the Job's own."""
+    from ideko.local.katib.trial import primary_container, trial_threads
+    from ideko.schema.env import NUM_THREADS, OMP_NUM_THREADS
+
+    monkeypatch.setenv(NUM_THREADS, "2")  # the tune task's own budget
+    document = manifest(
+        args=[
+            "-c",
+            f"import os; print('accuracy=0.5', os.environ['{NUM_THREADS}'])",
+            "${trialParameters.q}",
+        ]
+    )
+    container = document["spec"]["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    container["command"] = ["python"]
+    container["resources"] = {"requests": {"cpu": "1"}}
+    plan = plan_from_dict(document)
+    job = substitute(plan, {"q": "0.8"}, "t-1")
+    argv, env = container_command(job, "training-container")
+    threads = trial_threads(primary_container(job, "training-container"))
+    assert threads[NUM_THREADS] == threads[OMP_NUM_THREADS] == "1"
+    assert NUM_THREADS not in env
+    result = TrialProcess(
+        plan, TrialResult("t-1", {"q": "0.8"}), argv, env, tmp_path / "1.log", None,
+        threads=threads,
+    ).run()
+    assert result.state == "Succeeded", (tmp_path / "1.log").read_text()
+    assert "accuracy=0.5 1" in (tmp_path / "1.log").read_text()
+
+    container["resources"] = {"requests": {"cpu": "500m"}, "limits": {"cpu": "2"}}
+    assert trial_threads(container)[NUM_THREADS] == "2"
+    assert trial_threads({"name": "x"}) == {}

@@ -24,6 +24,8 @@ STEPS = ("preprocess", "train", "evaluate", "compare", "register")
 MISSING = [s for s in STEPS if importlib.util.find_spec(f"ideko.runtime.steps.{s}") is None]
 pytestmark = [
     pytest.mark.slow,
+    # one worker runs the whole module, so the shared cold run (~45 s) is made once
+    pytest.mark.xdist_group("runner-ideko-cold"),
     pytest.mark.skipif(bool(MISSING), reason=f"runtime steps missing: {MISSING}"),
 ]
 MODELS = ("cnn", "lstm", "neural-network", "rnn")
