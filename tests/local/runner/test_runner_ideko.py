@@ -31,7 +31,7 @@ pytestmark = [
 MODELS = ("cnn", "lstm", "neural-network", "rnn")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: survives the worker running other modules between
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ideko.runtime.data.synth import SynthOptions, generate
 
@@ -75,7 +75,7 @@ def executed(result: RunResult) -> set[str]:
     return {p for p, r in result.records.items() if r.state == "succeeded" and not r.cached}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cold(tmp_path_factory: pytest.TempPathFactory, data: Path) -> tuple[Path, Path, RunResult]:
     """One cold run of the four-model pipeline, shared: (spec, run root, result)."""
     tmp = tmp_path_factory.mktemp("cold")
