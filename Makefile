@@ -23,9 +23,9 @@ demo: $(STAMP)
 	$(BIN)/ideko run generated/ideko-anomaly-classification/pipeline.yaml
 
 ## test: lint, layer contracts, drift check of generated/, then the whole pytest suite in
-## parallel (pytest-xdist: one worker per core, a module that shares one costly fixture stays on one worker)
+## parallel (pytest-xdist: one worker per core, each test file on one worker, so a costly shared fixture is made once)
 test: $(STAMP) lint check-generated
-	$(BIN)/pytest -q -n auto --dist loadgroup --durations=10
+	$(BIN)/pytest -q -n auto --dist loadfile --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

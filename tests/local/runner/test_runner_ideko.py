@@ -24,14 +24,12 @@ STEPS = ("preprocess", "train", "evaluate", "compare", "register")
 MISSING = [s for s in STEPS if importlib.util.find_spec(f"ideko.runtime.steps.{s}") is None]
 pytestmark = [
     pytest.mark.slow,
-    # one worker runs the whole module, so the shared cold run (~45 s) is made once
-    pytest.mark.xdist_group("runner-ideko-cold"),
     pytest.mark.skipif(bool(MISSING), reason=f"runtime steps missing: {MISSING}"),
 ]
 MODELS = ("cnn", "lstm", "neural-network", "rnn")
 
 
-@pytest.fixture(scope="session")  # session: survives the worker running other modules between
+@pytest.fixture(scope="session")  # made once: make test sends a whole file to one worker
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ideko.runtime.data.synth import SynthOptions, generate
 
