@@ -23,9 +23,9 @@ demo: $(STAMP)
 	$(BIN)/ideko run generated/ideko-anomaly-classification/pipeline.yaml
 
 ## test: lint, layer contracts, drift check of generated/, then the whole pytest suite in
-## parallel (pytest-xdist: one worker per core, each test file on one worker, so a costly shared fixture is made once)
+## parallel (pytest-xdist: one worker per core, idle workers steal queued tests)
 test: $(STAMP) lint check-generated
-	$(BIN)/pytest -q -n auto --dist loadfile --durations=10
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,7 +29,7 @@ pytestmark = [
 MODELS = ("cnn", "lstm", "neural-network", "rnn")
 
 
-@pytest.fixture(scope="session")  # made once: make test sends a whole file to one worker
+@pytest.fixture(scope="session")  # made once per worker that needs it
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ideko.runtime.data.synth import SynthOptions, generate
 
