@@ -22,7 +22,7 @@ from ideko.runtime.katib.errors import TuneError
 
 GROUP, VERSION, PLURAL = "kubeflow.org", "v1beta1", "experiments"
 CRD_MISSING = f"Katib's Experiment CRD ({GROUP}/{VERSION}) is not installed in the cluster"
-# Where ideko-compile writes the Role/RoleBinding (compiler/write.py: KATIB_DIR, RBAC_FILE;
+# Where ideko-compile writes the Role/RoleBinding (compiler/layout.py: KATIB_DIR, RBAC_FILE;
 # tests/runtime/katib/test_katib_cluster_http.py checks the two stay in step).
 RBAC_PATH = "generated/{pipeline}/katib/rbac.yaml"
 PIPELINE_LABEL = "ideko.dev/pipeline"
