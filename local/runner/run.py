@@ -19,6 +19,7 @@ from ideko.local.progress import LineProgress, Observer
 from ideko.local.runner.artifacts import Outputs, tree_digest
 from ideko.local.runner.cache import CacheStore, cache_key, caching_enabled
 from ideko.local.runner.conditions import evaluate_condition
+from ideko.local.runner.data_pin import pin_data_ref
 from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.executor_input import PreparedTask, prepare_task, read_outputs
 from ideko.local.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
@@ -156,6 +157,7 @@ class LocalRunner:
         pipeline = source if isinstance(source, Pipeline) else load_pipeline(source)
         self._choose_parallelism(pipeline)  # a bad IR value fails before the run exists
         parameters = pipeline_arguments(pipeline.root_inputs, self.options.parameters)
+        parameters = pin_data_ref(pipeline, parameters)  # a branch becomes its commit, once
         paths = RunPaths(root, new_run_id(pipeline.name))
         paths.run_dir.mkdir(parents=True)
         write_text(paths.pipeline_file, pipeline.text)  # the exact file that is executed
