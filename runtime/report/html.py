@@ -75,6 +75,16 @@ def class_distribution(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str
     return None
 
 
+def data_version(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The data version the models were trained on (the preprocess step's ``data_version``,
+    carried through the train step's lineage), from the first evaluation that records it."""
+    for name in sorted(evaluations):
+        found = (evaluations[name].get("lineage") or {}).get("data_version")
+        if found:
+            return dict(found)
+    return None
+
+
 def _model_view(name: str, evaluation: Mapping[str, Any]) -> dict[str, Any]:
     from ideko.runtime.training.plots import confusion_matrix_png, history_png
 
@@ -113,4 +123,5 @@ def render_report(
         ranking=ranking,
         models=[_model_view(row.name, evaluations[row.name]) for row in ranking],
         distribution=class_distribution(evaluations),
+        data=data_version(evaluations),
     )

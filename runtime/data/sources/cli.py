@@ -35,7 +35,7 @@ def register(commands: Any) -> None:
     imp.add_argument("dir", metavar="DIR")
     imp.add_argument("--to", required=True, metavar="BRANCH", help="branch to commit on")
     imp.add_argument("-m", "--message", required=True)
-    imp.add_argument("--indicators", default="f3,f4,f5", help="columns the quality gate checks")
+    _quality_options(imp)
     log = add("log", "commits reachable from a ref, newest first", _log)
     log.add_argument("ref", nargs="?", default="", help="default: HEAD / the default branch")
     log.add_argument("-n", "--limit", type=int, default=20)
@@ -58,7 +58,16 @@ def register(commands: Any) -> None:
     revert.add_argument("-m", "--message", default="")
     show = add("show", "a ref's commit, files per class and quality verdict", _show)
     show.add_argument("ref", metavar="REF")
-    show.add_argument("--indicators", default="f3,f4,f5", help="when no verdict is recorded")
+    _quality_options(show)
+
+
+def _quality_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-config",
+        help="data_config JSON (inline or @file.json) whose quality gate judges the data; "
+        "default: the gate's defaults over --indicators",
+    )
+    parser.add_argument("--indicators", default="f3,f4,f5", help="comma-separated columns")
 
 
 def _command(
@@ -95,12 +104,15 @@ def _commit_line(commit: CommitInfo) -> str:
     return f"{commit.id[:12]}  {_when(commit.time)}  {commit.author:<10}  {commit.message}{tail}"
 
 
-def _quality_config(indicators: str) -> Any:
+def _quality_config(args: argparse.Namespace) -> Any:
+    """The data_config the quality gate is judged with (as ``ideko data inspect``)."""
+    from ideko.runtime.cli_args import json_object
     from ideko.runtime.data.config import parse_data_config
 
-    return parse_data_config(
-        {"indicators": [c.strip() for c in indicators.split(",") if c.strip()]}
-    )
+    if args.data_config:
+        return parse_data_config(json_object(args.data_config, "--data-config"))
+    columns = [c.strip() for c in args.indicators.split(",") if c.strip()]
+    return parse_data_config({"indicators": columns})
 
 
 def _import(args: argparse.Namespace) -> tuple[Any, str]:
@@ -110,7 +122,7 @@ def _import(args: argparse.Namespace) -> tuple[Any, str]:
     folder = Path(args.dir)
     if not folder.is_dir():
         raise DataError(f"{folder} is not a directory")
-    *_, report = load_raw(folder, _quality_config(args.indicators))
+    *_, report = load_raw(folder, _quality_config(args))
     commit = args.source_obj.import_tree(folder, args.to, args.message, quality_metadata(report))
     document = {
         "commit": commit,
@@ -190,7 +202,7 @@ def _show(args: argparse.Namespace) -> tuple[Any, str]:
     if quality is None:  # not imported by ideko: judge it now
         from ideko.runtime.data.prepare import load_raw
 
-        *_, report = load_raw(source.materialize(info.id), _quality_config(args.indicators))
+        *_, report = load_raw(source.materialize(info.id), _quality_config(args))
         quality = {
             "verdict": report.verdict,
             "num_series": report.num_series,

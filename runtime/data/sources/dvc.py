@@ -9,8 +9,11 @@ tag, merge, revert, import) run git and DVC in a local clone: that is a normal D
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +49,8 @@ class DvcSource:
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
-        self.repo, self.path = parse_uri(uri)
+        repo, self.path = parse_uri(uri)
+        self.repo = str(Path(repo).resolve()) if _is_local(repo) else repo
         self._materialized: dict[str, Path] = {}
 
     # -- reading -------------------------------------------------------------------------
@@ -197,7 +201,7 @@ class DvcSource:
         """
         root = self.root
         if not (root / ".dvc").is_dir():
-            _dvc(root, "init")
+            _dvc_init(root)
         self._checkout(branch)
         head = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
         data = root / self.path
@@ -205,7 +209,7 @@ class DvcSource:
             if data.exists():
                 shutil.rmtree(data)
             shutil.copytree(folder, data)
-            _dvc(root, "add", self.path)
+            _dvc_add(root, self.path)
             pointer = f"{self.path}.dvc"
             ignore = str(Path(self.path).parent / ".gitignore")
             git(root, "add", "--", pointer, ignore, ".dvc", ".dvcignore")
@@ -240,7 +244,7 @@ class DvcSource:
 
     def _dvc_checkout(self) -> None:
         if (self.root / f"{self.path}.dvc").exists():
-            _dvc(self.root, "checkout", "--force", self.path)
+            _dvc_checkout(self.root, self.path)
 
     def _restore(self, head: str) -> None:
         root = self.root
@@ -272,19 +276,42 @@ def _commit(record: str) -> CommitInfo:
     return CommitInfo(commit, subject, author, int(at), tuple(parents.split()), metadata)
 
 
-def _dvc(root: Path, *args: str) -> None:
-    """Run one DVC command in ``root`` through DVC's own entry point (no shell, same process)."""
-    from dvc.cli import main as dvc_main
+def _dvc_repo(root: Path) -> Any:
+    """DVC's own ``Repo`` API for ``root`` (in process; no CLI, so no analytics and no chdir)."""
+    from dvc.repo import Repo
 
-    code = dvc_main(["--cd", str(root), "--quiet", *args])
-    if code != 0:
-        raise DataError(f"dvc {' '.join(args)} failed in {root} (exit {code})")
+    return Repo(str(root))
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """DVC's hints ("To track the changes with git, run: …") would land in ``--json`` output."""
+    with redirect_stdout(io.StringIO()):
+        yield
+
+
+def _dvc_init(root: Path) -> None:
+    from dvc.repo import Repo
+
+    with _quiet():
+        Repo.init(str(root)).close()
+    with _dvc_repo(root) as repo, repo.config.edit() as config:
+        config["core"]["analytics"] = False  # nothing leaves the machine on its own
+        config["core"]["check_update"] = False
+
+
+def _dvc_add(root: Path, path: str) -> None:
+    with _quiet(), _dvc_repo(root) as repo:
+        repo.add(str(root / path))
+
+
+def _dvc_checkout(root: Path, path: str) -> None:
+    with _quiet(), _dvc_repo(root) as repo:
+        repo.checkout(targets=[str(root / path)], force=True)
 
 
 def _dvc_push_if_remote(root: Path) -> None:
     """Push the new data to the repository's default DVC remote when it has one."""
-    from dvc.repo import Repo
-
-    with Repo(str(root)) as repo:
+    with _quiet(), _dvc_repo(root) as repo:
         if repo.config.get("core", {}).get("remote"):
-            _dvc(root, "push")
+            repo.push()

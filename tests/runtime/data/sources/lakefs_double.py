@@ -75,6 +75,7 @@ class LakeFSState:
         self.fail_uploads_after: int | None = None
         self.uploads = 0
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # (method, path, headers)
+        self.on_request: Any = None  # called with (method, path) before each answer
 
     def create_repository(self, name: str, default_branch: str = "main") -> Repository:
         repo = Repository(name, default_branch)
@@ -106,6 +107,17 @@ class LakeFSState:
         commit = Commit(digest, parents, message, metadata, dict(tree), self.clock)
         repo.commits[digest] = commit
         return commit
+
+    def commit_files(
+        self, repo_name: str, branch: str, files: dict[str, bytes], message: str
+    ) -> str:
+        """Commit ``files`` (replacing the tree) on ``branch`` as another client would."""
+        with self.lock:
+            repo = self.repositories[repo_name]
+            head = repo.branches[branch]
+            commit = self.new_commit(repo, [head], message, {}, files)
+            repo.branches[branch] = commit.id
+            return commit.id
 
 
 def _etag(data: bytes) -> str:
@@ -177,6 +189,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         body = self._body() if method in ("POST", "PUT") else b""
         self.state.requests.append((method, url.path, dict(self.headers)))
+        if self.state.on_request is not None:
+            self.state.on_request(method, url.path)
         try:
             if not url.path.startswith("/api/v1/"):
                 raise _error(404, f"no route {url.path}")
