@@ -66,6 +66,7 @@ class LakeFSSource:
     ref: str
     path: str
     credentials: LakeFSCredentials = LakeFSCredentials()
+    run_branches: bool = _schema_default("lakefsSource", "run_branches")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class DvcSource:
     repo: str
     path: str
     ref: str = _schema_default("dvcSource", "ref")
+    run_branches: bool = _schema_default("dvcSource", "run_branches")
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ class DataSource:
             return f"dvc+{self.dvc.repo}#{self.dvc.path.strip('/')}"
         assert self.uri is not None
         return self.uri
+
+    def run_branches(self) -> bool:
+        """Whether every run gets its own experiment branch from the pinned commit."""
+        versioned = self.lakefs or self.dvc
+        return bool(versioned and versioned.run_branches)
 
     def ref(self) -> str:
         """The default of the pipeline's ``data_ref`` parameter: the versioned source's ref,

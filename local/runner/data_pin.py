@@ -5,6 +5,7 @@ A branch name in ``data_ref`` would let KFP's cache key stay the same while the 
 ref is resolved once (``ideko.runtime.data.sources.resolve.pin``) and the run carries the
 commit id from then on; an unknown repository or ref fails here, before any training. The
 lakeFS endpoint the compiler set on the reading task's container is used for the lookup.
+With the spec's ``run_branches`` switch, the run also gets its own branch from that commit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.ir import Pipeline
+from ideko.schema.ir_platform import PLATFORM, RUN_BRANCHES_KEY
 
 DATA_URI = "data_uri"
 DATA_REF = "data_ref"
@@ -48,3 +50,21 @@ def pin_data_ref(pipeline: Pipeline, parameters: dict[str, Any]) -> dict[str, An
     if version.commit is None:
         return parameters
     return {**parameters, DATA_REF: version.commit}
+
+
+def create_run_branch(pipeline: Pipeline, parameters: dict[str, Any], run_id: str) -> str | None:
+    """The spec's per-run isolation: a branch for this run from its pinned commit (None when
+    the spec does not ask for one). Name: ``ideko/<run-id>`` (lakeFS: ``ideko-<run-id>``)."""
+    config = pipeline.platform.get("platforms", {}).get(PLATFORM, {}).get("config", {})
+    if not config.get(RUN_BRANCHES_KEY) or DATA_REF not in parameters:
+        return None
+    from ideko.runtime.data.errors import DataError
+    from ideko.runtime.data.sources.resolve import open_source
+
+    try:
+        source = open_source(str(parameters[DATA_URI]), _reader_environment(pipeline))
+        name = source.run_branch_name(run_id)
+        source.create_branch(name, str(parameters[DATA_REF]))
+    except DataError as exc:
+        raise RunnerError(f"data: cannot create the run's branch: {exc}") from exc
+    return name

@@ -19,7 +19,7 @@ from ideko.local.progress import LineProgress, Observer
 from ideko.local.runner.artifacts import Outputs, tree_digest
 from ideko.local.runner.cache import CacheStore, cache_key, caching_enabled
 from ideko.local.runner.conditions import evaluate_condition
-from ideko.local.runner.data_pin import pin_data_ref
+from ideko.local.runner.data_pin import create_run_branch, pin_data_ref
 from ideko.local.runner.errors import RunnerError
 from ideko.local.runner.executor_input import PreparedTask, prepare_task, read_outputs
 from ideko.local.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
@@ -169,6 +169,7 @@ class LocalRunner:
             tasks={path: TaskRecord() for path in pipeline.nodes},
         )
         save_state(paths, state)
+        create_run_branch(pipeline, parameters, paths.run_id)  # the spec's run_branches switch
         return pipeline, state, paths
 
     def _choose_parallelism(self, pipeline: Pipeline) -> None:

@@ -67,6 +67,9 @@ class DvcSource:
     def default_ref(self) -> str:
         return "HEAD"
 
+    def run_branch_name(self, run_id: str) -> str:
+        return f"ideko/{run_id}"
+
     def resolve(self, ref: str) -> str:
         if _is_local(self.repo):
             found = git(

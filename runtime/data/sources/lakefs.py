@@ -131,6 +131,9 @@ class LakeFSSource:
             ) from exc
 
     # -- reading -------------------------------------------------------------------------
+    def run_branch_name(self, run_id: str) -> str:
+        return f"ideko-{run_id}"  # lakeFS branch names take no '/'
+
     def default_ref(self) -> str:
         with self._errors("reading the repository"):
             return str(self._repo().properties.default_branch)

@@ -77,6 +77,10 @@ class VersionedSource(Protocol):
         """The ref an empty ``data_ref`` means (git's HEAD, lakeFS's default branch)."""
         ...
 
+    def run_branch_name(self, run_id: str) -> str:
+        """The per-run isolation branch's name in this store."""
+        ...
+
     def resolve(self, ref: str) -> str:
         """The immutable commit id ``ref`` names now; a clear error naming an unknown ref."""
         ...

@@ -101,3 +101,11 @@ def test_rendered_pipeline_names_the_secret_not_its_keys_values():
     text = render(_with_source(LAKEFS))["hpo-heavy/pipeline.yaml"]
     assert "secretName: lakefs-keys" in text
     assert "envVar: LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY" in text
+
+
+def test_run_branches_switch_reaches_the_runner_through_the_platform_spec():
+    for switch in (False, True):
+        source = DataSource(lakefs=replace(LAKEFS.lakefs, run_branches=switch))
+        spec = _with_source(source)
+        config = build_pipeline(spec, build_katib(spec)).platform_spec["platforms"]["ideko"]
+        assert config["config"].get("data_run_branches", False) is switch

@@ -3,6 +3,7 @@ and the "after" of a data change) and a pipeline spec reading a versioned source
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,20 @@ def versioned_spec(tmp: Path, source: dict[str, Any], name: str = "spec", **gate
     return path
 
 
-def run_spec(spec: Path, run_root: Path, **parameters: Any) -> Any:
-    """Compile ``spec`` in memory and run it with the local runner (as ``ideko run``)."""
+@functools.cache
+def _compiled(spec: Path) -> Any:
     from ideko.cli.run_spec import compile_spec_file
-    from ideko.local.progress import LineProgress
     from ideko.local.runner.ir import parse_pipeline
+
+    return parse_pipeline(compile_spec_file(spec).pipeline_text, str(spec))
+
+
+def run_spec(spec: Path, run_root: Path, **parameters: Any) -> Any:
+    """Run ``spec`` (compiled in memory once) with the local runner, as ``ideko run`` does."""
+    from ideko.local.progress import LineProgress
     from ideko.local.runner.run import LocalRunner, RunOptions
 
-    pipeline = parse_pipeline(compile_spec_file(spec).pipeline_text, str(spec))
+    pipeline = _compiled(spec)
     options = RunOptions(run_root=run_root, parameters=dict(parameters))
     return LocalRunner(options, LineProgress()).run(pipeline)
 

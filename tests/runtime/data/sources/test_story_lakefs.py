@@ -71,7 +71,13 @@ def story(lakefs: LakeFSDouble, datasets, tmp_path_factory: pytest.TempPathFacto
     )
     c1 = lakefs.state.repositories[REPO].branches["main"]
     source = {
-        "lakefs": {"endpoint": lakefs.endpoint, "repository": REPO, "ref": "main", "path": "raw"}
+        "lakefs": {
+            "endpoint": lakefs.endpoint,
+            "repository": REPO,
+            "ref": "main",
+            "path": "raw",
+            "run_branches": True,
+        }
     }
     spec = versioned_spec(tmp, source, min_series=1000)  # stop at the gate: no training
     moved: list[str] = []
@@ -101,6 +107,13 @@ def test_a_run_keeps_its_commit_while_the_branch_moves(story):
     assert one.records["preprocess"].outputs.parameters["num_series"] == 24  # not the 6 of c2
     assert data_version(two)["commit"] == story["c2"] != story["c1"]
     assert two.records["preprocess"].outputs.parameters["num_series"] == 6
+
+
+def test_every_run_got_its_own_branch_at_its_commit(story, lakefs):
+    """The spec's run_branches switch: ideko-<run-id> from the pinned commit."""
+    branches = lakefs.state.repositories[REPO].branches
+    for run, commit in ((story["one"], story["c1"]), (story["two"], story["c2"])):
+        assert branches[f"ideko-{run.run_id}"] == commit
 
 
 def test_rerun_of_the_first_commit_is_served_from_its_cache_entry(story, tmp_path):
@@ -151,7 +164,8 @@ def test_history_commands_through_the_official_client(story, lakefs, datasets, c
     assert merged not in (c1, fixed) and cli_json(capsys, "diff", fixed, "release")["changes"] == []
     reverted = cli_json(capsys, "revert", fixed, "--on", "fix")["commit"]
     assert reverted != fixed and cli_json(capsys, "diff", "v1", "fix")["changes"] == []
-    assert set(cli_json(capsys, "branch")) == {"main", "fix", "release"}
+    listed = {b for b in cli_json(capsys, "branch") if not b.startswith("ideko-")}
+    assert listed == {"main", "fix", "release"}
     assert ideko(["data", "log", "fix", "--source", URI]) == 0
     assert "Revert" in capsys.readouterr().out
 
