@@ -93,6 +93,7 @@ class ClusterCheck:
     service_account: str
     apply: list[dict[str, Any]] | None = None  # RBAC documents to apply first (--apply-rbac)
     dry_run: bool = False
+    blocked: bool = False  # other checks failed: --apply-rbac changes nothing then
 
     def findings(self, package: PipelinePackage) -> list[Finding]:
         """Every cluster finding; an API that does not answer is one FAIL, not a traceback."""
@@ -156,14 +157,16 @@ class ClusterCheck:
                     f"kubectl label namespace {ns} {INJECTION_LABEL}={INJECTION_VALUE}",
                 )
             )
-        findings.extend(self._account(package))
+        findings.extend(self._account(package, self.blocked or bool(failed(findings))))
         return findings
 
-    def _account(self, package: PipelinePackage) -> list[Finding]:
+    def _account(self, package: PipelinePackage, blocked: bool) -> list[Finding]:
         ns, account = self.namespace, self.service_account
         rbac = package.rbac_path or RBAC_PATH.format(pipeline=package.name)
         findings = []
-        if self.apply is not None:
+        if self.apply is not None and blocked:
+            findings.append(Finding(WARN, "--apply-rbac not applied: fix the problems above first"))
+        elif self.apply is not None:
             from ideko.cluster.rbac import describe
 
             if self.dry_run:  # what the account may do is then up to what would be applied

@@ -59,7 +59,7 @@ class Submitter:
             f"{request.host or 'the default endpoint'}, namespace {namespace}, auth: {auth.source}"
         )
         findings = static_findings(package, request.arguments)
-        findings += self._cluster(request, package, namespace, account)
+        findings += self._cluster(request, package, namespace, account, bool(failed(findings)))
         self.out("preflight:")
         for finding in findings:
             self.out(f"  {finding.status:<4} {finding.message}")
@@ -100,7 +100,12 @@ class Submitter:
         return end.exit_status
 
     def _cluster(
-        self, request: SubmitRequest, package: PipelinePackage, namespace: str, account: str
+        self,
+        request: SubmitRequest,
+        package: PipelinePackage,
+        namespace: str,
+        account: str,
+        blocked: bool,
     ) -> list[Finding]:
         if not package.experiments:
             return [Finding("ok", "no tune step: Katib is not needed")]
@@ -125,6 +130,7 @@ class Submitter:
             service_account=account,
             apply=apply,
             dry_run=request.dry_run,
+            blocked=blocked,
         )
         return check.findings(package)
 

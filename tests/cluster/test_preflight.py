@@ -119,6 +119,14 @@ def test_apply_rbac_binds_the_account_the_runs_use(kube, api):
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "default-editor"}]
 
 
+def test_apply_rbac_waits_until_the_other_checks_pass(kube, api):
+    kube.namespace_labels[NS] = {}
+    documents = rbac_documents(PACKAGE.rbac_text, "rbac.yaml", "pipeline-runner")
+    findings = check(api, apply=documents)
+    assert "--apply-rbac not applied: fix the problems above first" in [f.message for f in findings]
+    assert not kube.rbac and len(failures(findings)) == 2  # the label, and so still the account
+
+
 def test_dry_run_applies_nothing(kube, api):
     documents = rbac_documents(PACKAGE.rbac_text, "rbac.yaml", "pipeline-runner")
     findings = check(api, apply=documents, dry_run=True)

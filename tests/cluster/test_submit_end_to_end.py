@@ -128,3 +128,26 @@ def test_bad_input_exits_2(env, capsys, tmp_path):
     status, _, err = submit(capsys, other)
     assert status == 2 and err.count("\n") == 1 and "neither an ideko spec" in err
     assert not kfp_stub.requests()
+
+
+def test_a_pipeline_without_tune_steps_needs_no_kubernetes(kfp_stub, monkeypatch, tmp_path):
+    from ideko.cluster.package import PipelinePackage
+    from ideko.cluster.submit import SubmitRequest, Submitter
+
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))  # no cluster config at all
+    text = IR.read_text(encoding="utf-8").replace("kubeflow.org/v1beta1", "example.org/v0")
+    package = PipelinePackage(text=text, source="no-hpo.yaml")
+    assert package.experiments == []
+    lines = []
+    request = SubmitRequest(
+        package=package,
+        arguments={"data_uri": "gs://bucket/raw"},
+        overrides={"data_uri": "gs://bucket/raw"},
+        host=kfp_stub.url,
+        namespace=NS,
+        dry_run=True,
+    )
+    status = Submitter(out=lines.append, environ={"KF_PIPELINES_TOKEN": kfp_stub.token}).submit(
+        request
+    )
+    assert status == 0 and "  ok   no tune step: Katib is not needed" in lines
