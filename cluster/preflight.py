@@ -81,6 +81,15 @@ def static_findings(package: PipelinePackage, arguments: dict[str, Any]) -> list
                     "make sure the runtime image can read it",
                 )
             )
+    registry = arguments.get("registry_uri")
+    if isinstance(registry, str) and references.location_kind(registry) == "local":
+        findings.append(
+            Finding(
+                WARN,
+                f"registry_uri {registry!r} is a path inside the register step's pod, gone when "
+                "it ends: pass -p registry_uri=<the MLflow or Model Registry server>",
+            )
+        )
     return findings
 
 

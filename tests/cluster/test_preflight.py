@@ -178,6 +178,9 @@ def test_static_findings_images_and_data():
     )
     assert static_findings(PACKAGE, {"data_uri": "lakefs://ideko-data/main/raw"})[1].status == OK
     assert static_findings(PACKAGE, {"data_uri": "dvc://x/y"})[1].status == WARN
+    [registry] = static_findings(PACKAGE, {"registry_uri": "registry"})[1:]
+    assert registry.status == WARN and "-p registry_uri=" in registry.message
+    assert static_findings(PACKAGE, {"registry_uri": "http://mlflow.kubeflow:5000"})[1:] == []
     latest = PipelinePackage(
         text=IR.read_text(encoding="utf-8").replace(":0.1.0", ":latest"), source="x"
     )
