@@ -146,8 +146,12 @@ def load_package(path: Path) -> Any:
     try:
         spec = load_spec(str(path))
     except SpecError as exc:
-        lines = [str(d) for d in getattr(exc, "diagnostics", [])] or [str(exc)]
-        raise SubmitError(f"{path}: invalid spec: " + "; ".join(lines)) from None
+        lines = [str(d) for d in getattr(exc, "diagnostics", [])]
+        if not lines:
+            raise SubmitError(f"{path}: invalid spec: {exc}") from None
+        for line in lines:  # as ideko-compile reports them: file:line:col, one per line
+            print(line, file=sys.stderr)
+        raise SubmitError(f"{path}: invalid spec ({len(lines)} problem(s))") from None
     files = render(spec)
     root = spec.metadata.name
     rbac = f"{root}/{KATIB_DIR}/{RBAC_FILE}"

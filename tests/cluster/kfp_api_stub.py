@@ -168,7 +168,7 @@ class KfpApiStub:
     ) -> list[dict[str, Any]]:
         result = list(items)
         if namespaced and self.multi_user:
-            result = [i for i in result if i.get("namespace", "") in (q.get("namespace", ""), "")]
+            result = [i for i in result if i.get("namespace", "") == q.get("namespace", "")]
         if "filter" in q:
             for predicate in json.loads(q["filter"]).get("predicates", []):
                 result = [i for i in result if _matches(i, predicate)]

@@ -2,6 +2,8 @@
 token from the environment), both API doubles. Dry run touches nothing; --wait follows the
 run to its end; a re-submit creates no new version; preflight failures stop everything."""
 
+from pathlib import Path
+
 import pytest
 from ideko.cli.main import main
 from kfp_api_stub import RunScript
@@ -119,7 +121,7 @@ def test_preflight_failures_are_one_line_each_and_nothing_is_created(env, capsys
     assert not kfp_stub.requests() and not kube.rbac
 
 
-def test_bad_input_exits_2(env, capsys, tmp_path):
+def test_bad_input_exits_2(env, capsys, tmp_path, monkeypatch):
     _, kfp_stub = env
     status, _, err = submit(capsys, IR, "--host", kfp_stub.url, "-p", "epochs=3")
     assert status == 2 and "unknown pipeline parameter(s) epochs" in err
@@ -127,6 +129,15 @@ def test_bad_input_exits_2(env, capsys, tmp_path):
     other.write_text("kind: Pod\n", encoding="utf-8")
     status, _, err = submit(capsys, other)
     assert status == 2 and err.count("\n") == 1 and "neither an ideko spec" in err
+    monkeypatch.chdir(IR.parents[2])  # the golden messages name the spec from the root
+    invalid = Path("tests/golden/errors/enum_values/spec.yaml")
+    status, _, err = submit(capsys, invalid, "--host", kfp_stub.url)
+    expected = (invalid.parent / "expected.txt").read_text(encoding="utf-8").splitlines()
+    problems = [line for line in expected if ": invalid spec" not in line]
+    assert status == 2 and err.splitlines()[: len(problems)] == problems
+    assert err.splitlines()[-1].endswith(f"invalid spec ({len(problems)} problem(s))")
+    status, _, err = submit(capsys, IR, "--host", kfp_stub.url, "--wait", "--timeout", "soon")
+    assert status == 2 and "invalid duration 'soon'" in err
     assert not kfp_stub.requests()
 
 
