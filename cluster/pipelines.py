@@ -31,14 +31,16 @@ EQUALS, IS_SUBSTRING = "EQUALS", "IS_SUBSTRING"
 RUN_LINK = "Run details: "  # how kfp.Client prints the run's UI link
 
 
-def connect(host: str | None, namespace: str, auth: KfpAuth) -> Any:
-    """A ``kfp.Client`` for ``host`` (None: ``KF_PIPELINES_ENDPOINT`` or kfp's defaults)."""
+def connect(host: str | None, namespace: str | None, auth: KfpAuth) -> Any:
+    """A ``kfp.Client`` for ``host`` (None: ``KF_PIPELINES_ENDPOINT`` or kfp's defaults);
+    ``namespace`` None leaves kfp's (a single-user KFP has none)."""
     import kfp
 
+    where = {} if namespace is None else {"namespace": namespace}
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore", FutureWarning)
-            return kfp.Client(host=host, namespace=namespace, **auth.client_kwargs())
+            return kfp.Client(host=host, **where, **auth.client_kwargs())
     except Exception as exc:
         if not is_api_error(exc) and not isinstance(exc, TimeoutError):
             raise
@@ -86,6 +88,13 @@ class Pipelines:
             ) from None
         self.printed = printed.getvalue()
         return result
+
+    def multi_user(self) -> bool:
+        """Whether KFP runs in multi-user mode (objects belong to profile namespaces)."""
+        health = self._call(
+            "reading KFP's health", lambda: self.client.healthzs.healthz_service_get_healthz()
+        )
+        return bool(health.multi_user)
 
     def find_pipeline(self, name: str) -> str | None:
         found = self._call(

@@ -69,6 +69,14 @@ class Submitter:
         pipelines = Pipelines(
             connect(request.host, namespace, auth), namespace, retry=self.retry, log=self.out
         )
+        if not pipelines.multi_user():  # single-user KFP: objects have no namespace
+            client = connect(request.host, None, auth)
+            pipelines = Pipelines(client, None, retry=self.retry, log=self.out)
+            self.out(
+                "KFP is single-user: its pipelines, experiments and runs have no namespace "
+                f"(the checks above were for {namespace}: pass --namespace <KFP's namespace> "
+                "if its pods run elsewhere)"
+            )
         plan = pipelines.plan(package, experiment)
         run_name = request.run_name or _run_name(package)
         self._print_plan(package, plan, experiment, run_name, request.overrides)

@@ -162,3 +162,15 @@ def test_a_pipeline_without_tune_steps_needs_no_kubernetes(kfp_stub, monkeypatch
         request
     )
     assert status == 0 and "  ok   no tune step: Katib is not needed" in lines
+
+
+def test_single_user_kfp_gets_no_namespaces(env, capsys):
+    _, kfp_stub = env
+    kfp_stub.multi_user = False
+    status, out, err = submit(capsys, IR, "--host", kfp_stub.url, "-p", DATA, "--apply-rbac")
+    assert status == 0, err
+    assert "KFP is single-user" in out
+    [experiment] = kfp_stub.experiments.values()
+    assert experiment["namespace"] == ""
+    listed = kfp_stub.requests("GET", "/pipelines") + kfp_stub.requests("GET", "/experiments")
+    assert listed and all("namespace" not in r.query for r in listed)
