@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ideko.cluster.auth import KfpAuth
@@ -164,7 +165,7 @@ class Pipelines:
 
     def _version_object(self, pipeline_id: str, package: PipelinePackage) -> Any:
         found = self.find_version(pipeline_id, package)
-        return type("Version", (), {"pipeline_version_id": found[0]}) if found else None
+        return SimpleNamespace(pipeline_version_id=found[0]) if found else None
 
     def _create_pipeline(self, package: PipelinePackage) -> str:
         """An empty pipeline (its first version is named like every other one)."""
@@ -180,7 +181,7 @@ class Pipelines:
 
     def _pipeline_object(self, name: str) -> Any:
         found = self.find_pipeline(name)
-        return type("Pipeline", (), {"pipeline_id": found}) if found else None
+        return SimpleNamespace(pipeline_id=found) if found else None
 
     def experiment(self, name: str, plan: Plan) -> str:
         if plan.experiment_id:

@@ -18,6 +18,9 @@ from ideko.cluster.retry import explain
 from ideko.runtime.katib.api import GROUP, PLURAL, RBAC_PATH, api_failure, is_api_error
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
+# The compiled pipeline's location parameters (the arguments of the pipeline function in
+# compiler/build/pipeline.py).
+DATA_URI, REGISTRY_URI = "data_uri", "registry_uri"
 # Katib injects its metrics-collector sidecar only into namespaces with this label
 # (kubeflow/katib#2492); without it trials run but report no metrics.
 INJECTION_LABEL = "katib.kubeflow.org/metrics-collector-injection"
@@ -59,7 +62,7 @@ def static_findings(package: PipelinePackage, arguments: dict[str, Any]) -> list
                     "spec and recompile",
                 )
             )
-    uri = arguments.get("data_uri")
+    uri = arguments.get(DATA_URI)
     if isinstance(uri, str):
         kind = references.location_kind(uri)
         if kind == "readable":
@@ -81,7 +84,7 @@ def static_findings(package: PipelinePackage, arguments: dict[str, Any]) -> list
                     "make sure the runtime image can read it",
                 )
             )
-    registry = arguments.get("registry_uri")
+    registry = arguments.get(REGISTRY_URI)
     if isinstance(registry, str) and references.location_kind(registry) == "local":
         findings.append(
             Finding(
