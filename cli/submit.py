@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ideko.cluster.auth import COOKIE_ENV, TOKEN_ENV
 
-EPILOG = """\
+EPILOG = f"""\
 examples:
   ideko submit specs/ideko.yaml --host http://localhost:8080/pipeline \\
       --namespace team-a -p data_uri=s3://mlpipeline/ideko/raw --dry-run
   ideko submit specs/ideko.yaml -p data_uri=s3://... --apply-rbac --wait
 
-auth (first found): KF_PIPELINES_TOKEN (bearer token), KF_PIPELINES_COOKIE
+auth (first found): {TOKEN_ENV} (bearer token), {COOKIE_ENV}
 (session cookie, e.g. authservice_session=...), the pod's KFP service-account
 token, kfp's own defaults (~/.config/kfp/context.json, kubeconfig).
 exit status: 0 submitted (with --wait: the run succeeded); 1 a preflight

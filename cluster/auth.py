@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kfp import client as kfp_client
-
 TOKEN_ENV = "KF_PIPELINES_TOKEN"
 COOKIE_ENV = "KF_PIPELINES_COOKIE"
 
@@ -47,6 +45,8 @@ class KfpAuth:
 
 def resolve_auth(environ: Mapping[str, str] | None = None) -> KfpAuth:
     """The credential to use, from the environment and the pod's projected token."""
+    from kfp import client as kfp_client  # here: `ideko --help` must not import kfp
+
     env = os.environ if environ is None else environ
     if env.get(TOKEN_ENV):
         return KfpAuth(source=f"bearer token from {TOKEN_ENV}", existing_token=env[TOKEN_ENV])
