@@ -5,6 +5,7 @@ account's denied access review into an allowed one through the Role/RoleBinding 
 """
 
 import pytest
+from ideko.cluster.errors import SubmitError
 from ideko.cluster.kube import KubeCluster, default_namespace
 from ideko.cluster.package import PipelinePackage, load_ir_file
 from ideko.cluster.preflight import FAIL, OK, WARN, ClusterCheck, static_findings
@@ -193,3 +194,16 @@ def test_static_findings_images_and_data():
 
 def test_default_namespace_is_the_kubeconfig_contexts(kubeconfig):
     assert default_namespace() == NS
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("a: [1\n", "not valid YAML"),
+        ("kind: ClusterRole\nmetadata: {name: x}\n", "expected a Role"),
+    ],
+)
+def test_a_broken_rbac_file_is_one_line(text, words):
+    with pytest.raises(SubmitError) as caught:
+        rbac_documents(text, "generated/p/katib/rbac.yaml", "pipeline-runner")
+    assert words in str(caught.value) and "\n" not in str(caught.value)

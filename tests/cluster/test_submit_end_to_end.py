@@ -174,3 +174,12 @@ def test_single_user_kfp_gets_no_namespaces(env, capsys):
     assert experiment["namespace"] == ""
     listed = kfp_stub.requests("GET", "/pipelines") + kfp_stub.requests("GET", "/experiments")
     assert listed and all("namespace" not in r.query for r in listed)
+
+
+def test_no_kubernetes_configuration_is_one_failed_check(kfp_stub, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    monkeypatch.setenv("KF_PIPELINES_TOKEN", kfp_stub.token)
+    status, out, _ = submit(capsys, IR, "--host", kfp_stub.url, "--namespace", NS, "-p", DATA)
+    [line] = [line for line in out.splitlines() if line.startswith("  FAIL ")]
+    assert status == 1 and "no Kubernetes configuration" in line and "--kube-context" in line
+    assert not kfp_stub.requests()
