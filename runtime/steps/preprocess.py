@@ -6,7 +6,9 @@ strings), ``run(...)`` (plain paths) and ``python -m ideko.runtime.steps.preproc
 ``data_ref`` picks the version of a versioned source (lakeFS, DVC/git): the step reads the
 commit it resolves to and records it as the sidecar's ``data_version``.
 A FAIL verdict is an output, not an error: every file is still written and the pipeline's
-quality-gate condition decides whether training runs. The quality report is Markdown.
+quality-gate condition decides whether training runs. The quality report is Markdown; the
+verdict, every failure and warning and the validation set are also printed on stderr and
+travel with the dataset artifacts (``data_quality`` metadata) to the evaluation and report.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def run(
     from ideko.runtime.data.config import parse_data_config
     from ideko.runtime.data.dataset_io import save_dataset, save_metadata
     from ideko.runtime.data.prepare import prepare
-    from ideko.runtime.data.quality import to_markdown
+    from ideko.runtime.data.quality import console_lines, to_markdown
     from ideko.runtime.data.sources.resolve import materialize
 
     if isinstance(data_config, str):
@@ -53,6 +55,8 @@ def run(
     save_dataset(test_data, test)
     save_metadata(metadata, meta)
     write_text(report, to_markdown(quality, version.label()))
+    for line in console_lines(quality):
+        print(line, file=sys.stderr)
     outputs = {
         "verdict": quality.verdict,
         "reasons": json.dumps(quality.reasons),
@@ -90,6 +94,9 @@ def component(
         "fingerprint": meta["source"]["fingerprint"],
         "data_version": meta["data_version"],
     }
+    from ideko.runtime.data.dataset_io import quality_findings
+
+    data_quality = quality_findings(meta)
     for side, artifact in (("train", train_data), ("test", test_data)):
         _update(
             artifact,
@@ -100,6 +107,7 @@ def component(
                 "class_distribution": meta["class_distribution"][side],
                 "padding_value": meta["padding"]["value"],
                 "padding": meta["padding"],
+                "data_quality": data_quality,
             },
         )
     _update(dataset_metadata, {**summary, "shapes": meta["shapes"]})
