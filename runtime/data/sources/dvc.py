@@ -9,6 +9,7 @@ tag, merge, revert, import) run git and DVC in a local clone: that is a normal D
 
 from __future__ import annotations
 
+import atexit
 import io
 import shutil
 import tempfile
@@ -100,6 +101,7 @@ class DvcSource:
         if cached is not None and cached.is_dir():
             return cached
         target = Path(tempfile.mkdtemp(prefix="ideko-dvc-")) / Path(self.path).name
+        atexit.register(shutil.rmtree, target.parent, True)  # a copy for this process only
         fs = self._fs(commit)
         if not fs.isdir(self.path):
             raise DataError(f"{self.uri}: no folder {self.path!r} at commit {commit}")

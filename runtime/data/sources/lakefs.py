@@ -10,6 +10,7 @@ upload resets the branch's uncommitted changes, so nothing half-written is ever 
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -123,8 +124,6 @@ class LakeFSSource:
                 f"{self.uri}: {what}: lakeFS error {exc.status_code} ({_reason(exc)})"
             ) from exc
         except (HTTPError, OSError) as exc:
-            if isinstance(exc, DataError):
-                raise
             raise DataError(
                 f"{self.uri}: {what}: lakeFS endpoint {self.endpoint} did not answer "
                 f"({type(exc).__name__}: {exc})"
@@ -161,6 +160,7 @@ class LakeFSSource:
         if not objects:
             raise DataError(f"{self.uri}: no objects under {self.path}/ at commit {commit}")
         target = Path(tempfile.mkdtemp(prefix="ideko-lakefs-")) / Path(self.path).name
+        atexit.register(shutil.rmtree, target.parent, True)  # a copy for this process only
         prefix = self.path.rstrip("/") + "/"
         ref = self._repo().ref(commit)
         try:

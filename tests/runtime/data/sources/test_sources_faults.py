@@ -7,12 +7,12 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import git_repo, versioned_spec
 from ideko.runtime.data.errors import DataError
 from ideko.runtime.data.sources.dvc import DvcSource
 from ideko.runtime.data.sources.lakefs import LakeFSSource
 from ideko.runtime.data.sources.resolve import materialize, pin
 from lakefs_double import LakeFSDouble
+from versioned_helpers import git_repo, versioned_spec
 
 REPO = "ideko-data"
 
@@ -52,8 +52,8 @@ def test_unknown_dvc_ref_is_named(dvc_repo):
 
 
 def test_unknown_ref_fails_the_run_before_any_task(tmp_path, dvc_repo):
-    from conftest import run_spec
     from ideko.local.runner.errors import RunnerError
+    from versioned_helpers import run_spec
 
     spec = versioned_spec(tmp_path, {"dvc": {"repo": str(dvc_repo), "path": "raw"}})
     with pytest.raises(RunnerError, match=r"data: .*unknown ref 'gone'"):

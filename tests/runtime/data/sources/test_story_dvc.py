@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import artifact_file, data_version, git_repo, run_spec, versioned_spec
 from ideko.cli.main import main as ideko
+from versioned_helpers import artifact_file, data_version, git_repo, run_spec, versioned_spec
 
 pytestmark = pytest.mark.slow  # one pipeline run that trains one tiny model
 
@@ -135,3 +135,6 @@ def test_log_diff_show_tag_and_revert(story, capsys):
     assert cli_json(capsys, "diff", "v1", "more-data", *source)["changes"] == []
     assert ideko(["data", "log", "more-data", *source]) == 0
     assert "Revert" in capsys.readouterr().out
+    merged = cli_json(capsys, "merge", "more-data", "--into", "main", *source)["commit"]
+    assert cli_json(capsys, "log", "main", *source)[0]["id"] == merged
+    assert cli_json(capsys, "diff", "v1", "main", *source)["changes"] == []

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import artifact_file, data_version, run_spec, versioned_spec
 from ideko.cli.main import main as ideko
 from lakefs_double import LakeFSDouble
+from versioned_helpers import artifact_file, data_version, run_spec, versioned_spec
 
 REPO = "ideko-data"
 URI = f"lakefs://{REPO}/raw"
