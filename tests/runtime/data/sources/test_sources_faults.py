@@ -12,7 +12,7 @@ from ideko.runtime.data.sources.dvc import DvcSource
 from ideko.runtime.data.sources.lakefs import LakeFSSource
 from ideko.runtime.data.sources.resolve import materialize, pin
 from lakefs_double import LakeFSDouble
-from versioned_helpers import git_repo, versioned_spec
+from versioned_helpers import ROOT, git_repo
 
 REPO = "ideko-data"
 
@@ -52,12 +52,15 @@ def test_unknown_dvc_ref_is_named(dvc_repo):
 
 
 def test_unknown_ref_fails_the_run_before_any_task(tmp_path, dvc_repo):
+    """The committed IR run with ``-p data_uri=dvc+… -p data_ref=gone``: no task starts."""
     from ideko.local.runner.errors import RunnerError
-    from versioned_helpers import run_spec
+    from ideko.local.runner.run import LocalRunner, RunOptions
 
-    spec = versioned_spec(tmp_path, {"dvc": {"repo": str(dvc_repo), "path": "raw"}})
+    ir = ROOT / "generated" / "ideko-anomaly-classification" / "pipeline.yaml"
+    given = {"data_uri": f"dvc+{dvc_repo}#raw", "data_ref": "gone"}
+    runner = LocalRunner(RunOptions(run_root=tmp_path / "runs", parameters=given))
     with pytest.raises(RunnerError, match=r"data: .*unknown ref 'gone'"):
-        run_spec(spec, tmp_path / "runs", data_ref="gone")
+        runner.run(ir)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
