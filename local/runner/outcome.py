@@ -26,6 +26,7 @@ class RunOptions:
     resume: str | None = None  # run id to continue
     poll_interval: float = 0.05
     launcher: str = "warm"  # "warm": KFP python components fork a warm server; "process"
+    lineage: bool = True  # False (--no-lineage): run without recording lineage
 
 
 @dataclass
@@ -39,6 +40,7 @@ class RunResult:
     skipped_groups: dict[str, str] = field(default_factory=dict)  # DAG display name -> why
     parallelism: int = 0  # the concurrent-task limit the run used
     parallelism_from: str = ""  # where it came from: --parallelism, the IR, the default
+    notes: list[str] = field(default_factory=list)  # what the user should know (lock, lineage)
 
     @property
     def exit_code(self) -> int:

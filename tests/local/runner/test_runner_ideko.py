@@ -181,3 +181,48 @@ def test_full_run_matches_kfp_local_on_deterministic_steps(tmp_path: Path, data:
         for name, metadata in theirs["artifacts"].items():
             if mine.artifacts[name].schema_title == "system.Metrics":
                 assert _deterministic(metadata[0]) == _deterministic(mine.artifacts[name].metadata)
+
+
+def test_lineage_both_ways_on_the_ideko_run(cold, data: Path, capsys):
+    """`ideko lineage` on the real pipeline's lineage: from the selected model (its
+    registry version when the promotion gate let it register) back through compare,
+    evaluate, train to preprocess and the raw data; from that data's fingerprint forward
+    to the run and its four models."""
+    from ideko.local.runner.lineage_cli import lineage_command
+    from ideko.local.runner.lineage_walk import find_models, trace_back, trace_forward
+
+    _, root, result = cold
+    register = result.records["condition-1/condition-2/register-model"]
+    if register.state == "succeeded":
+        entry = register.outputs.artifacts["registered_model"].metadata
+        query = f"{entry['name']}/{entry['version']}"
+    else:
+        query = result.records["condition-1/compare-models"].outputs.artifacts["best_model"].uri
+    store = LineageStore(root / "lineage.sqlite", create=False)
+    try:
+        found = find_models(store, query)
+        (target,) = [m for m in found if trace_back(store, m).run_id == result.run_id]
+        trace = trace_back(store, target)
+        forward = trace_forward(store, trace.data["fingerprint"])
+    finally:
+        store.close()
+    tasks = [s.execution.task for s in trace.steps]
+    assert tasks[-1] == "preprocess" and "condition-1/compare-models" in tasks
+    trained = [t for t in tasks if t.startswith("condition-1/train-")]
+    evaluated = [t for t in tasks if t.startswith("condition-1/evaluate-")]
+    assert len(trained) == 1 and len(evaluated) == 1  # the chosen model's chain only
+    best = result.records["condition-1/compare-models"].outputs.parameters["best_model_name"]
+    assert target.metadata.get("model_name", best) == best
+    assert trace.data["data_uri"] == str(data) and "commit" in trace.data
+    assert result.run_id in {r["run_id"] for r in forward.runs}
+    models = {e.task for e, _, _ in forward.models if e.run_id == result.run_id}
+    assert {f"condition-1/train-{m}" for m in MODELS} <= models
+    assert lineage_command(_lineage_args(root, query)) == 0
+    out = capsys.readouterr().out
+    assert "<- preprocess" in out and f"data_uri: {data}" in out
+
+
+def _lineage_args(root: Path, model: str):
+    import argparse
+
+    return argparse.Namespace(model=model, data=None, all=False, json=False, run_dir=root)
