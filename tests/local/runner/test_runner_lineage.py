@@ -127,21 +127,22 @@ def test_forward_from_the_data_to_every_run_model_and_registry_version(lineage_r
     assert lineage_command(_args(root, data="1a2")) == 2  # too short to mean anything
 
 
-def test_data_without_a_commit_is_said_so(compiled, run_pipeline, run_root, capsys):
-    result = run_pipeline(compiled["fan"], launcher="process")
+def test_data_without_a_commit_is_said_so(compiled, run_pipeline, run_root, tmp_path, capsys):
+    """A data set whose metadata has no ``data_version`` (older runs, other pipelines)."""
+    marker = tmp_path / "fast"
+    marker.write_text("")  # the sleeper returns at once
+    params = {"marker": str(marker)}
+    result = run_pipeline(compiled["resumable"], launcher="process", parameters=params)
+    model = result.records["train-model"].outputs.artifacts["model"]
     store = LineageStore(run_root / "lineage.sqlite", create=False)
     try:
-        models = [
-            a
-            for e in store.executions(result.run_id)
-            if e.task == "condition-1/train-model"
-            for _, a in store.artifacts_of(e.id, "OUTPUT")
-        ]
-        trace = trace_back(store, models[0])
+        (found,) = find_models(store, model.uri)
+        trace = trace_back(store, found)
     finally:
         store.close()
-    assert trace.data["commit"] is None and trace.data["data_fingerprint"] == "n=2"
-    assert lineage_command(_args(run_root, model=models[0].uri)) == 0
+    assert [s.execution.task for s in trace.steps] == ["train-model", "make-data"]
+    assert trace.data["commit"] is None and trace.data["data_fingerprint"] == "n=3"
+    assert lineage_command(_args(run_root, model=f"file://{model.uri}")) == 0
     assert "commit: (none: the data source is not versioned)" in capsys.readouterr().out
 
 
