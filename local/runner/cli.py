@@ -161,7 +161,7 @@ def _print_result(result: Any, run_root: Path, console: Console) -> None:
         console.print(f"comparison report: {report}", highlight=False, soft_wrap=True)
     resume = f"ideko run --resume {result.run_id} --run-dir {run_root}"
     if result.status == "failed":
-        console.print(f"[bold red]run failed:[/] {result.failure}", highlight=False)
+        console.print(f"[bold red]run failed:[/] {result.failure}", highlight=False, soft_wrap=True)
         console.print(f"fix the cause, then resume with: {resume}", highlight=False, soft_wrap=True)
     elif result.status == "interrupted":
         console.print(f"interrupted; resume with: {resume}", highlight=False, soft_wrap=True)

@@ -118,6 +118,30 @@ def test_disk_full_in_the_cache_store_stops_cleanly_and_resumes(
     assert resumed.status == "succeeded" and resumed.tasks["make-data"].resumed
 
 
+def test_disk_full_under_state_json_mid_run_fails_resumably(
+    compiled, run_root, monkeypatch, capsys
+):
+    """The third save of state.json hits a full disk: the run stops, says which file, and
+    its last save (the disk has room again) leaves nothing `running`."""
+    saves = []
+    real = run_module.save_state
+
+    def full_once(paths: RunPaths, state: object) -> None:
+        saves.append(1)
+        if len(saves) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(paths.state_file))
+        real(paths, state)
+
+    monkeypatch.setattr(run_module, "save_state", full_once)
+    argv = ["run", str(compiled["threads"]), "--run-dir", str(run_root), "--launcher", "process"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "the run cannot write (" in err and "state.json): No space left on device" in err
+    assert "resume with: ideko run --resume" in err and "Traceback" not in err
+    state = load_state(RunPaths(run_root.resolve(), run_id_in(run_root)))
+    assert state.status == "failed" and "running" not in {t.state for t in state.tasks.values()}
+
+
 def test_disk_full_while_preparing_a_run_leaves_no_run_folder(
     compiled, run_root, monkeypatch, capsys
 ):
