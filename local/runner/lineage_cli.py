@@ -27,14 +27,22 @@ def register(subparsers: Any) -> None:
         "lineage",
         help="where a model came from, or what was built from some data",
         description="Walk the local lineage (lineage.sqlite): from a model back to its data "
-        "(MODEL: a registry name/version, a model URI or path, an artifact id), or with "
-        "--data from a data fingerprint or commit forward to every run, model and registry "
-        "version built from it.",
+        "(MODEL: a registry name/version or name@alias, a model URI or path, an artifact "
+        "id), or with --data from a data fingerprint or commit forward to every run, model "
+        "and registry version built from it.",
     )
-    parser.add_argument("model", nargs="?", metavar="MODEL", help="name/version, URI or id")
+    parser.add_argument(
+        "model", nargs="?", metavar="MODEL", help="name/version, name@alias, URI or id"
+    )
     parser.add_argument("--data", metavar="FINGERPRINT_OR_COMMIT", help="walk forward instead")
     parser.add_argument(
         "--all", action="store_true", help="follow every compared candidate, not only the chosen"
+    )
+    parser.add_argument(
+        "--registry",
+        metavar="URI",
+        help="the registry that resolves NAME@ALIAS (default: "
+        "the one the lineage recorded for NAME)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument(
@@ -60,7 +68,7 @@ def lineage_command(args: argparse.Namespace) -> int:
                 return 1
             _emit(derived_json(derived) if args.json else derived_lines(derived), args.json)
             return 0
-        models = find_models(store, args.model)
+        models = find_models(store, args.model, args.registry)
         if not models:
             print(f"no model {args.model!r} recorded in {db}", file=sys.stderr)
             return 1

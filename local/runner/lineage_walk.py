@@ -73,9 +73,13 @@ class Trace:
     datasets: list[tuple[str, ArtifactRow]]  # (producing task, dataset) of the raw data
 
 
-def find_models(store: LineageStore, query: str) -> list[ArtifactRow]:
+def find_models(
+    store: LineageStore, query: str, registry_uri: str | None = None
+) -> list[ArtifactRow]:
     """Artifacts named by ``query``: an artifact id, a registry ``name/version``
-    (``name/latest`` too), or a URI / path of a model or a registry version."""
+    (``name/latest`` too), ``name@alias`` (asked of the registry, whose URI is
+    ``registry_uri`` or the one the lineage recorded for that name), or a URI / path of a
+    model or a registry version."""
     text = query.strip()
     if re.fullmatch(r"(artifact:)?\d+", text):
         found = store.artifact(int(text.removeprefix("artifact:")))
@@ -83,7 +87,42 @@ def find_models(store: LineageStore, query: str) -> list[ArtifactRow]:
     name_version = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)/([0-9]+|latest)", text)
     if name_version and not Path(text).exists():
         return _registry_versions(store, *name_version.groups())
+    name_alias = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)@([A-Za-z0-9._-]+)", text)
+    if name_alias and not Path(text).exists():
+        return _by_alias(store, *name_alias.groups(), registry_uri)
     return _by_uri(store, text)
+
+
+def _by_alias(
+    store: LineageStore, name: str, alias: str, registry_uri: str | None
+) -> list[ArtifactRow]:
+    """Aliases move after registration (``champion``): only the registry knows where one
+    points now, through its agreed ``open_registry(uri).resolve(name, ref)``."""
+    try:
+        from ideko.runtime.registry import open_registry
+    except ImportError as exc:
+        raise RunnerError(
+            f"{name}@{alias}: resolving an alias needs ideko.runtime.registry"
+        ) from exc
+    from ideko.runtime.errors import UserError
+
+    uris = [registry_uri] if registry_uri else _recorded_registries(store, name)
+    if len(uris) != 1:
+        seen = ", ".join(uris) or "none recorded"
+        raise RunnerError(f"{name}@{alias}: give --registry URI (registries seen: {seen})")
+    try:
+        version = open_registry(uris[0]).resolve(name, alias)
+    except UserError as exc:
+        raise RunnerError(str(exc)) from exc
+    return _registry_versions(store, name, str(version.version))
+
+
+def _recorded_registries(store: LineageStore, name: str) -> list[str]:
+    candidates = store.artifacts_where(
+        "t.name = 'system.Model' AND json_extract(a.custom_properties, '$.name') = ?", (name,)
+    )
+    entries = (registry_entry(a) for a in candidates)
+    return sorted({str(e["registry_uri"]) for e in entries if e and e.get("registry_uri")})
 
 
 def _registry_versions(store: LineageStore, name: str, version: str) -> list[ArtifactRow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,41 @@ def test_back_from_a_registry_version_to_the_data_commit(lineage_runs, store, ca
     assert lineage_command(_args(root, model="anomaly/9")) == 1
 
 
+def test_an_alias_is_resolved_by_the_registry_it_was_recorded_in(
+    lineage_runs, store, monkeypatch, capsys
+):
+    """`name@alias` goes through the agreed ``open_registry(uri).resolve(name, ref)``
+    (a stand-in registry here); the URI is the one the register step recorded."""
+    import types
+
+    from ideko.runtime.errors import UserError
+
+    root, _ = lineage_runs
+    asked = []
+
+    class Registry:
+        def __init__(self, uri: str) -> None:
+            self.uri = uri
+
+        def resolve(self, name: str, ref: str) -> object:
+            asked.append((self.uri, name, ref))
+            if ref != "champion":
+                raise UserError(f"{self.uri}: {name} has no alias {ref!r}")
+            return types.SimpleNamespace(name=name, version="1", model_uri="m", aliases=[ref])
+
+    fake = types.ModuleType("ideko.runtime.registry")
+    fake.open_registry = Registry  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ideko.runtime.registry", fake)
+    given = str(root.parent / "registry-uri")
+    (found,) = find_models(store, "anomaly@champion", given)
+    assert asked == [(given, "anomaly", "champion")]
+    assert found.metadata["version"] == "1"
+    assert lineage_command(_args(root, model="anomaly@champion")) == 2  # two registries seen
+    assert "give --registry URI (registries seen: file://" in capsys.readouterr().err
+    assert lineage_command(_args(root, model="anomaly@nope", registry=given)) == 2
+    assert "anomaly has no alias 'nope'" in capsys.readouterr().err
+
+
 def test_forward_from_the_data_to_every_run_model_and_registry_version(lineage_runs, capsys):
     root, (first, second) = lineage_runs
     store = LineageStore(root / "lineage.sqlite", create=False)
@@ -150,6 +186,7 @@ def _args(root: Path, **given: object):
     import argparse
 
     values = {"model": None, "data": None, "all": False, "json": False, "run_dir": root}
+    values["registry"] = None
     return argparse.Namespace(**{**values, **given})
 
 
