@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import threading
+import weakref
 from typing import IO
 
 PR_SET_PDEATHSIG = 1
@@ -84,6 +85,9 @@ class Watchdog:
             start_new_session=True,  # a kill of the engine's group must not reach it
         )
         self._pipe = self._proc.stdin
+        # an owner dropped without close() (a trial's own launcher) still lets it go
+        self._release = weakref.finalize(self, _quit, self._proc)
+        self._release.atexit = False  # an engine exiting with children running: end of file
 
     @property
     def pid(self) -> int | None:
@@ -92,19 +96,24 @@ class Watchdog:
     def close(self) -> None:
         """The engine ends normally: the watchdog exits without killing anything."""
         with self._lock:
-            if self._proc is None or self._pipe is None:
-                return
-            with contextlib.suppress(OSError):
-                self._pipe.write("quit\n")
-                self._pipe.flush()
-            with contextlib.suppress(OSError):
-                self._pipe.close()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+            if self._proc is not None:
+                self._release()
             self._proc = self._pipe = None
+
+
+def _quit(proc: subprocess.Popen[str]) -> None:
+    """Tell the watchdog to leave without killing, and reap it."""
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.write("quit\n")
+            proc.stdin.flush()
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def main() -> int:
