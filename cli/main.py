@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.cli.run_command",
     "ideko.local.runner.lineage_cli",
     "ideko.local.katib.cli",
+    "ideko.cli.submit",
     "ideko.runtime.cli",
 )
 
