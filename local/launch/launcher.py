@@ -7,7 +7,8 @@ accepts the child's environment; anything else, and everything after a server fa
 starts fresh. Both kinds look the same to the caller (:class:`Launched`): a pid that leads
 its own process group, the output on the caller's file descriptor (a run's log file) or on a
 text pipe (``stdout``, read by a trial's collector), an exit code (negative signal number
-when killed) and the child's CPU seconds. Stopping one is :mod:`ideko.local.launch.process_group`.
+when killed) and the child's CPU seconds. Stopping one is :mod:`ideko.local.launch.process_group`;
+if the engine itself is killed, its :mod:`~ideko.local.launch.watchdog` stops them all.
 
 Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
 with its own environment on the first trial and waited for. ``ideko run`` gives tasks
