@@ -16,6 +16,7 @@ from typing import Any
 # run, a server) that all its tests share; splitting it across workers builds it twice.
 ONE_WORKER_MODULES: tuple[str, ...] = (
     "tests/local/runner/test_runner_ideko.py",
+    "tests/local/runner/test_runner_lineage.py",
     # versioned data: a DVC story with one training run, a lakeFS story of three runs
     "tests/runtime/data/sources/test_story_dvc.py",
     "tests/runtime/data/sources/test_story_lakefs.py",
