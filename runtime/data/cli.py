@@ -19,7 +19,7 @@ def register(subparsers: Any) -> None:
 
     defaults = SynthOptions()
     data = subparsers.add_parser(
-        "data", help="synthetic IDEKO data, data quality, versioned data (lakeFS, DVC/git)"
+        "data", help="synthetic data, data quality, versioned data (DVC, lakeFS)"
     )
     commands = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
     synth = commands.add_parser(
