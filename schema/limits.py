@@ -24,6 +24,9 @@ MAX_EXPANDED_CHARS = MAX_SPEC_BYTES
 MAX_DEPTH = 64  # a spec is ~8 levels deep; this keeps conversion far from Python's limit
 # Integers a spec may write: Kubernetes, protobuf and Katib all carry them as int64.
 MAX_INTEGER = 2**63 - 1
+# Seeds (the split seed, a suggestion service's ``random_state``) seed numpy's RandomState,
+# which refuses anything outside 0 .. 2**32 - 1.
+MAX_RANDOM_STATE = 2**32 - 1
 
 # --- data files -------------------------------------------------------------------------
 # One series file (a .csv, or the CSV inside a .zip, once decompressed). IDEKO's series are
