@@ -29,12 +29,14 @@ MAX_INTEGER = 2**63 - 1
 MAX_RANDOM_STATE = 2**32 - 1
 
 # --- data files -------------------------------------------------------------------------
-# One series file (a .csv, or the CSV inside a .zip, once decompressed). IDEKO's series are
-# a few thousand rows of a few indicators (~100 KB); 128 MiB is >1,000x that.
-MAX_DATA_FILE_BYTES = 128 * 1024 * 1024
-# Text CSVs of sensor readings deflate 3-10x; a member claiming more than this ratio
+# The hard safety cap on one series' length (rows), whatever length policy the spec declares:
+# every series is padded to the longest, so one runaway file would size every array (a
+# 505 KB zip holding 10.4 M rows once padded 240 series to 7.7 GB). IDEKO's series have a few
+# hundred to a few thousand points; 100,000 points x 240 series x 3 indicators is 288 MB.
+MAX_SERIES_POINTS = 100_000
+# One series file (a .csv, or the CSV inside a .zip, once decompressed): 100,000 rows of a
+# dozen indicators is ~15 MB of text; 64 MiB leaves room for wide files.
+MAX_DATA_FILE_BYTES = 64 * 1024 * 1024
+# CSVs of sensor readings deflate 3-10x; a member claiming more than this ratio
 # (uncompressed / compressed) is a zip bomb, refused before it is inflated.
 MAX_COMPRESSION_RATIO = 100
-# The hard safety cap on one series' length (rows), whatever the spec's length policy: every
-# series is padded to the longest, so one runaway file would size every array.
-MAX_SERIES_POINTS = 1_000_000
