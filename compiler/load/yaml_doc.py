@@ -14,6 +14,7 @@ are positioned diagnostics, never a traceback, a hang or a MemoryError.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -336,6 +337,10 @@ class _Converter:
             raise _error(self.doc.file, here.line, here.col,
                          f"integer {str(value)[:20]}... is too large; at most {MAX_INTEGER} "
                          "(a 64-bit integer)", path)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _error(self.doc.file, here.line, here.col,
+                         f"{value} is not a finite number; a spec's numbers travel as JSON, "
+                         "which has no infinity or NaN (1e400 overflows to infinity)", path)
         return value
 
     def _text(self, value: str, path: YamlPath, here: Location) -> str:
