@@ -59,6 +59,7 @@ def _data(data: dict[str, Any]) -> dict[str, Any]:
         ("padding", "padding"),
         ("split", "split"),
         ("quality_gate", "qualityGate"),
+        ("length", "lengthPolicy"),
     ):
         data[section] = with_defaults(data.get(section, {}), def_name)
     data["split"]["validation"] = with_defaults(data["split"].get("validation", {}), "validation")

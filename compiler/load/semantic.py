@@ -113,6 +113,13 @@ def check_data(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
         yield ctx.at(("data", "split", "test_days"), "test_days is only used by the by_day "
                      "strategy", at_key=True)
     yield from _validation_problems(spec, ctx)
+    length = data.length
+    if length.policy != "none" and length.max_length is None:
+        yield ctx.at(("data", "length", "policy"), f"the {length.policy} length policy needs "
+                     "max_length (the longest series the models see, in points)")
+    if length.policy == "none" and length.max_length is not None:
+        yield ctx.at(("data", "length", "max_length"), "max_length is only used by the "
+                     "truncate and resample policies (set data.length.policy)")
 
 
 def _validation_problems(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:

@@ -122,6 +122,14 @@ class Padding:
 
 
 @dataclass(frozen=True)
+class LengthPolicy:
+    """Series longer than ``max_length`` are truncated or resampled (``none``: kept whole)."""
+
+    policy: Literal["none", "truncate", "resample"] = _schema_default("lengthPolicy", "policy")
+    max_length: int | None = _schema_default("lengthPolicy", "max_length")
+
+
+@dataclass(frozen=True)
 class Validation:
     """Validation rows drawn from the training set (``auto``: tail for random, else stratified)."""
 
@@ -164,6 +172,10 @@ class DataSpec:
     scaling: Literal["none", "standard", "minmax"] = _schema_default("data", "scaling")
     split: Split = Split()
     quality_gate: QualityGate = QualityGate()
+    series_normalisation: Literal["none", "zscore"] = _schema_default(
+        "data", "series_normalisation"
+    )
+    length: LengthPolicy = LengthPolicy()
 
 
 @dataclass(frozen=True)
@@ -369,6 +381,8 @@ class Spec:
             "classes": dict(data.classes),
             "padding": asdict(data.padding),
             "scaling": data.scaling,
+            "series_normalisation": data.series_normalisation,
+            "length": asdict(data.length),
             "split": {
                 **asdict(data.split),
                 "test_days": list(data.split.test_days),

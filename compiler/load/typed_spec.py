@@ -22,6 +22,7 @@ from ideko.compiler.load.spec_model import (
     HpoParameter,
     LakeFSCredentials,
     LakeFSSource,
+    LengthPolicy,
     LocalSource,
     Metadata,
     Model,
@@ -84,6 +85,8 @@ def _data(data: dict[str, Any]) -> DataSpec:
         classes=tuple(data["classes"].items()),
         padding=Padding(value=float(data["padding"]["value"]), side=data["padding"]["side"]),
         scaling=data["scaling"],
+        series_normalisation=data["series_normalisation"],
+        length=LengthPolicy(**data["length"]),
         split=Split(
             strategy=split["strategy"],
             test_size=float(split["test_size"]),

@@ -89,8 +89,10 @@ def run(
     split = float(config["training_parameters"]["validation_split"])
     held = validation_mask(len(dataset), dataset.validation, split)
     if held.all() or not held.any():
-        rule = "its validation rows" if dataset.validation is not None else (
-            f"validation_split={split}"
+        rule = (
+            "its validation rows"
+            if dataset.validation is not None
+            else (f"validation_split={split}")
         )
         raise UserError(
             f"the train split holds {len(dataset)} series: {rule} leave "

@@ -18,6 +18,7 @@ from ideko.local.runner.lineage import LineageStore
 from ideko.local.runner.run import LocalRunner, RunOptions, RunResult
 from ideko.local.runner.runs_view import model_chains
 from kfp_local_helpers import comparable, kfp_local_variant, run_with_kfp_local
+from markupsafe import escape
 
 ROOT = Path(__file__).resolve().parents[3]
 STEPS = ("preprocess", "train", "evaluate", "compare", "register")
@@ -92,6 +93,7 @@ def test_all_four_models_trained_evaluated_compared(cold, data: Path):
     assert compare.state == "succeeded"
     assert set(compare.outputs.parameters) >= {"best_model_name", "promote", "best_score"}
     assert result.report is not None and "<html" in result.report.read_text().lower()
+    _check_data_findings_shown(result, root)
     store = LineageStore(root / "lineage.sqlite")
     try:
         chains = {c.trained_by: c for c in model_chains(store, result.run_id)}
@@ -103,6 +105,25 @@ def test_all_four_models_trained_evaluated_compared(cold, data: Path):
         assert any(t == f"condition-1/evaluate-{model}" for t, _ in chain.metrics)
         assert chain.data.get("data_uri") == str(data)
         assert Path(chain.model.uri).is_dir() and chain.model.digest.startswith("sha256:")
+
+
+def _check_data_findings_shown(result: RunResult, root: Path) -> None:
+    """The preprocess findings (here the validation set below the floor of 10: 36 series)
+    reach the end-of-run summary and the HTML report."""
+    from ideko.local.runner.cli import _print_result
+    from rich.console import Console
+
+    found = result.data_quality
+    assert found is not None and found["verdict"] == "PASS"
+    assert any("below the floor of 10" in reason for reason in found["reasons"])
+    console = Console(record=True, width=200)
+    _print_result(result, root, console)
+    printed = console.export_text()
+    assert f"data quality: PASS, {len(found['reasons'])} finding(s)" in printed
+    for reason in found["reasons"]:
+        assert f"  - {reason}" in printed
+        assert f"<li>{escape(reason)}</li>" in result.report.read_text()
+    assert f"validation: {found['validation']['rows']} of " in printed
 
 
 def test_cached_rerun_then_one_model_changed(cold, data: Path):
