@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.cli.run_command",
     "ideko.local.katib.cli",
     "ideko.runtime.cli",
+    "ideko.cli.serve",
 )
 
 DESCRIPTION = """\
