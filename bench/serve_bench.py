@@ -7,8 +7,8 @@ and measures, over a fixed batch of RAW test series:
 
 - one series per request (v2 /infer and v1 :predict): p50 / p95 milliseconds per request;
 - the whole batch in one v2 request: milliseconds per series;
-- start-up (process start to /v2/health/ready) and the server's RSS after loading and after
-  the requests (psutil; children included).
+- start-up (process start to /v2/health/ready, wall and the server's CPU) and the server's
+  RSS after loading and after the requests (psutil; children included).
 
     .venv/bin/python bench/serve_bench.py [--architecture dense|cnn|lstm] [--model-dir DIR]
 """
@@ -111,6 +111,13 @@ def v2_body(series: list[np.ndarray]) -> dict:
     ]}
 
 
+def cpu_seconds(pid: int) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def rss_mb(pid: int) -> float:
     import psutil
 
@@ -158,6 +165,7 @@ def main() -> int:
                     raise SystemExit("the model server exited") from None
                 time.sleep(0.1)
         startup = time.perf_counter() - started
+        startup_cpu = cpu_seconds(server.pid)
         loaded_rss = rss_mb(server.pid)
         post(f"{url}/v2/models/bench/infer", v2_body(series[:1]))  # warm-up
         v2_one, v1_one, batched = [], [], []
@@ -175,7 +183,7 @@ def main() -> int:
     print(f"model {package.name}: input {metadata['padding']['length']} points x "
           f"{len(metadata['indicators'])} indicators; batch of {len(series)} raw series "
           f"({min(lengths)}-{max(lengths)} points), {args.rounds} rounds")
-    print(f"  start-up to ready          {startup:7.2f} s")
+    print(f"  start-up to ready          {startup:7.2f} s wall, {startup_cpu:.2f} s CPU")
     print(f"  v2 one series/request      p50 {percentile(v2_one, 50):7.2f} ms   "
           f"p95 {percentile(v2_one, 95):7.2f} ms")
     print(f"  v1 one series/request      p50 {percentile(v1_one, 50):7.2f} ms   "

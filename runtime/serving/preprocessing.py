@@ -1,15 +1,19 @@
 """Raw series -> the model's input tensor, exactly as the preprocess step shaped its data.
 
 Everything comes from the dataset metadata the model was trained on: the indicators (and
-their order), the per-indicator scaling fitted on the train split, the padding value and
-side, and the padded length (the Keras input length). The transforms are the data layer's
-own (:mod:`ideko.runtime.data.preprocess`), so serving cannot drift from training.
+their order), its ``preprocessing`` section (length policy, per-series normalisation, the
+per-indicator scaling fitted on the train split; a sidecar written before that section
+existed is read as its ``scaling`` alone), the padding value and side, and the padded
+length (the Keras input length). The transforms are the data layer's own
+(:func:`ideko.runtime.data.series_transform.apply_preprocessing`,
+:func:`ideko.runtime.data.preprocess.pad_series`), so serving cannot drift from training.
 
 Requests are checked before anything is transformed, and each problem is one sentence
-naming the series: a wrong number of indicators, a series longer than the model's length
-(the length policy of this metadata does not truncate), NaN or infinite values (training
-replaced them with the padding value only when the quality gate allowed them; a serving
-request with one is a sensor fault the caller must see), an empty series or batch.
+naming the series: a wrong number of indicators, a series longer than the model takes (when
+the length policy does not truncate or resample it, or it is still longer afterwards), NaN
+or infinite values (training replaced them with the padding value only when the quality gate
+allowed them; a serving request with one is a sensor fault the caller must see), an empty
+series or batch.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from ideko.runtime.data import preprocess as ops
+from ideko.runtime.data import series_transform
+from ideko.runtime.data.preprocess import pad_series
 
 
 class InputError(ValueError):
@@ -28,6 +33,23 @@ class InputError(ValueError):
 
 class UnsupportedPreprocessing(ValueError):
     """Dataset metadata asking for a transform this server does not apply."""
+
+
+def _section(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The metadata's ``preprocessing`` section, or the one an older sidecar implies."""
+    section = metadata.get("preprocessing")
+    if section is None:
+        return {"scaling": dict(metadata.get("scaling") or {"method": "none"})}
+    if not isinstance(section, dict):
+        raise UnsupportedPreprocessing("the dataset metadata's preprocessing is not an object")
+    unknown = sorted(set(section) - set(series_transform.ORDER))
+    if unknown:
+        # a transform this server would skip: every answer would be silently wrong
+        raise UnsupportedPreprocessing(
+            f"the dataset metadata declares preprocessing {unknown} that this model server "
+            f"does not apply (it applies {', '.join(series_transform.ORDER)})"
+        )
+    return section
 
 
 @dataclass(frozen=True)
@@ -39,35 +61,40 @@ class Preprocessing:
     padding_value: float
     padding_side: str
     length: int
-    scaling: dict[str, Any]
+    section: dict[str, Any]  # the preprocessing section apply_preprocessing reads
 
     @classmethod
     def from_metadata(cls, metadata: dict[str, Any]) -> Preprocessing:
-        """Read the sidecar; refuse one declaring a transform not applied here.
-
-        Serving a model without one of its transforms would answer every request wrongly
-        and silently, so an unknown ``preprocessing`` section is a load error.
-        """
-        extra = metadata.get("preprocessing")
-        if extra:
-            raise UnsupportedPreprocessing(
-                f"the dataset metadata declares preprocessing {sorted(extra)} that this "
-                "model server does not apply"
-            )
+        """Read the sidecar; refuse one declaring a transform not applied here."""
+        section = _section(metadata)
+        policy = section.get("length", {}).get("policy", "none")
+        if policy not in series_transform.LENGTH_POLICIES:
+            raise UnsupportedPreprocessing(f"unknown length policy {policy!r}")
+        normalisation = section.get("series_normalisation", "none")
+        if normalisation not in series_transform.SERIES_NORMALISATIONS:
+            raise UnsupportedPreprocessing(f"unknown series_normalisation {normalisation!r}")
+        method = section.get("scaling", {}).get("method", "none")
+        if method not in ("none", "standard", "minmax"):
+            raise UnsupportedPreprocessing(f"unknown scaling {method!r}")
         padding = metadata["padding"]
         if "length" not in padding:
             raise UnsupportedPreprocessing("the dataset metadata records no padding length")
-        scaling = dict(metadata.get("scaling") or {"method": "none"})
-        if scaling.get("method", "none") not in ("none", "standard", "minmax"):
-            raise UnsupportedPreprocessing(f"unknown scaling {scaling.get('method')!r}")
         return cls(
             indicators=tuple(metadata["indicators"]),
             classes=tuple(metadata["classes"]),
             padding_value=float(padding["value"]),
             padding_side=str(padding["side"]),
             length=int(padding["length"]),
-            scaling=scaling,
+            section=section,
         )
+
+    @property
+    def length_policy(self) -> str:
+        return str(self.section.get("length", {}).get("policy", "none"))
+
+    @property
+    def scaling(self) -> dict[str, Any]:
+        return dict(self.section.get("scaling", {"method": "none"}))
 
     def describe(self) -> str:
         return f"{len(self.indicators)} indicators ({', '.join(self.indicators)}, in this order)"
@@ -89,10 +116,11 @@ class Preprocessing:
                 )
             if values.shape[0] == 0:
                 raise InputError(f"series {index} has no points")
-            if values.shape[0] > self.length:
+            if self.length_policy == "none" and values.shape[0] > self.length:
                 raise InputError(
                     f"series {index} has {values.shape[0]} points; this model takes at most "
-                    f"{self.length} (its padded length; the length policy does not truncate)"
+                    f"{self.length} (its padded length; its length policy is none, so longer "
+                    "series are refused, not cut)"
                 )
             bad = ~np.isfinite(values)
             if bad.any():
@@ -105,8 +133,13 @@ class Preprocessing:
     def transform(self, series: Sequence[np.ndarray]) -> np.ndarray:
         """Checked raw series (points x indicators, model order) -> (n, length, indicators)."""
         self.check(series)
-        as_float = [np.asarray(s, dtype=np.float32) for s in series]
-        scaled = ops.apply_scaler(as_float, self.scaling)
-        return ops.pad_series(
-            scaled, value=self.padding_value, side=self.padding_side, maxlen=self.length
+        shaped = series_transform.apply_preprocessing(series, self.section)
+        for index, values in enumerate(shaped):
+            if len(values) > self.length:
+                raise InputError(
+                    f"series {index} has {len(values)} points after its length policy "
+                    f"({self.length_policy}); this model takes at most {self.length}"
+                )
+        return pad_series(
+            shaped, value=self.padding_value, side=self.padding_side, maxlen=self.length
         )

@@ -138,3 +138,26 @@ def test_ideko_serve_needs_one_source(capsys):
 
     assert main(["serve"]) == 2
     assert "give a registered model" in capsys.readouterr().err
+
+
+def test_a_truncating_length_policy_cuts_instead_of_refusing(prepared):
+    """With ``length: truncate`` (wt-valid's preprocessing section) a long series keeps its
+    first points; one still longer than the model's input after the policy is refused."""
+    from ideko.runtime.data.series_transform import znormalise
+
+    metadata = dict(prepared[1])
+    length = metadata["padding"]["length"]
+    metadata["preprocessing"] = {
+        "length": {"policy": "truncate", "max_length": length},
+        "series_normalisation": "zscore",
+        "scaling": {"method": "none"},
+    }
+    prep = Preprocessing.from_metadata(metadata)
+    long = np.arange((length + 7) * 3, dtype=np.float64).reshape(length + 7, 3)
+    (row,) = prep.transform([long])
+    expected = znormalise(long[:length].astype(np.float32))
+    np.testing.assert_allclose(row, expected, rtol=1e-6)
+    metadata["preprocessing"]["length"]["max_length"] = length + 5
+    with pytest.raises(InputError, match=f"after its length policy \\(truncate\\); this model "
+                                         f"takes at most {length}"):
+        Preprocessing.from_metadata(metadata).transform([long])
