@@ -13,7 +13,7 @@ EPILOG = """\
 examples:
   ideko serve ideko-anomaly-classification            its champion, from ./registry
   ideko serve ideko-anomaly-classification@challenger --port 8081
-  ideko serve --model-dir .ideko/runs/RUN/compare-models/best_model
+  ideko serve --model-dir .ideko/runs/RUN/artifacts/condition-1/compare-models/best_model
 
 then:
   curl localhost:8080/v2/health/ready
@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="serve a registered model with KServe's model server (v1 and v2 protocols)",
-        description=__doc__.split("\n")[0],
+        description="Serve a registered model (or a packaged model directory) with KServe's "
+        "model server: Open Inference Protocol v2 and v1 over HTTP.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -15,7 +15,6 @@ already loaded keeps answering.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from ideko.runtime.serving.preprocessing import InputError, Preprocessing, Unsup
 from ideko.runtime.serving.requests import SERIES_INPUT, v1_series, v2_series
 from ideko.runtime.serving.source import ModelSource, resolve
 from kserve import Model
-from kserve.errors import InvalidInput
+from kserve.errors import InvalidInput, ModelNotReady
 from kserve.protocol.infer_type import InferOutput, InferRequest, InferResponse
 
 LABEL_OUTPUT = "label"
@@ -70,20 +69,21 @@ class SeriesClassifier(Model):
         super().__init__(name)
         self.source = source
         self.current: LoadedModel | None = None
-        self._lock = threading.Lock()
 
     def load(self) -> bool:
-        """Load (or reload) the source; the old version stays in place if this fails."""
-        loaded = load_version(self.source)
-        with self._lock:
-            self.current = loaded
+        """Load (or reload) the source; the old version stays in place if this fails.
+
+        One assignment swaps versions, and each request holds the version it started with
+        (``preprocess`` passes it on), so a reload never mixes two models in one answer.
+        """
+        self.current = load_version(self.source)
         self.ready = True
         return self.ready
 
     def _loaded(self) -> LoadedModel:
         current = self.current
         if current is None:
-            raise InvalidInput(f"model {self.name} is not loaded")
+            raise ModelNotReady(self.name, "it has not been loaded")
         return current
 
     def get_input_types(self) -> list[dict[str, Any]]:
