@@ -5,8 +5,9 @@ evaluate -> compare), or takes one with --model-dir (e.g. a `make demo` run's be
 starts `python -m ideko.runtime.serving --model-dir ...` (KServe's ModelServer) on loopback
 and measures, over a fixed batch of RAW test series:
 
-- one series per request (v2 /infer and v1 :predict): p50 / p95 milliseconds per request;
-- the whole batch in one v2 request: milliseconds per series;
+- one series per request (v2 /infer and v1 :predict): p50 / p95 milliseconds per request,
+  and the server's CPU per request (psutil), which the machine's load does not inflate;
+- the whole batch in one v2 request: milliseconds (and server CPU) per series;
 - start-up (process start to /v2/health/ready, wall and the server's CPU) and the server's
   RSS after loading and after the requests (psutil; children included).
 
@@ -169,11 +170,18 @@ def main() -> int:
         loaded_rss = rss_mb(server.pid)
         post(f"{url}/v2/models/bench/infer", v2_body(series[:1]))  # warm-up
         v2_one, v1_one, batched = [], [], []
+        cpu: dict[str, float] = {"v2": 0.0, "v1": 0.0, "batch": 0.0}
         for _ in range(args.rounds):
+            mark = cpu_seconds(server.pid)
             v2_one += [post(f"{url}/v2/models/bench/infer", v2_body([s])) for s in series]
+            cpu["v2"] += cpu_seconds(server.pid) - mark
+            mark = cpu_seconds(server.pid)
             v1_one += [post(f"{url}/v1/models/bench:predict", {"instances": [s.tolist()]})
                        for s in series]
+            cpu["v1"] += cpu_seconds(server.pid) - mark
+            mark = cpu_seconds(server.pid)
             batched.append(post(f"{url}/v2/models/bench/infer", v2_body(series)) / len(series))
+            cpu["batch"] += cpu_seconds(server.pid) - mark
         after_rss = rss_mb(server.pid)
     finally:
         server.terminate()
@@ -184,11 +192,15 @@ def main() -> int:
           f"{len(metadata['indicators'])} indicators; batch of {len(series)} raw series "
           f"({min(lengths)}-{max(lengths)} points), {args.rounds} rounds")
     print(f"  start-up to ready          {startup:7.2f} s wall, {startup_cpu:.2f} s CPU")
+    requests = args.rounds * len(series)
     print(f"  v2 one series/request      p50 {percentile(v2_one, 50):7.2f} ms   "
-          f"p95 {percentile(v2_one, 95):7.2f} ms")
+          f"p95 {percentile(v2_one, 95):7.2f} ms   server CPU "
+          f"{cpu['v2'] * 1000 / requests:.2f} ms/request")
     print(f"  v1 one series/request      p50 {percentile(v1_one, 50):7.2f} ms   "
-          f"p95 {percentile(v1_one, 95):7.2f} ms")
-    print(f"  v2 whole batch             {statistics.median(batched):7.2f} ms per series")
+          f"p95 {percentile(v1_one, 95):7.2f} ms   server CPU "
+          f"{cpu['v1'] * 1000 / requests:.2f} ms/request")
+    print(f"  v2 whole batch             {statistics.median(batched):7.2f} ms per series   "
+          f"server CPU {cpu['batch'] * 1000 / requests:.2f} ms/series")
     print(f"  server RSS                 {loaded_rss:7.1f} MB loaded, {after_rss:.1f} MB after")
     return 0
 
