@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ideko.runtime.atomic import DISK_FULL
 from ideko.runtime.data.errors import DataError
 
 SYNTH_EPILOG = "Writes <OUT>/<class folder>/<day>/<series>.zip; same options, same bytes."
@@ -66,6 +67,15 @@ def _synth(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(f"ideko data synth: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, no permission: the staging folder is already gone
+        where = exc.filename or args.out
+        hint = "; free some space on that disk" if exc.errno in DISK_FULL else ""
+        print(
+            f"ideko data synth: error: cannot write {where}: {exc.strerror or exc}{hint} "
+            f"({args.out} was left as it was)",
+            file=sys.stderr,
+        )
+        return 1
     print(f"wrote {count} series to {args.out}", file=sys.stderr)
     return 0
 
