@@ -16,6 +16,7 @@ from typing import Any
 # run, a server) that all its tests share; splitting it across workers builds it twice.
 ONE_WORKER_MODULES: tuple[str, ...] = (
     "tests/local/runner/test_runner_ideko.py",
+    "tests/local/runner/test_runner_lineage.py",
     "tests/runtime/serving/test_serving_http.py",  # a trained package and a model server
 )
 
