@@ -37,6 +37,7 @@ from kfp.dsl.python_component import PythonComponent
 
 def preprocess(
     data_uri: str,
+    data_ref: str,
     seed: int,
     data_config: str,
     train_data: Output[Dataset],
@@ -51,6 +52,7 @@ def preprocess(
 
     result = step.component(
         data_uri=data_uri,
+        data_ref=data_ref,
         seed=seed,
         data_config=data_config,
         train_data=train_data,

@@ -68,6 +68,8 @@ def trial_args(spec: Spec, model: Model) -> list[str]:
         "--seed",
         str(spec.data.split.seed),
     ]
+    if spec.data.source.ref():  # a versioned source: trials read the spec's ref
+        args[4:4] = ["--data-ref", spec.data.source.ref()]
     if model.hpo.weights is not None:
         args += ["--score-weights", canonical_json(asdict(model.hpo.weights))]
     for param in model.hpo.parameters:

@@ -49,32 +49,70 @@ class LocalSource:
 
 
 @dataclass(frozen=True)
+class LakeFSCredentials:
+    """Where the preprocess pod gets lakeFS keys: a Kubernetes secret's keys, or its env."""
+
+    secret: str | None = _schema_default("lakefsCredentials", "secret")
+    access_key_id_key: str = _schema_default("lakefsCredentials", "access_key_id_key")
+    secret_access_key_key: str = _schema_default("lakefsCredentials", "secret_access_key_key")
+
+
+@dataclass(frozen=True)
 class LakeFSSource:
-    """Declared for a later issue; the compiler accepts it, the runtime does not read it yet."""
+    """A lakeFS repository and path; ``ref`` is the default of the ``data_ref`` parameter."""
 
     endpoint: str
     repository: str
     ref: str
     path: str
+    credentials: LakeFSCredentials = LakeFSCredentials()
+    run_branches: bool = _schema_default("lakefsSource", "run_branches")
+
+
+@dataclass(frozen=True)
+class DvcSource:
+    """A git repository (DVC-tracked data folder) read with ``dvc.api`` at one revision."""
+
+    repo: str
+    path: str
+    ref: str = _schema_default("dvcSource", "ref")
+    run_branches: bool = _schema_default("dvcSource", "run_branches")
 
 
 @dataclass(frozen=True)
 class DataSource:
-    """Exactly one of the three is set."""
+    """Exactly one of the four is set."""
 
     local: LocalSource | None = None
     lakefs: LakeFSSource | None = None
     uri: str | None = None  # s3://, gs://, minio:// object-store prefix
+    dvc: DvcSource | None = None
 
     def location(self) -> str:
-        """The default value of the pipeline's ``data_uri`` parameter."""
+        """The default value of the pipeline's ``data_uri`` parameter (never a ref: that is
+        ``data_ref``, so the URI names *what* is read and the ref *which version*)."""
         if self.local is not None:
             return self.local.path
         if self.lakefs is not None:
-            ref = self.lakefs
-            return f"lakefs://{ref.repository}/{ref.ref}/{ref.path.lstrip('/')}"
+            return f"lakefs://{self.lakefs.repository}/{self.lakefs.path.strip('/')}"
+        if self.dvc is not None:
+            return f"dvc+{self.dvc.repo}#{self.dvc.path.strip('/')}"
         assert self.uri is not None
         return self.uri
+
+    def run_branches(self) -> bool:
+        """Whether every run gets its own experiment branch from the pinned commit."""
+        versioned = self.lakefs or self.dvc
+        return bool(versioned and versioned.run_branches)
+
+    def ref(self) -> str:
+        """The default of the pipeline's ``data_ref`` parameter: the versioned source's ref,
+        empty for an unversioned one (local path, object-store prefix)."""
+        if self.lakefs is not None:
+            return self.lakefs.ref
+        if self.dvc is not None:
+            return self.dvc.ref
+        return ""
 
 
 @dataclass(frozen=True)

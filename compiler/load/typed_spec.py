@@ -15,10 +15,12 @@ from ideko.compiler.load.spec_model import (
     Criterion,
     DataSource,
     DataSpec,
+    DvcSource,
     EarlyStopping,
     Execution,
     Hpo,
     HpoParameter,
+    LakeFSCredentials,
     LakeFSSource,
     LocalSource,
     Metadata,
@@ -71,6 +73,11 @@ def _serving(serving: dict[str, Any]) -> Serving | None:
     return Serving(**{**fields, "resources": Resources(**serving["resources"])})
 
 
+def _lakefs(source: dict[str, Any]) -> LakeFSSource:
+    fields = {k: v for k, v in source.items() if k != "credentials"}
+    return LakeFSSource(**fields, credentials=LakeFSCredentials(**source.get("credentials", {})))
+
+
 def _data(data: dict[str, Any]) -> DataSpec:
     source = data["source"]
     split = data["split"]
@@ -78,8 +85,9 @@ def _data(data: dict[str, Any]) -> DataSpec:
     return DataSpec(
         source=DataSource(
             local=LocalSource(**source["local"]) if "local" in source else None,
-            lakefs=LakeFSSource(**source["lakefs"]) if "lakefs" in source else None,
+            lakefs=_lakefs(source["lakefs"]) if "lakefs" in source else None,
             uri=source.get("uri"),
+            dvc=DvcSource(**source["dvc"]) if "dvc" in source else None,
         ),
         indicators=tuple(data["indicators"]),
         classes=tuple(data["classes"].items()),

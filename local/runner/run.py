@@ -21,6 +21,7 @@ from ideko.local.progress import LineProgress, Observer
 from ideko.local.runner.artifacts import Outputs, tree_digest
 from ideko.local.runner.cache import CacheStore, cache_key, caching_enabled
 from ideko.local.runner.conditions import evaluate_condition
+from ideko.local.runner.data_pin import create_run_branch, pin_data_ref
 from ideko.local.runner.errors import RunnerError, os_error_text
 from ideko.local.runner.executor_input import PreparedTask, prepare_task, read_outputs
 from ideko.local.runner.inputs import (
@@ -200,6 +201,7 @@ class LocalRunner:
         pipeline = source if isinstance(source, Pipeline) else load_pipeline(source)
         self._choose_parallelism(pipeline)  # a bad IR value fails before the run exists
         parameters = pipeline_arguments(pipeline.root_inputs, self.options.parameters)
+        parameters = pin_data_ref(pipeline, parameters)  # a branch becomes its commit, once
         paths = RunPaths(root, new_run_id(pipeline.name))
         lock = None
         try:
@@ -214,10 +216,13 @@ class LocalRunner:
                 tasks={path: TaskRecord() for path in pipeline.nodes},
             )
             save_state(paths, state)
-        except OSError as exc:  # nothing of a run that never started is left behind
+            create_run_branch(pipeline, parameters, paths.run_id)  # the spec's run_branches
+        except (OSError, RunnerError) as exc:  # nothing of a run that never started is left
             if lock is not None:
                 lock.release()
             shutil.rmtree(paths.run_dir, ignore_errors=True)
+            if isinstance(exc, RunnerError):
+                raise
             raise RunnerError(os_error_text(exc, "cannot prepare the run directory")) from exc
         return pipeline, state, paths, lock
 

@@ -1,4 +1,5 @@
-"""``ideko data synth OUT …`` and ``ideko data inspect DIR``."""
+"""``ideko data synth OUT …``, ``ideko data inspect DIR`` and the versioned-data commands
+(``ideko.runtime.data.sources.cli``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def register(subparsers: Any) -> None:
     from ideko.runtime.data.synth import SynthOptions
 
     defaults = SynthOptions()
-    data = subparsers.add_parser("data", help="synthetic IDEKO data and data quality")
+    data = subparsers.add_parser(
+        "data", help="synthetic data, data quality, versioned data (DVC, lakeFS)"
+    )
     commands = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
     synth = commands.add_parser(
         "synth", help="write a synthetic data set in IDEKO's layout", epilog=SYNTH_EPILOG
@@ -47,6 +50,9 @@ def register(subparsers: Any) -> None:
     )
     inspect.add_argument("--indicators", default="f3,f4,f5", help="comma-separated columns")
     inspect.set_defaults(func=_inspect)
+    from ideko.runtime.data.sources.cli import register as register_versioned
+
+    register_versioned(commands)  # import, log, diff, branch, tag, merge, revert, show
 
 
 def _synth(args: argparse.Namespace) -> int:

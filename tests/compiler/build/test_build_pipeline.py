@@ -52,7 +52,13 @@ def test_written_ir_loads_with_kfp(case, tmp_path):
     path.write_text(text, encoding="utf-8")
     loaded = load_component_from_file(str(path))
     assert loaded.name == spec.metadata.name
-    assert set(loaded.component_spec.inputs) == {"data_uri", "seed", "hpo_backend", "registry_uri"}
+    assert set(loaded.component_spec.inputs) == {
+        "data_uri",
+        "data_ref",
+        "seed",
+        "hpo_backend",
+        "registry_uri",
+    }
 
 
 def test_ir_equals_what_kfps_own_compiler_writes(tmp_path):
