@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
 
     parser = subparsers.add_parser(
         "serve",
-        help="serve a registered model with KServe's model server (v1 and v2 protocols)",
+        help="serve a registered model over HTTP with KServe's model server",
         description="Serve a registered model (or a packaged model directory) with KServe's "
         "model server: Open Inference Protocol v2 and v1 over HTTP.",
         epilog=EPILOG,
