@@ -136,6 +136,8 @@ def _source(args: argparse.Namespace, options: Any, compile_spec: SpecCompiler |
 def _is_spec(path: Path) -> bool:
     """An ideko spec has ``apiVersion: ideko.dev/...``; a KFP IR has ``pipelineInfo`` (and
     maybe a second document, its PlatformSpec): only the first document decides."""
+    if path.exists() and not path.is_file() and not path.is_dir():  # /dev/zero, a FIFO
+        raise RunnerError(f"cannot read {path}: not a regular file (a device or a FIFO)")
     try:
         doc = next(yaml.safe_load_all(path.read_text(encoding="utf-8")), None)
     except OSError as exc:
