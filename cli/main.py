@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.local.katib.cli",
     "ideko.cli.submit",
     "ideko.runtime.cli",
+    "ideko.cli.serve",
 )
 
 DESCRIPTION = """\

@@ -13,7 +13,8 @@ import yaml
 from ideko.compiler.build.katib import build_katib
 from ideko.compiler.build.pipeline import BuiltPipeline, build_pipeline, ir_comment_header
 from ideko.compiler.build.rbac import build_rbac
-from ideko.compiler.layout import KATIB_DIR, PIPELINE_FILE, RBAC_FILE
+from ideko.compiler.build.serving import build_inference_service
+from ideko.compiler.layout import KATIB_DIR, PIPELINE_FILE, RBAC_FILE, SERVING_FILE
 from ideko.compiler.load.spec_model import Spec
 from ideko.compiler.round_trip import round_trip_problem
 
@@ -99,6 +100,13 @@ def render_with_documents(spec: Spec) -> tuple[dict[str, str], dict[str, list[An
             rbac, sort_keys=False
         )
         documents[rel] = list(rbac)
+    service = build_inference_service(spec)
+    if service is not None:
+        rel = f"{root}/{SERVING_FILE}"
+        texts[rel] = header(spec, "KServe InferenceService serving the registry's model") + (
+            dump_yaml([service], sort_keys=False)
+        )
+        documents[rel] = [service]
     for rel, text in texts.items():
         problem = round_trip_problem(text, documents[rel])
         if problem is not None:

@@ -17,6 +17,7 @@ from typing import Any
 ONE_WORKER_MODULES: tuple[str, ...] = (
     "tests/local/runner/test_runner_ideko.py",
     "tests/local/runner/test_runner_lineage.py",
+    "tests/runtime/serving/test_serving_http.py",  # a trained package and a model server
     # versioned data: a DVC story with one training run, a lakeFS story of three runs
     "tests/runtime/data/sources/test_story_dvc.py",
     "tests/runtime/data/sources/test_story_lakefs.py",

@@ -163,6 +163,7 @@ def register(
 _COMPARE_TEMPLATE = '''def compare(
     selection_config: str,
     promotion_config: str,
+    dataset_metadata: Input[Artifact],
 {inputs}
     report: Output[HTML],
     best_model: Output[Model],
@@ -187,6 +188,7 @@ _COMPARE_TEMPLATE = '''def compare(
         report=report,
         best_model=best_model,
         ranking=ranking,
+        dataset_metadata=dataset_metadata,
     )
     outputs = namedtuple("CompareOutputs", ["best_model_name", "promote", "best_score"])
     return outputs(

@@ -111,6 +111,8 @@ class _Builder:
         compare = self.component(func, "compare-models")(
             selection_config=canonical_json(spec.selection_config()),
             promotion_config=canonical_json(spec.promotion_config()),
+            # packaged with the best model: the preprocessing the model server applies
+            dataset_metadata=preprocess.outputs["dataset_metadata"],
             **evaluations,
         )
         configure(compare, spec, "compare", "compare models")

@@ -17,6 +17,7 @@ from ideko.compiler.load.semantic_hpo import (
     check_hpo_ranges,
     check_hpo_targets,
 )
+from ideko.compiler.load.semantic_serving import check_serving
 from ideko.compiler.load.semantic_store import check_artifact_store
 from ideko.compiler.load.spec_model import Resources, Spec
 from ideko.schema.architectures import (
@@ -178,9 +179,9 @@ def check_execution(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
             yield ctx.at((*retries, "backoff"), f"backoff ({step.retries.backoff}) is longer "
                          f"than max_backoff ({step.retries.max_backoff})")
         resources = _written_or_default(ctx, kind, "resources")
-        yield from _resource_problems(step.resources, resources, ctx)
+        yield from resource_problems(step.resources, resources, ctx)
     for model in spec.models:
-        yield from _resource_problems(model.resources, ("models", model.key, "resources"), ctx)
+        yield from resource_problems(model.resources, ("models", model.key, "resources"), ctx)
 
 
 def _written_or_default(ctx: CheckContext, kind: str, section: str) -> tuple[str, ...]:
@@ -188,7 +189,7 @@ def _written_or_default(ctx: CheckContext, kind: str, section: str) -> tuple[str
     return step if ctx.written(step) else ("execution", "defaults", section)
 
 
-def _resource_problems(
+def resource_problems(
     res: Resources, path: tuple[str, ...], ctx: CheckContext
 ) -> Iterator[Diagnostic]:
     pairs = (("cpu", _cpu, res.cpu_request, res.cpu_limit),
@@ -225,6 +226,7 @@ CHECKS: tuple[Check, ...] = (
     check_hpo_admission,
     check_hpo_objective,
     check_artifact_store,
+    check_serving,
 )
 
 

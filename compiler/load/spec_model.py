@@ -324,6 +324,18 @@ class Registry:
 
 
 @dataclass(frozen=True)
+class Serving:
+    """The KServe InferenceService: which registered model it serves and with what."""
+
+    name: str  # the InferenceService, also the model name in its URLs
+    model: str  # the registered model
+    ref: str = _schema_default("serving", "ref")  # alias or version, resolved at start-up
+    min_replicas: int = _schema_default("serving", "min_replicas")
+    max_replicas: int = _schema_default("serving", "max_replicas")
+    resources: Resources = Resources()
+
+
+@dataclass(frozen=True)
 class ArtifactStore:
     """The object store KFP keeps artifacts in, as a Katib trial reaches it.
 
@@ -368,6 +380,7 @@ class Spec:
     registry: Registry
     extras: dict[str, Any] = field(default_factory=dict)
     artifact_store: ArtifactStore = ArtifactStore()  # runtime.artifact_store, defaults filled
+    serving: Serving | None = None  # None: no InferenceService (serving.enabled: false)
 
     @property
     def enabled_models(self) -> tuple[Model, ...]:

@@ -35,6 +35,7 @@ from ideko.compiler.load.spec_model import (
     Retries,
     ScoreWeights,
     Selection,
+    Serving,
     Spec,
     Split,
     StepSettings,
@@ -62,7 +63,15 @@ def to_spec(data: dict[str, Any], source: SpecSource) -> Spec:
         selection=Selection(tuple(Criterion(**c) for c in data["selection"]["criteria"])),
         registry=Registry(uri=data["registry"]["uri"]),
         artifact_store=ArtifactStore(**data["runtime"]["artifact_store"]),
+        serving=_serving(data["serving"]),
     )
+
+
+def _serving(serving: dict[str, Any]) -> Serving | None:
+    if not serving["enabled"]:
+        return None
+    fields = {k: v for k, v in serving.items() if k != "enabled"}
+    return Serving(**{**fields, "resources": Resources(**serving["resources"])})
 
 
 def _lakefs(source: dict[str, Any]) -> LakeFSSource:

@@ -31,11 +31,12 @@ def test_compile_writes_default_generated_tree(workdir, capsys):
     assert main(["specs/ideko.yaml"]) == 0
     out = workdir / "generated" / PIPELINE
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml")) == [
+        "inferenceservice.yaml",
         "katib/lstm.yaml",
         "katib/rbac.yaml",
         "pipeline.yaml",
     ]
-    assert "compiled 3 file(s)" in capsys.readouterr().out
+    assert "compiled 4 file(s)" in capsys.readouterr().out
     assert main(["specs/ideko.yaml"]) == 0
     assert "(unchanged)" in capsys.readouterr().out
 

@@ -126,6 +126,16 @@ def _check_data_findings_shown(result: RunResult, root: Path) -> None:
     assert f"validation: {found['validation']['rows']} of " in printed
 
 
+def test_the_best_model_is_a_servable_package(cold):
+    """compare packages the winner with the preprocess sidecar and checksums (issue 12)."""
+    from ideko.runtime.serving.package import load_package
+
+    _, _, result = cold
+    best = result.records["condition-1/compare-models"].outputs.artifacts["best_model"]
+    package = load_package(Path(best.uri))
+    assert package.dataset_metadata["indicators"] == ["f3", "f4", "f5"]
+
+
 def test_cached_rerun_then_one_model_changed(cold, data: Path):
     spec, root, first = cold
     assert first.status == "succeeded", first.failure
