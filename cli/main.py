@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.runtime.data.cli",
     "ideko.compiler.cli",
     "ideko.cli.run_command",
+    "ideko.cli.models",
     "ideko.local.katib.cli",
     "ideko.runtime.cli",
 )

@@ -15,7 +15,13 @@ from typing import Any
 
 from ideko.compiler.load.include import INCLUDE_KEY, deep_merge
 from ideko.schema.architectures import CANONICAL_ARCHITECTURES, default_activation
-from ideko.schema.defaults import ROOT, default_of, defaults_of, with_defaults
+from ideko.schema.defaults import (
+    DEFAULT_PROMOTION_MARGIN,
+    ROOT,
+    default_of,
+    defaults_of,
+    with_defaults,
+)
 from ideko.schema.metric_lines import metric_goal
 from ideko.schema.names import default_name_parameters
 from ideko.schema.steps import STEP_KINDS
@@ -33,12 +39,14 @@ def fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
     out["execution"] = _execution(out.get("execution", {}))
     conditions = with_defaults(out.get("conditions", {}), "conditions")
     conditions.setdefault("promotion", None)  # no promotion gate
+    if conditions["promotion"] is not None:
+        conditions["promotion"].setdefault("margin", DEFAULT_PROMOTION_MARGIN)
     out["conditions"] = conditions
     root = defaults_of(ROOT)
     selection = out.setdefault("selection", root["selection"])
     for criterion in selection["criteria"]:
         criterion.setdefault("goal", metric_goal(criterion["metric"]))
-    out.setdefault("registry", root["registry"])
+    out["registry"] = with_defaults(out.get("registry", root["registry"]), "registry")
     return out
 
 

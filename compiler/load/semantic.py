@@ -17,6 +17,7 @@ from ideko.compiler.load.semantic_hpo import (
     check_hpo_ranges,
     check_hpo_targets,
 )
+from ideko.compiler.load.semantic_registry import check_registry
 from ideko.compiler.load.semantic_store import check_artifact_store
 from ideko.compiler.load.spec_model import Resources, Spec
 from ideko.schema.architectures import (
@@ -193,6 +194,7 @@ CHECKS: tuple[Check, ...] = (
     check_hpo_admission,
     check_hpo_objective,
     check_artifact_store,
+    check_registry,
 )
 
 
