@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from ideko.cli.models_table import pairs, table
+from ideko.cli.models_table import WIDTH, cut, pairs, table
 from ideko.schema.defaults import DEFAULT_REGISTRY_URI
 from ideko.schema.registry import BACKENDS
 
@@ -115,7 +115,7 @@ def _list(registry: Any, _args: argparse.Namespace) -> dict[str, Any]:
             }
         )
     header = ["NAME", "CHAMPION", "ACCURACY", "CHALLENGER", "LATEST", "VERSIONS"]
-    text = table(header, rows) if rows else f"no registered models in {registry.uri}"
+    text = table(header, rows) if rows else cut(f"no registered models in {registry.uri}", WIDTH)
     return {"json": {"registry": registry.uri, "backend": registry.backend, "models": out},
             "text": text}
 
@@ -149,7 +149,7 @@ def _show(registry: Any, args: argparse.Namespace) -> dict[str, Any]:
         )
     changes = history(registry, name)
     lines = [
-        f"{name} in {registry.uri} ({registry.backend})",
+        cut(f"{name} ({registry.backend}) in {registry.uri}", WIDTH),
         "",
         table(["VERSION", "ALIASES", "MODEL", "ACCURACY", "MACRO_F1", "DATA", "CREATED"], rows),
     ]
@@ -267,7 +267,10 @@ def _rollback(registry: Any, args: argparse.Namespace) -> dict[str, Any]:
 
 def _entry_text(name: str, entry: dict[str, Any]) -> str:
     before = f"v{entry['previous']}" if entry.get("previous") else "none"
-    return (
-        f"{name}: champion is now v{entry['version']} (was {before}); "
-        f"{entry['action']} by {entry['by']} at {entry['at']}: {entry['why']}"
+    return "\n".join(
+        [
+            cut(f"{name}: champion is now v{entry['version']} (was {before})", WIDTH),
+            cut(f"{entry['action']} by {entry['by']} at {entry['at']}", WIDTH),
+            cut(f"why: {entry['why']}", WIDTH),
+        ]
     )

@@ -12,7 +12,7 @@ WIDTH = 80
 GAP = "  "
 
 
-def _cut(text: str, width: int) -> str:
+def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
@@ -34,7 +34,7 @@ def table(
         widths[widest] -= 1
     lines = []
     for n, row in enumerate(cells):
-        line = GAP.join(_cut(c, w).ljust(w) for c, w in zip(row, widths, strict=True))
+        line = GAP.join(cut(c, w).ljust(w) for c, w in zip(row, widths, strict=True))
         lines.append(line.rstrip())
         if n == 0:
             lines.append(GAP.join("-" * w for w in widths))
@@ -47,4 +47,4 @@ def pairs(values: Sequence[tuple[str, str]], width: int = WIDTH) -> str:
         return ""
     key_width = max(len(k) for k, _ in values)
     room = max(width - key_width - len(GAP), 10)
-    return "\n".join(f"{k.ljust(key_width)}{GAP}{_cut(v, room)}" for k, v in values)
+    return "\n".join(f"{k.ljust(key_width)}{GAP}{cut(v, room)}" for k, v in values)

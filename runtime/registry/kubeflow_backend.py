@@ -93,14 +93,13 @@ class KubeflowRegistry(Registry):
         return found
 
     def _model(self, rm: Any) -> RegisteredModel:
+        """No ``latest_version``: it would cost a request per version (list_versions has it)."""
         props = dict(rm.custom_properties or {})
         aliases = tag_keys.decode_json(props.pop(tag_keys.ALIASES, None), {})
-        versions = [v.version for v in self._live(rm.name)]
         return RegisteredModel(
             name=rm.name,
             aliases={str(k): str(v) for k, v in aliases.items()},
             tags={k: str(v) for k, v in props.items()},
-            latest_version=versions[-1] if versions else None,
         )
 
     def list_models(self) -> list[RegisteredModel]:

@@ -9,7 +9,9 @@ into a local cache and verifies their checksum.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -181,7 +183,8 @@ class MlflowRegistry(Registry):
         )
         artifact_uri = self._call("the run", self.client.get_run, run).info.artifact_uri
         if own:
-            self.client.set_terminated(run)
+            with contextlib.redirect_stdout(sys.stderr):  # MLflow prints "View run" links
+                self.client.set_terminated(run)
         created = self._call(
             f"a version of {name!r}",
             self.client.create_model_version,

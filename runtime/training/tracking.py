@@ -10,6 +10,7 @@ store that cannot be written is one warning on stderr.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -121,6 +122,7 @@ def _log(
         client.log_batch(run_id, metrics=metrics[start : start + BATCH])
     if model_dir is not None and Path(model_dir).is_dir():
         client.log_artifacts(run_id, str(model_dir), "model")
-    if own:
-        client.set_terminated(run_id)
+    if own:  # MLflow prints "View run" links: stdout is Katib's metric channel
+        with contextlib.redirect_stdout(sys.stderr):
+            client.set_terminated(run_id)
     return str(run_id)
