@@ -60,4 +60,4 @@ def evaluate_on(
     if length is not None:
         x = _fit_length(x, int(length), padding[0], padding[1])
     predicted = predict_classes(model, x)
-    return classification_metrics(test.y_int(), predicted, list(test.classes))
+    return classification_metrics(test.y_int, predicted, list(test.classes))
