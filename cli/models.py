@@ -1,4 +1,4 @@
-"""``ideko models``: list, show, compare, promote and roll back registered models.
+"""List, show, compare, promote and roll back registered models (`ideko models`).
 
 Works on either backend through :func:`ideko.runtime.registry.open_registry`: the embedded
 MLflow registry by default (the spec's ``registry.uri`` default, the folder ``registry``),
