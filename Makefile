@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DATA := data/synthetic
 SPEC := specs/ideko.yaml
+# `make demo DATA_SEED=8` makes changed data: the new model is registered as challenger and
+# becomes champion only if it beats the champion re-scored on the new test split.
+DATA_SEED ?= 7
+REGISTRY := registry
 
 .PHONY: demo test lint check-generated clean
 
@@ -17,10 +21,14 @@ $(STAMP): pyproject.toml
 	touch $@
 
 ## demo: synthetic IDEKO-like data -> compile specs/ideko.yaml -> ideko run it -> report path
+## -> the champion in the embedded MLflow registry (registry/) and how to look at it
 demo: $(STAMP)
-	$(BIN)/ideko data synth $(DATA) --seed 7
+	$(BIN)/ideko data synth $(DATA) --seed $(DATA_SEED) --force
 	$(BIN)/ideko-compile $(SPEC)
 	$(BIN)/ideko run generated/ideko-anomaly-classification/pipeline.yaml
+	$(BIN)/ideko models list --registry $(REGISTRY)
+	@echo "see it:  $(BIN)/ideko models show ideko-anomaly-classification --registry $(REGISTRY)"
+	@echo "         $(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/$(REGISTRY)/mlflow.db"
 	@echo "serve the champion with KServe's model server (Ctrl-C stops it):"
 	@echo "  $(BIN)/ideko serve ideko-anomaly-classification    # then: curl localhost:8080/v2/health/ready"
 	@echo "  on a cluster: kubectl apply -f generated/ideko-anomaly-classification/inferenceservice.yaml"
@@ -38,4 +46,4 @@ check-generated: $(STAMP)
 	@for spec in specs/*.yaml; do echo "ideko-compile --check $$spec"; $(BIN)/ideko-compile --check $$spec || exit 1; done
 
 clean:
-	rm -rf $(VENV) .ideko $(DATA)
+	rm -rf $(VENV) .ideko $(DATA) $(REGISTRY)

@@ -70,6 +70,11 @@ def with_defaults(given: dict[str, Any], def_name: str) -> dict[str, Any]:
 
 DEFAULT_PARALLELISM: int = default_of("execution", "parallelism")
 DEFAULT_REGISTRY_URI: str = default_of(ROOT, "registry")["uri"]
+DEFAULT_REGISTRY_BACKEND: str = default_of("registry", "backend")
+# conditions.promotion is an inline object (no $defs entry): its one default read in place.
+DEFAULT_PROMOTION_MARGIN: float = _object("conditions")["properties"]["promotion"]["properties"][
+    "margin"
+]["default"]
 DEFAULT_STORE_ENDPOINT: str = default_of("artifactStore", "endpoint")
 DEFAULT_STORE_SECRET: str = default_of("artifactStore", "secret")
 DEFAULT_SEED: int = default_of("split", "seed")

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Suite-wide fixtures live in their own modules (tests/ is on sys.path via this conftest).
+pytest_plugins = ("registry_fixtures",)
+
 # Each module here builds a session fixture worth tens of seconds of CPU (a cold pipeline
 # run, a server) that all its tests share; splitting it across workers builds it twice.
 ONE_WORKER_MODULES: tuple[str, ...] = (

@@ -142,10 +142,13 @@ def evaluate(
 def register(
     model_name: str,
     registry_uri: str,
+    registry_config: str,
     best_model: Input[Model],
+    test_data: Input[Dataset],
+    dataset_metadata: Input[Artifact],
     registered_model: Output[Model],
-) -> NamedTuple("RegisterOutputs", [("version", str)]):
-    """Publish the selected model to the registry."""
+) -> NamedTuple("RegisterOutputs", [("version", str), ("alias", str)]):
+    """Register the selected model as a challenger; crown it champion if it wins."""
     from collections import namedtuple
 
     from ideko.runtime.steps import register as step
@@ -153,11 +156,14 @@ def register(
     result = step.component(
         model_name=model_name,
         registry_uri=registry_uri,
+        registry_config=registry_config,
         best_model=best_model,
+        test_data=test_data,
+        dataset_metadata=dataset_metadata,
         registered_model=registered_model,
     )
-    outputs = namedtuple("RegisterOutputs", ["version"])
-    return outputs(str(result["version"]))
+    outputs = namedtuple("RegisterOutputs", ["version", "alias"])
+    return outputs(str(result["version"]), str(result["alias"]))
 
 
 _COMPARE_TEMPLATE = '''def compare(

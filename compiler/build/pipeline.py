@@ -66,6 +66,13 @@ def configure(
     return task
 
 
+def track(task: dsl.PipelineTask, spec: Spec) -> None:
+    """Where a task logs MLflow runs when the cluster sets no MLFLOW_TRACKING_URI."""
+    if spec.registry.tracks:
+        task.set_env_variable(env.TRACKING_URI, spec.registry.uri)
+        task.set_env_variable(env.TRACKING_EXPERIMENT, spec.metadata.name)
+
+
 class _Builder:
     """Holds the spec and its components while the pipeline function runs under kfp."""
 
@@ -93,11 +100,13 @@ class _Builder:
                     train_data=train_data,
                 )
                 configure(tune, spec, "tune", f"tune {model.key}", model)
+                track(tune, spec)
                 overrides = tune.outputs["best_parameters"]
             train = self.component(components.train, f"train-{model.name}")(
                 model_config=config, overrides=overrides, seed=seed, train_data=train_data
             )
             configure(train, spec, "train", f"train {model.key}", model)
+            track(train, spec)
             evaluate = self.component(components.evaluate, f"evaluate-{model.name}")(
                 model_config=config,
                 model=train.outputs["model"],
@@ -117,18 +126,26 @@ class _Builder:
         )
         configure(compare, spec, "compare", "compare models")
         if spec.conditions.promotion is None:
-            self.register(compare, registry_uri)
+            self.register(compare, preprocess, registry_uri)
         else:
             with dsl.If(compare.outputs["promote"] == True, name="promotion-gate"):  # noqa: E712
-                self.register(compare, registry_uri)
+                self.register(compare, preprocess, registry_uri)
 
-    def register(self, compare: dsl.PipelineTask, registry_uri: Any) -> None:
+    def register(
+        self, compare: dsl.PipelineTask, preprocess: dsl.PipelineTask, registry_uri: Any
+    ) -> None:
+        """The register task: the best model, and the test split a champion is re-scored on."""
+        spec = self.spec
         task = self.component(components.register, "register-model")(
-            model_name=compare.outputs["best_model_name"],
+            model_name=spec.registered_model_name,
             registry_uri=registry_uri,
+            registry_config=canonical_json(spec.registry_config()),
             best_model=compare.outputs["best_model"],
+            test_data=preprocess.outputs["test_data"],
+            dataset_metadata=preprocess.outputs["dataset_metadata"],
         )
-        configure(task, self.spec, "register", "register model")
+        configure(task, spec, "register", "register model")
+        track(task, spec)
 
     def pipeline(self) -> Any:
         """The ``@dsl.pipeline`` function for the spec, with run-time parameters and defaults."""

@@ -15,7 +15,13 @@ from typing import Any
 
 from ideko.compiler.load.include import INCLUDE_KEY, deep_merge
 from ideko.schema.architectures import CANONICAL_ARCHITECTURES, default_activation
-from ideko.schema.defaults import ROOT, default_of, defaults_of, with_defaults
+from ideko.schema.defaults import (
+    DEFAULT_PROMOTION_MARGIN,
+    ROOT,
+    default_of,
+    defaults_of,
+    with_defaults,
+)
 from ideko.schema.metric_lines import metric_goal
 from ideko.schema.names import default_name_parameters
 from ideko.schema.steps import STEP_KINDS
@@ -33,22 +39,25 @@ def fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
     out["execution"] = _execution(out.get("execution", {}))
     conditions = with_defaults(out.get("conditions", {}), "conditions")
     conditions.setdefault("promotion", None)  # no promotion gate
+    if conditions["promotion"] is not None:
+        conditions["promotion"].setdefault("margin", DEFAULT_PROMOTION_MARGIN)
     out["conditions"] = conditions
     root = defaults_of(ROOT)
     selection = out.setdefault("selection", root["selection"])
     for criterion in selection["criteria"]:
         criterion.setdefault("goal", metric_goal(criterion["metric"]))
-    out.setdefault("registry", root["registry"])
-    out["serving"] = _serving(out.get("serving", {}), out["metadata"]["name"])
+    out["registry"] = with_defaults(out.get("registry", root["registry"]), "registry")
+    registered = out["registry"].get("model_name") or out["metadata"]["name"]
+    out["serving"] = _serving(out.get("serving", {}), out["metadata"]["name"], registered)
     return out
 
 
-def _serving(serving: dict[str, Any], pipeline: str) -> dict[str, Any]:
-    """The InferenceService and the registered model are named after the pipeline unless
-    written (a rule, not a ``default``: it depends on ``metadata.name``)."""
+def _serving(serving: dict[str, Any], pipeline: str, registered: str) -> dict[str, Any]:
+    """Unless written, the InferenceService is named after the pipeline and serves the model
+    the register step registers (rules, not ``default``s: they depend on other fields)."""
     filled = with_defaults(serving, "serving")
     filled.setdefault("name", pipeline)
-    filled.setdefault("model", pipeline)
+    filled.setdefault("model", registered)
     filled["resources"] = _resources(filled["resources"])
     return filled
 

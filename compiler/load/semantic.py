@@ -17,6 +17,7 @@ from ideko.compiler.load.semantic_hpo import (
     check_hpo_ranges,
     check_hpo_targets,
 )
+from ideko.compiler.load.semantic_registry import check_registry
 from ideko.compiler.load.semantic_serving import check_serving
 from ideko.compiler.load.semantic_store import check_artifact_store
 from ideko.compiler.load.spec_model import Resources, Spec
@@ -227,6 +228,7 @@ CHECKS: tuple[Check, ...] = (
     check_hpo_objective,
     check_artifact_store,
     check_serving,
+    check_registry,
 )
 
 

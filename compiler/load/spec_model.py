@@ -13,8 +13,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from ideko.schema.architectures import Architecture
-from ideko.schema.defaults import DEFAULT_STORE_ENDPOINT, DEFAULT_STORE_SECRET, default_of
+from ideko.schema.defaults import (
+    DEFAULT_PROMOTION_MARGIN,
+    DEFAULT_REGISTRY_BACKEND,
+    DEFAULT_STORE_ENDPOINT,
+    DEFAULT_STORE_SECRET,
+    default_of,
+)
 from ideko.schema.documents import CONTRACTS, DocumentKind
+from ideko.schema.registry import MLFLOW
 from ideko.schema.steps import StepKind
 
 SplitStrategy = Literal["random", "stratified", "by_day"]
@@ -296,6 +303,7 @@ class Model:
 class Promotion:
     metric: str  # accuracy, macro_f1, ...
     threshold: float
+    margin: float = DEFAULT_PROMOTION_MARGIN  # a challenger must beat the champion by this
 
 
 @dataclass(frozen=True)
@@ -321,6 +329,14 @@ class Selection:
 @dataclass(frozen=True)
 class Registry:
     uri: str
+    backend: str = DEFAULT_REGISTRY_BACKEND  # mlflow | kubeflow
+    model_name: str | None = None  # None: the spec's metadata.name
+    tracking: bool | None = None  # None: on for mlflow, off for kubeflow
+
+    @property
+    def tracks(self) -> bool:
+        """Whether training steps log to this registry's MLflow store."""
+        return self.backend == MLFLOW if self.tracking is None else self.tracking
 
 
 @dataclass(frozen=True)
@@ -418,6 +434,37 @@ class Spec:
         """The ``promotion_config`` JSON section; ``{}`` means promotion is not gated."""
         promo = self.conditions.promotion
         return {} if promo is None else asdict(promo)
+
+    @property
+    def registered_model_name(self) -> str:
+        """The registry entry every run's selected model becomes a version of."""
+        return self.registry.model_name or self.metadata.name
+
+    def registry_config(self) -> dict[str, Any]:
+        """The register step's ``registry_config``: backend, promotion rule, spec identity.
+
+        ``sha256`` is over the canonical JSON of every compiled section (includes resolved),
+        so comments and key order do not change it but any setting does.
+        """
+        import hashlib
+
+        sections = {
+            "data_config": self.data_config(),
+            "models": [m.config() for m in self.enabled_models],
+            "selection_config": self.selection_config(),
+            "promotion_config": self.promotion_config(),
+            "registry": asdict(self.registry),
+        }
+        digest = hashlib.sha256(canonical_json(sections).encode("utf-8")).hexdigest()
+        return {
+            "backend": self.registry.backend,
+            "promotion": self.promotion_config(),
+            "spec": {
+                "name": self.metadata.name,
+                "version": self.metadata.version,
+                "sha256": digest,
+            },
+        }
 
 
 def canonical_json(value: Any) -> str:

@@ -61,7 +61,12 @@ def to_spec(data: dict[str, Any], source: SpecSource) -> Spec:
             promotion=None if promotion is None else Promotion(**promotion),
         ),
         selection=Selection(tuple(Criterion(**c) for c in data["selection"]["criteria"])),
-        registry=Registry(uri=data["registry"]["uri"]),
+        registry=Registry(
+            uri=data["registry"]["uri"],
+            backend=data["registry"]["backend"],
+            model_name=data["registry"].get("model_name"),
+            tracking=data["registry"].get("tracking"),
+        ),
         artifact_store=ArtifactStore(**data["runtime"]["artifact_store"]),
         serving=_serving(data["serving"]),
     )

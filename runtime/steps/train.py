@@ -111,6 +111,20 @@ def run(
         lineage=lineage,
         validation_rows=dataset.validation,
     )
+    from ideko.runtime.training.tracking import log_training
+
+    log_training(
+        config,
+        result.history,
+        {
+            "final_validation_accuracy": float(result.validation_accuracy),
+            "training_time": float(result.training_time),
+            "best_epoch": float(result.best_epoch),
+        },
+        seed,
+        overrides,
+        output_dir,
+    )
     return {
         "validation_accuracy": float(result.validation_accuracy),
         "training_time": float(result.training_time),

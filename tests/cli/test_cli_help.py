@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 COMMANDS = (
-    "data", "compile", "run", "runs", "lineage", "tune", "submit", "step", "baseline", "serve"
+    "data", "compile", "run", "runs", "lineage", "models", "tune", "submit", "step", "baseline",
+    "serve",
 )
 
 

@@ -40,8 +40,14 @@ def test_trial_job_variables_are_named_by_the_contract() -> None:
 
 
 def test_step_variables_are_named_by_the_contract() -> None:
-    """The compiled steps set exactly the thread budget and the timeout the runtime reads."""
-    assert _written("*/expected/*/pipeline.yaml") == {env.NUM_THREADS, env.STEP_TIMEOUT_SECONDS}
+    """The compiled steps set exactly the thread budget, the timeout and the MLflow tracking
+    target (the spec's embedded registry) the runtime reads."""
+    assert _written("*/expected/*/pipeline.yaml") == {
+        env.NUM_THREADS,
+        env.STEP_TIMEOUT_SECONDS,
+        env.TRACKING_URI,
+        env.TRACKING_EXPERIMENT,
+    }
 
 
 def test_warm_trial_env_is_read_as_literals_and_names_the_contract() -> None:

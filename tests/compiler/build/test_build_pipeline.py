@@ -213,7 +213,9 @@ def test_defaults_leave_tasks_unconstrained():
     tasks = _all_tasks(ir)
     assert "retryPolicy" not in tasks["train-cnn"]
     assert "resources" not in _executor(ir, "train-cnn")
-    assert "env" not in _executor(ir, "train-cnn")
+    # only the MLflow tracking target of the default embedded registry (no thread/timeout caps)
+    names = {e["name"] for e in _executor(ir, "train-cnn").get("env", [])}
+    assert names == {"IDEKO_TRACKING_URI", "IDEKO_TRACKING_EXPERIMENT"}
 
 
 def test_no_retry_policy_when_count_is_zero_but_set_when_positive():
@@ -254,7 +256,7 @@ def test_config_constants_are_canonical_json():
     promo = tasks["compare-models"]["inputs"]["parameters"]["promotion_config"]["runtimeValue"][
         "constant"
     ]
-    assert json.loads(promo) == {"metric": "accuracy", "threshold": 0.7}
+    assert json.loads(promo) == {"metric": "accuracy", "threshold": 0.7, "margin": 0.0}
 
 
 def test_compare_source_is_valid_python_for_odd_names():

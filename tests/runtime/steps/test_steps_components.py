@@ -157,29 +157,6 @@ def test_promotion_threshold_blocks(evaluated, tmp_path):
     assert outputs["promote"] is False
 
 
-@pytest.mark.slow
-def test_register_publishes_consecutive_versions(evaluated, tmp_path):
-    _root, models, evaluations = evaluated
-    compare.run(SELECTION, {}, evaluations, models, tmp_path / "r.html", tmp_path / "best")
-    registry = tmp_path / "registry"
-    first = dsl.Artifact(name="registered", uri=str(tmp_path / "registered.json"))
-    assert register.component(
-        "ideko-anomaly", str(registry), dsl.Model(name="b", uri=str(tmp_path / "best")), first
-    ) == {"version": "1"}
-    assert register.run("ideko-anomaly", registry.as_uri(), tmp_path / "best")["version"] == "2"
-    entries = sorted(p.name for p in (registry / "ideko-anomaly").iterdir())
-    assert entries == ["1", "2"], "no staging directory left behind"
-    record = json.loads((registry / "ideko-anomaly" / "2" / "model.json").read_text())
-    assert record["version"] == 2
-    assert record["lineage"]["fingerprint"].startswith("sha256:")
-    assert record["lineage"]["seed"] == 2
-    assert len(record["lineage"]["train_data_sha256"]) == 64
-    assert record["lineage"]["model_config"]["name"] == record["source_model"]
-    assert set(record["metrics"]) == SUMMARY
-    assert json.loads(Path(first.path).read_text())["version"] == 1
-    assert first.metadata["version"] == "1"
-
-
 def test_step_errors_are_clear(tmp_path):
     with pytest.raises(Exception, match="does not exist"):
         evaluate.run({"architecture": "gru"}, tmp_path / "nothing", "a.npz", "b.npz")
