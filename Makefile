@@ -12,7 +12,7 @@ SPEC := specs/ideko.yaml
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[runtime,local,dev]'
+	$(BIN)/pip install --quiet -e '.[runtime,local,dev,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
