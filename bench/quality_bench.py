@@ -42,7 +42,7 @@ PUBLISHED = {
     "OSULeaf": {"MLP": 55.7, "FCN": 97.7, "ResNet": 97.9},
 }
 ORIGINAL = ("NeuralNetwork", "CNN", "RNN", "LSTM")
-NEW = {"FCN": "fcn", "ResNet": "resnet", "Inception": "inception"}
+NEW = {"FCN": "fcn", "Resnet": "resnet", "Inception": "inception"}
 
 
 def original_models() -> dict[str, dict[str, Any]]:
