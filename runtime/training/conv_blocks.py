@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+# Moving-average momentum of every batch normalisation (Keras' default is 0.99). Small
+# training sets give a few batches per epoch (ItalyPowerDemand: 4), and with 0.99 the
+# inference statistics lag the batch statistics for tens of epochs: measured on
+# ItalyPowerDemand (FCN, batch 16), test accuracy in inference mode stayed at 0.50-0.52 after
+# 10 and 20 epochs while training accuracy was 1.0, so early stopping and the best-epoch
+# checkpoint saw a model that had not learnt. With 0.9 (PyTorch's 0.1) the same run reached
+# 0.949 after 10 epochs and 0.960 after 20 (published FCN: 0.961).
+BN_MOMENTUM = 0.9
+
 
 def split_mask(x: Any, params: dict[str, Any]) -> tuple[Any, Any]:
     """``(features, keep)``: the padding mask made explicit when the model is mask-aware."""
@@ -33,8 +42,8 @@ def batch_norm(x: Any, keep: Any) -> Any:
     from ideko.runtime.training.masked_layers import MaskedBatchNormalization
 
     if keep is None:
-        return keras.layers.BatchNormalization()(x)
-    return MaskedBatchNormalization()([x, keep])
+        return keras.layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
+    return MaskedBatchNormalization(momentum=BN_MOMENTUM)([x, keep])
 
 
 def activate(x: Any, keep: Any, activation: str) -> Any:
