@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.compiler.cli",
     "ideko.cli.run_command",
     "ideko.local.katib.cli",
+    "ideko.cli.submit",
     "ideko.runtime.cli",
 )
 

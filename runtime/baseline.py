@@ -64,6 +64,7 @@ def run_baseline(
     started = time.perf_counter()
     from ideko.runtime.atomic import write_json
     from ideko.runtime.data.prepare import prepare
+    from ideko.runtime.data.quality import console_lines
     from ideko.runtime.steps.evaluate import run as evaluate
     from ideko.runtime.training.config import apply_overrides
     from ideko.runtime.training.environment import prepare_tensorflow
@@ -80,8 +81,8 @@ def run_baseline(
     data_started = time.perf_counter()
     train, test, metadata, report = prepare(data_dir, data_config(indicators, seed), seed)
     data_seconds = time.perf_counter() - data_started
-    if report.verdict == "FAIL":
-        print(f"warning: data: {'; '.join(report.failures)}", file=sys.stderr)
+    for line in console_lines(report):
+        print(line, file=sys.stderr)
     if len(train) < 2 or len(test) < 1:
         raise UserError(
             f"{data_dir}: {len(train)} train / {len(test)} test series; too few to train"
@@ -103,6 +104,7 @@ def run_baseline(
             out / "models" / folder,
             padding_value=float(metadata["padding"]["value"]),
             emit_metrics=False,
+            validation_rows=train.validation,
         )
         document = evaluate(
             config, out / "models" / folder, train, test, out / "metrics" / f"{folder}.json"

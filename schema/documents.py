@@ -33,8 +33,8 @@ class Contract:
 
 CONTRACTS: dict[DocumentKind, Contract] = {
     "model_config": Contract("schema_version", 1),
-    "data_config": Contract("schema_version", 1),
-    "dataset_metadata": Contract("format", 1),
+    "data_config": Contract("schema_version", 2),  # 2: split.validation, validation gate
+    "dataset_metadata": Contract("format", 2),  # 2: split.validation, validation rows
     "run_state": Contract("schema_version", 1),  # the local engine's state.json
 }
 _FORMAT = re.compile(r"ideko-dataset/v([0-9]+)")

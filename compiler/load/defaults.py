@@ -65,6 +65,7 @@ def _data(data: dict[str, Any]) -> dict[str, Any]:
         ("quality_gate", "qualityGate"),
     ):
         data[section] = with_defaults(data.get(section, {}), def_name)
+    data["split"]["validation"] = with_defaults(data["split"].get("validation", {}), "validation")
     return data
 
 

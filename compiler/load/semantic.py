@@ -116,6 +116,31 @@ def check_data(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
     if data.split.test_days and data.split.strategy != "by_day":
         yield ctx.at(("data", "split", "test_days"), "test_days is only used by the by_day "
                      "strategy", at_key=True)
+    yield from _validation_problems(spec, ctx)
+
+
+def _validation_problems(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """The validation set is the dataset's: its strategy fits the split, one size for all."""
+    split = spec.data.split
+    validation = split.validation
+    where = ("data", "split", "validation")
+    if validation.strategy == "by_day" and split.strategy != "by_day":
+        yield ctx.at((*where, "strategy"), "validation by_day holds out training days; it "
+                     "needs split.strategy by_day (or use stratified)")
+    if validation.days and validation.strategy != "by_day":
+        yield ctx.at((*where, "days"), "validation days are only used by the by_day "
+                     "validation strategy (set validation.strategy: by_day)", at_key=True)
+    for i, day in enumerate(validation.days):
+        if day in split.test_days:
+            yield ctx.at((*where, "days", i), f"day '{day}' is a test day; a validation day "
+                         "must be a training day")
+    for model in spec.models:
+        path = ("models", model.key, "training_parameters", "validation_split")
+        given = model.training_parameters.get("validation_split")
+        if ctx.written(path) and given != validation.size:
+            yield ctx.at(path, f"validation_split {given} differs from "
+                         f"data.split.validation.size {validation.size}: every model "
+                         "validates on the dataset's validation rows; set the size there")
 
 
 def check_conditions(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:

@@ -84,12 +84,24 @@ class Padding:
 
 
 @dataclass(frozen=True)
+class Validation:
+    """Validation rows drawn from the training set (``auto``: tail for random, else stratified)."""
+
+    strategy: Literal["auto", "tail", "stratified", "by_day"] = _schema_default(
+        "validation", "strategy"
+    )
+    size: float = _schema_default("validation", "size")  # of the training rows (or days)
+    days: tuple[str, ...] = _schema_default("validation", "days")  # by_day: named days
+
+
+@dataclass(frozen=True)
 class Split:
     strategy: SplitStrategy = _schema_default("split", "strategy")  # noqa: RUF009 (a field)
     # fraction of series (random/stratified) or of days (by_day)
     test_size: float = _schema_default("split", "test_size")
     test_days: tuple[str, ...] = _schema_default("split", "test_days")  # by_day: days held out
     seed: int = _schema_default("split", "seed")
+    validation: Validation = Validation()
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,11 @@ class QualityGate:
     min_per_class: int = _schema_default("qualityGate", "min_per_class")
     max_nan_fraction: float = _schema_default("qualityGate", "max_nan_fraction")
     required_indicators: tuple[str, ...] = _schema_default("qualityGate", "required_indicators")
+    min_validation_series: int = _schema_default("qualityGate", "min_validation_series")
+    min_validation_per_class: int = _schema_default("qualityGate", "min_validation_per_class")
+    validation_failure: Literal["warn", "fail"] = _schema_default(
+        "qualityGate", "validation_failure"
+    )
 
 
 @dataclass(frozen=True)
@@ -314,7 +331,14 @@ class Spec:
             "classes": dict(data.classes),
             "padding": asdict(data.padding),
             "scaling": data.scaling,
-            "split": {**asdict(data.split), "test_days": list(data.split.test_days)},
+            "split": {
+                **asdict(data.split),
+                "test_days": list(data.split.test_days),
+                "validation": {
+                    **asdict(data.split.validation),
+                    "days": list(data.split.validation.days),
+                },
+            },
             "quality_gate": {
                 **asdict(data.quality_gate),
                 "required_indicators": list(data.quality_gate.required_indicators),

@@ -35,6 +35,7 @@ from ideko.compiler.load.spec_model import (
     Spec,
     Split,
     StepSettings,
+    Validation,
 )
 from ideko.schema.names import k8s_name
 
@@ -80,12 +81,20 @@ def _data(data: dict[str, Any]) -> DataSpec:
             test_size=float(split["test_size"]),
             test_days=tuple(split["test_days"]),
             seed=split["seed"],
+            validation=Validation(
+                strategy=split["validation"]["strategy"],
+                size=float(split["validation"]["size"]),
+                days=tuple(split["validation"]["days"]),
+            ),
         ),
         quality_gate=QualityGate(
             min_series=gate["min_series"],
             min_per_class=gate["min_per_class"],
             max_nan_fraction=float(gate["max_nan_fraction"]),
             required_indicators=tuple(gate["required_indicators"]),
+            min_validation_series=gate["min_validation_series"],
+            min_validation_per_class=gate["min_validation_per_class"],
+            validation_failure=gate["validation_failure"],
         ),
     )
 

@@ -146,6 +146,11 @@ def _print_result(result: Any, run_root: Path, console: Console) -> None:
     console.print(f"parallelism: {result.parallelism} ({result.parallelism_from})")
     # Paths and commands are printed unwrapped so they can be copied whole.
     console.print(f"run directory: {result.run_dir}", highlight=False, soft_wrap=True)
+    if result.data_quality is not None:
+        from ideko.local.runner.outcome import data_quality_lines
+
+        for line in data_quality_lines(result.data_quality):
+            console.print(line, highlight=False, soft_wrap=True, markup=False)
     for group, why in result.skipped_groups.items():
         console.print(f"[yellow]skipped[/] {group}: {why}", highlight=False)
     if result.report is not None:

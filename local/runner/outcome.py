@@ -39,6 +39,7 @@ class RunResult:
     skipped_groups: dict[str, str] = field(default_factory=dict)  # DAG display name -> why
     parallelism: int = 0  # the concurrent-task limit the run used
     parallelism_from: str = ""  # where it came from: --parallelism, the IR, the default
+    data_quality: dict[str, Any] | None = None  # see find_data_quality
 
     @property
     def exit_code(self) -> int:
@@ -60,6 +61,31 @@ def find_report(records: Iterable[TaskRecord]) -> Path | None:
                 if pages:
                     return pages[0]
     return None
+
+
+def find_data_quality(records: Iterable[TaskRecord]) -> dict[str, Any] | None:
+    """The data findings a run produced: the ``data_quality`` metadata (verdict, reasons,
+    validation set) that the preprocess step puts on its dataset artifacts, whatever the
+    task is called."""
+    for record in records:
+        artifacts = record.outputs.artifacts.values() if record.outputs else ()
+        for ref in artifacts:
+            found = ref.metadata.get("data_quality")
+            if isinstance(found, dict):
+                return found
+    return None
+
+
+def data_quality_lines(found: dict[str, Any]) -> list[str]:
+    """The end-of-run summary of the data: verdict, every reason, the validation set."""
+    reasons = [str(r) for r in found.get("reasons", [])]
+    lines = [f"data quality: {found.get('verdict', '?')}, {len(reasons)} finding(s)"]
+    lines += [f"  - {reason}" for reason in reasons]
+    if found.get("validation"):
+        from ideko.runtime.data.quality import describe_validation
+
+        lines.append(f"  {describe_validation(found['validation'])}")
+    return lines
 
 
 def skipped_groups(pipeline: Pipeline, records: dict[str, TaskRecord]) -> dict[str, str]:

@@ -30,6 +30,7 @@ from ideko.local.runner.outcome import (
     RunOptions,
     RunResult,
     describe_false_condition,
+    find_data_quality,
     find_report,
     skipped_groups,
 )
@@ -135,6 +136,7 @@ class LocalRunner:
             skipped_groups=skipped_groups(pipeline, state.tasks),
             parallelism=self.parallelism,
             parallelism_from=self.parallelism_from,
+            data_quality=find_data_quality(state.tasks.values()),
         )
 
     # --- preparation ------------------------------------------------------------------

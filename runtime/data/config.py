@@ -9,7 +9,7 @@ instead of a KeyError deep inside preprocessing. Omitted fields take the spec's 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ideko.runtime.data.errors import DataError
@@ -23,13 +23,32 @@ DEFAULT_CLASSES: tuple[tuple[str, str], ...] = (
     ("electrical_anomalies", "electrical anomaly"),
 )
 SPLIT_STRATEGIES = ("random", "stratified", "by_day")
+VALIDATION_STRATEGIES = ("auto", "tail", "stratified", "by_day")
+VALIDATION_FAILURES = ("warn", "fail")
 SCALINGS = ("none", "standard", "minmax")
 PADDING_SIDES = ("post", "pre")
 MAX_SEED = 2**32 - 1  # numpy/sklearn random_state range
 _PADDING = defaults_of("padding")
 _SPLIT = defaults_of("split")
+_VALIDATION = defaults_of("validation")
 _GATE = defaults_of("qualityGate")
 _SCALING = defaults_of("data")["scaling"]
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    strategy: str = _VALIDATION["strategy"]
+    size: float = _VALIDATION["size"]
+    days: tuple[str, ...] = tuple(_VALIDATION["days"])
+
+    def resolved(self, split_strategy: str) -> str:
+        """``auto`` is ``tail`` (the original script) for a random split, else ``stratified``."""
+        if self.strategy != "auto":
+            return self.strategy
+        return "tail" if split_strategy == "random" else "stratified"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strategy": self.strategy, "size": self.size, "days": list(self.days)}
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,7 @@ class SplitConfig:
     test_size: float = _SPLIT["test_size"]
     test_days: tuple[str, ...] = tuple(_SPLIT["test_days"])
     seed: int = _SPLIT["seed"]
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,9 @@ class GateConfig:
     min_per_class: int = _GATE["min_per_class"]
     max_nan_fraction: float = _GATE["max_nan_fraction"]
     required_indicators: tuple[str, ...] = tuple(_GATE["required_indicators"])
+    min_validation_series: int = _GATE["min_validation_series"]
+    min_validation_per_class: int = _GATE["min_validation_per_class"]
+    validation_failure: str = _GATE["validation_failure"]
 
 
 @dataclass(frozen=True)
@@ -74,16 +97,7 @@ class DataConfig:
             return self
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
             raise DataError(f"seed {seed!r} must be an integer between 0 and {MAX_SEED}")
-        split = SplitConfig(self.split.strategy, self.split.test_size, self.split.test_days, seed)
-        return DataConfig(
-            self.indicators,
-            self.classes,
-            self.padding_value,
-            self.padding_side,
-            self.scaling,
-            split,
-            self.gate,
-        )
+        return replace(self, split=replace(self.split, seed=seed))
 
     def to_dict(self) -> dict[str, Any]:
         """Back to the JSON contract shape (used in metadata sidecars)."""
@@ -97,12 +111,16 @@ class DataConfig:
                 "test_size": self.split.test_size,
                 "test_days": list(self.split.test_days),
                 "seed": self.split.seed,
+                "validation": self.split.validation.to_dict(),
             },
             "quality_gate": {
                 "min_series": self.gate.min_series,
                 "min_per_class": self.gate.min_per_class,
                 "max_nan_fraction": self.gate.max_nan_fraction,
                 "required_indicators": list(self.gate.required_indicators),
+                "min_validation_series": self.gate.min_validation_series,
+                "min_validation_per_class": self.gate.min_validation_per_class,
+                "validation_failure": self.gate.validation_failure,
             },
         }
 
@@ -163,12 +181,27 @@ def _parse_split(raw: dict[str, Any], errors: list[str]) -> SplitConfig:
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         errors.append(f"split.seed: {seed!r} must be an integer between 0 and {MAX_SEED}")
         seed = 0
-    return SplitConfig(str(strategy), float(test_size), tuple(test_days), seed)
+    validation = _parse_validation(_obj(raw.get("validation"), "split.validation", errors), errors)
+    return SplitConfig(str(strategy), float(test_size), tuple(test_days), seed, validation)
+
+
+def _parse_validation(raw: dict[str, Any], errors: list[str]) -> ValidationConfig:
+    strategy = raw.get("strategy", _VALIDATION["strategy"])
+    if strategy not in VALIDATION_STRATEGIES:
+        errors.append(
+            f"split.validation.strategy: {strategy!r} is not one of "
+            f"{', '.join(VALIDATION_STRATEGIES)}"
+        )
+    size = _num(raw.get("size", _VALIDATION["size"]), "split.validation.size", errors)
+    if not 0.0 < size < 1.0:
+        errors.append(f"split.validation.size: {size} must be between 0 and 1 (exclusive)")
+    days = _str_list(raw.get("days", _VALIDATION["days"]), "split.validation.days", errors)
+    return ValidationConfig(str(strategy), float(size), tuple(days))
 
 
 def _parse_gate(raw: dict[str, Any], errors: list[str]) -> GateConfig:
     ints = {}
-    for key in ("min_series", "min_per_class"):
+    for key in ("min_series", "min_per_class", "min_validation_series", "min_validation_per_class"):
         default = _GATE[key]
         val = raw.get(key, default)
         if not isinstance(val, int) or isinstance(val, bool) or val < 0:
@@ -184,7 +217,21 @@ def _parse_gate(raw: dict[str, Any], errors: list[str]) -> GateConfig:
         "quality_gate.required_indicators",
         errors,
     )
-    return GateConfig(ints["min_series"], ints["min_per_class"], float(nan), tuple(req))
+    failure = raw.get("validation_failure", _GATE["validation_failure"])
+    if failure not in VALIDATION_FAILURES:
+        errors.append(
+            f"quality_gate.validation_failure: {failure!r} is not one of "
+            f"{', '.join(VALIDATION_FAILURES)}"
+        )
+    return GateConfig(
+        ints["min_series"],
+        ints["min_per_class"],
+        float(nan),
+        tuple(req),
+        ints["min_validation_series"],
+        ints["min_validation_per_class"],
+        str(failure),
+    )
 
 
 def _obj(value: Any, where: str, errors: list[str]) -> dict[str, Any]:

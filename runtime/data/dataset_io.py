@@ -2,7 +2,9 @@
 
 ``.npz`` arrays: ``X`` float32 (n, T, F), ``y`` one-hot float32 (n, C), ``labels`` (label name
 per row), ``days`` (day folder per row), ``paths`` (source file per row, relative to the data
-root) and ``classes`` (column order of ``y``, LabelEncoder order). The file is written through
+root), ``classes`` (column order of ``y``, LabelEncoder order) and, on a training split,
+``validation`` (bool per row: the validation rows every model and trial validates on;
+absent in files written before the dataset format v2). The file is written through
 a file object, so a KFP artifact ``.path`` without extension is used as-is (``np.savez``
 would append ``.npz`` to a path string).
 """
@@ -21,6 +23,7 @@ from ideko.runtime.data.errors import DataError
 from ideko.runtime.document_files import check_file_document, read_json
 
 ARRAY_NAMES = ("X", "y", "labels", "days", "paths", "classes")
+OPTIONAL_ARRAYS = ("validation",)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Dataset:
     days: np.ndarray
     paths: np.ndarray
     classes: tuple[str, ...]
+    validation: np.ndarray | None = None  # bool per row (training split only)
 
     def __post_init__(self) -> None:
         n = self.X.shape[0]
@@ -43,6 +47,8 @@ class Dataset:
         for name in ("labels", "days", "paths"):
             if len(getattr(self, name)) != n:
                 raise DataError(f"{name} has {len(getattr(self, name))} rows, X has {n}")
+        if self.validation is not None and self.validation.shape != (n,):
+            raise DataError(f"validation has shape {self.validation.shape}, expected ({n},)")
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
@@ -59,6 +65,14 @@ class Dataset:
             counts[label] = counts.get(label, 0) + 1
         return counts
 
+    def validation_distribution(self) -> dict[str, int]:
+        """Validation series per class name (all 0 when the split carries no validation rows)."""
+        counts = dict.fromkeys(self.classes, 0)
+        if self.validation is not None:
+            for label in self.labels[self.validation].tolist():
+                counts[label] = counts.get(label, 0) + 1
+        return counts
+
 
 def save_dataset(path: str | os.PathLike[str], dataset: Dataset) -> None:
     """Write ``dataset`` to exactly ``path`` (no extension added), atomically."""
@@ -70,6 +84,8 @@ def save_dataset(path: str | os.PathLike[str], dataset: Dataset) -> None:
         "paths": np.asarray(dataset.paths, dtype=str),
         "classes": np.asarray(dataset.classes, dtype=str),
     }
+    if dataset.validation is not None:
+        arrays["validation"] = np.asarray(dataset.validation, dtype=bool)
     with atomic_open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
 
@@ -85,6 +101,7 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
             if missing:
                 raise DataError(f"{source} is not an ideko dataset: missing {', '.join(missing)}")
             arrays = {name: npz[name] for name in ARRAY_NAMES}
+            arrays.update({name: npz[name] for name in OPTIONAL_ARRAYS if name in npz.files})
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         if isinstance(exc, DataError):
             raise
@@ -104,3 +121,13 @@ def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     metadata = read_json(path, lambda message: DataError(f"dataset metadata: {message}"))
     result: dict[str, Any] = check_file_document(path, "dataset_metadata", metadata, DataError)
     return result
+
+
+def quality_findings(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The ``data_quality`` view of a sidecar: verdict, every reason, the validation set."""
+    quality = metadata.get("quality", {})
+    return {
+        "verdict": quality.get("verdict", ""),
+        "reasons": list(quality.get("reasons", [])),
+        "validation": metadata.get("split", {}).get("validation", {}),
+    }

@@ -6,18 +6,21 @@ so the two cannot drift apart.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from ideko.runtime.data import preprocess as ops
+from ideko.runtime.data import series_transform as transform
 from ideko.runtime.data.config import DataConfig, parse_data_config
 from ideko.runtime.data.dataset_io import Dataset
 from ideko.runtime.data.errors import DataError
-from ideko.runtime.data.quality import QualityReport, assess
+from ideko.runtime.data.quality import QualityReport, assess, judge_validation
 from ideko.runtime.data.reader import RawData, read_tree
+from ideko.schema.documents import CONTRACTS
 
-FORMAT = "ideko-dataset/v1"
+FORMAT = f"ideko-dataset/v{CONTRACTS['dataset_metadata'].current}"
 
 
 def as_config(data_config: str | dict[str, Any] | DataConfig) -> DataConfig:
@@ -56,14 +59,24 @@ def prepare(
     except DataError as exc:
         report.fail(f"split: {exc}")
         train_idx, test_idx = np.arange(len(raw.series)), np.arange(0)
+    try:
+        train_days = [raw.days[i] for i in train_idx]
+        held = ops.validation_positions(y_int[train_idx], train_days, config.split)
+    except DataError as exc:
+        report.fail(f"validation split: {exc}")
+        held = np.arange(0)
     scaler = ops.fit_scaler([raw.series[i] for i in train_idx], config.scaling)
-    series = ops.apply_scaler(raw.series, scaler)
+    series = transform.apply_scaler(raw.series, scaler)
     if report.nan_allowed:
-        series = ops.replace_non_finite(series, config.padding_value)
+        series = transform.replace_non_finite(series, config.padding_value)
     length = max((len(s) for s in series), default=0)
     datasets = [
         _build(raw, series, idx, y_int, classes, config, length) for idx in (train_idx, test_idx)
     ]
+    mask = np.zeros(len(train_idx), dtype=bool)
+    mask[held] = True
+    datasets[0] = replace(datasets[0], validation=mask)
+    judge_validation(report, datasets[0], config)
     for side, dataset in zip(("train", "test"), datasets, strict=True):
         absent = [c for c, n in dataset.class_distribution().items() if n == 0]
         if absent and len(dataset):
@@ -122,6 +135,7 @@ def _metadata(
             "seed": config.split.seed,
             "train_days": sorted(set(train.days.tolist())),
             "test_days": sorted(set(test.days.tolist())),
+            "validation": report.validation,
         },
         "shapes": {"train": list(train.X.shape), "test": list(test.X.shape)},
         "class_distribution": {

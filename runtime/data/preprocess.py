@@ -9,6 +9,7 @@ real functions on fixed input.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -114,6 +115,62 @@ def split_indices(
     return np.sort(train), np.sort(test)
 
 
+def validation_positions(
+    y: np.ndarray, days: Sequence[str], split: SplitConfig
+) -> np.ndarray:
+    """Positions (into the training rows ``y``/``days``) of the validation rows, sorted.
+
+    ``tail`` is Keras' ``validation_split`` (the last ``n - floor(n * (1 - size))`` rows, so
+    the original script's model sees exactly the same validation rows). ``stratified`` draws
+    ``round(size * count)`` rows of every class with two or more rows (at least one, never
+    all) with the seed; ``by_day`` holds out whole training days, named or drawn.
+    """
+    validation = split.validation
+    strategy = validation.resolved(split.strategy)
+    n = len(y)
+    if strategy == "tail":
+        return np.arange(math.floor(n * (1.0 - validation.size)), n)
+    if strategy == "stratified":
+        rng = np.random.default_rng(split.seed)
+        picked: list[np.ndarray] = []
+        for label in np.unique(y):
+            members = np.flatnonzero(y == label)
+            if len(members) < 2:
+                continue
+            count = min(max(round(validation.size * len(members)), 1), len(members) - 1)
+            picked.append(rng.permutation(members)[:count])
+        return np.sort(np.concatenate(picked)) if picked else np.arange(0)
+    if strategy != "by_day":
+        raise DataError(f"unknown validation strategy {strategy!r}")
+    return _validation_days(np.asarray(days, dtype=str), split)
+
+
+def _validation_days(day_array: np.ndarray, split: SplitConfig) -> np.ndarray:
+    from sklearn.model_selection import GroupShuffleSplit
+
+    validation = split.validation
+    distinct = sorted(set(day_array.tolist()))
+    positions = np.arange(len(day_array))
+    if validation.days:
+        absent = [d for d in validation.days if d not in distinct]
+        if absent:
+            raise DataError(
+                f"validation day(s) {absent} are not training days; training days are {distinct}"
+            )
+        mask = np.isin(day_array, list(validation.days))
+        if mask.all():
+            raise DataError("the named validation days hold every training series")
+        return positions[mask]
+    if len(distinct) < 2:
+        raise DataError(
+            f"by_day validation needs at least 2 training day folders, found {distinct}; "
+            "use validation strategy stratified"
+        )
+    splitter = GroupShuffleSplit(n_splits=1, test_size=validation.size, random_state=split.seed)
+    _, held = next(splitter.split(positions, groups=day_array))
+    return np.sort(held)
+
+
 def fit_scaler(series: Sequence[np.ndarray], method: str) -> dict[str, Any]:
     """Per-indicator scaling parameters from the TRAIN series only (NaN-aware, no padding)."""
     if method == "none" or not series:
@@ -131,24 +188,3 @@ def fit_scaler(series: Sequence[np.ndarray], method: str) -> dict[str, Any]:
     center = np.nan_to_num(center, nan=0.0)
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
     return {"method": method, "center": center.tolist(), "scale": scale.tolist()}
-
-
-def apply_scaler(series: Sequence[np.ndarray], params: dict[str, Any]) -> list[np.ndarray]:
-    """Scale each series with :func:`fit_scaler` parameters (padding is added afterwards)."""
-    if params.get("method", "none") == "none":
-        return list(series)
-    center = np.asarray(params["center"], dtype=np.float32)
-    scale = np.asarray(params["scale"], dtype=np.float32)
-    return [((s - center) / scale).astype(np.float32) for s in series]
-
-
-def replace_non_finite(series: Sequence[np.ndarray], value: float) -> list[np.ndarray]:
-    """NaN/inf -> ``value`` (the padding value), copying only series that contain any."""
-    out = []
-    for values in series:
-        bad = ~np.isfinite(values)
-        if bad.any():
-            values = values.copy()
-            values[bad] = value
-        out.append(values)
-    return out

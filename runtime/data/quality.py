@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from ideko.runtime.data.config import DataConfig
+from ideko.runtime.data.dataset_io import Dataset
 from ideko.runtime.data.reader import Problem, RawData
 
 MAX_LISTED = 20  # constant series listed by path in the report (all are counted)
@@ -40,6 +41,7 @@ class QualityReport:
     thresholds: dict[str, Any]
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    validation: dict[str, Any] = field(default_factory=dict)  # see judge_validation
 
     @property
     def verdict(self) -> str:
@@ -134,6 +136,64 @@ def _judge(report: QualityReport, config: DataConfig) -> None:
         warn(f"{len(report.constant_series)} series are constant in every indicator")
 
 
+def judge_validation(report: QualityReport, train: Dataset, config: DataConfig) -> None:
+    """Record the training split's validation rows and check them against the gate's floor.
+
+    A class below ``min_validation_per_class`` (by default: a class with no validation row)
+    or fewer than ``min_validation_series`` rows would let validation accuracy, EarlyStopping
+    and HPO objectives lie; that is a warning, or a failure with ``validation_failure: fail``.
+    """
+    gate = config.gate
+    mask = train.validation if train.validation is not None else np.zeros(len(train), bool)
+    counts = train.validation_distribution()
+    validation = config.split.validation
+    report.validation = {
+        "strategy": validation.strategy,
+        "resolved": validation.resolved(config.split.strategy),
+        "size": validation.size,
+        "days": sorted(set(train.days[mask].tolist())),
+        "rows": int(mask.sum()),
+        "fit_rows": int(len(train) - mask.sum()),
+        "class_distribution": counts,
+    }
+    problems = []
+    if int(mask.sum()) < gate.min_validation_series:
+        problems.append(
+            f"the validation set has {int(mask.sum())} series, below the floor of "
+            f"{gate.min_validation_series} (quality_gate.min_validation_series)"
+        )
+    for label, count in counts.items():
+        if count < gate.min_validation_per_class:
+            problems.append(
+                f"the validation set has {count} series of class {label!r}, below "
+                f"{gate.min_validation_per_class} (quality_gate.min_validation_per_class)"
+            )
+    add = report.fail if gate.validation_failure == "fail" else report.warnings.append
+    for problem in problems:
+        add(problem)
+
+
+def describe_validation(validation: dict[str, Any]) -> str:
+    """One line: how many validation rows, drawn how, per class (from ``judge_validation``)."""
+    counts = ", ".join(f"{label} {n}" for label, n in validation["class_distribution"].items())
+    days = f" (days {', '.join(validation['days'])})" if validation["resolved"] == "by_day" else ""
+    return (
+        f"validation: {validation['rows']} of {validation['rows'] + validation['fit_rows']} "
+        f"training series, {validation['resolved']}{days}: {counts}"
+    )
+
+
+def console_lines(report: QualityReport) -> list[str]:
+    """What a command prints about the data: the verdict, every failure and every warning
+    (each broken or skipped file, NaN replacement, gate warning), and the validation set."""
+    lines = [f"data quality: {report.verdict}"]
+    lines += [f"  FAIL: {reason}" for reason in report.failures]
+    lines += [f"  warning: {reason}" for reason in report.warnings]
+    if report.validation:
+        lines.append(f"  {describe_validation(report.validation)}")
+    return lines
+
+
 def _length_stats(lengths: np.ndarray) -> dict[str, float]:
     if not lengths.size:
         return {"min": 0.0, "max": 0.0, "mean": 0.0, "median": 0.0}
@@ -161,8 +221,12 @@ def to_markdown(report: QualityReport, source: str = "") -> str:
         lines += [f"Source: `{source}`", ""]
     if report.failures:
         lines += ["## Why it failed", "", *[f"- {r}" for r in report.failures], ""]
+    if report.warnings:
+        lines += ["## Warnings", "", *[f"- {r}" for r in report.warnings], ""]
     lines += ["## Classes", "", "| class | series |", "|---|---:|"]
     lines += [f"| {label} | {count} |" for label, count in report.counts.items()]
+    if report.validation:
+        lines += ["", f"- {describe_validation(report.validation)}"]
     stats = report.length
     lines += [
         "",

@@ -63,7 +63,7 @@ def class_distribution(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str
     for name in sorted(evaluations):
         found = evaluations[name].get("class_distribution")
         if found:
-            splits = [s for s in ("train", "test", "all") if s in found]
+            splits = [s for s in ("train", "validation", "test", "all") if s in found]
             counts = {s: dict(found[s]) for s in splits}
             classes = list(evaluations[name].get("classes") or next(iter(counts.values())).keys())
             if "all" not in counts and {"train", "test"} <= set(counts):
@@ -72,6 +72,16 @@ def class_distribution(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str
                 }
                 splits.append("all")
             return {"splits": splits, "classes": classes, "counts": counts}
+    return None
+
+
+def data_quality(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The preprocess step's findings (verdict, reasons, validation set) from the first
+    evaluation that carries them: every model of a run was evaluated on the same data."""
+    for name in sorted(evaluations):
+        found = evaluations[name].get("data_quality")
+        if found:
+            return dict(found)
     return None
 
 
@@ -113,4 +123,5 @@ def render_report(
         ranking=ranking,
         models=[_model_view(row.name, evaluations[row.name]) for row in ranking],
         distribution=class_distribution(evaluations),
+        data_quality=data_quality(evaluations),
     )

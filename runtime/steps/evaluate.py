@@ -51,8 +51,13 @@ def run(
     train_data: Any,
     test_data: Any,
     evaluation_path: str | Path | None = None,
+    data_quality: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate the model in ``model_dir``; write and return the evaluation document."""
+    """Evaluate the model in ``model_dir``; write and return the evaluation document.
+
+    ``data_quality`` (the preprocess step's verdict, reasons and validation set, carried on
+    the train artifact's metadata) is copied into the document, so the report lists it.
+    """
     from ideko.runtime.atomic import write_json
     from ideko.runtime.training.config import normalise_model_config
     from ideko.runtime.training.environment import prepare_tensorflow
@@ -89,9 +94,13 @@ def run(
         "lineage": trained.get("lineage", {}),
         "class_distribution": {
             "train": train.class_distribution(),
+            **({"validation": train.validation_distribution()} if train.validation is not None
+               else {}),
             "test": test.class_distribution(),
         },
     }
+    if data_quality:
+        document["data_quality"] = data_quality
     if evaluation_path is not None:
         write_json(evaluation_path, document)
     return document
@@ -107,7 +116,10 @@ def component(
     evaluation: Any,
 ) -> dict[str, Any]:
     """KFP body: evaluation JSON artifact plus Metrics / ClassificationMetrics logging."""
-    document = run(model_config, model.path, train_data.path, test_data.path, evaluation.path)
+    quality = (getattr(train_data, "metadata", None) or {}).get("data_quality")
+    document = run(
+        model_config, model.path, train_data.path, test_data.path, evaluation.path, quality
+    )
     from ideko.runtime.training.evaluation import SUMMARY_KEYS  # logged as KFP Metrics
 
     for name in SUMMARY_KEYS:
@@ -133,11 +145,23 @@ def build_parser(prog: str = "python -m ideko.runtime.steps.evaluate") -> argpar
             "--output": "evaluation JSON to write",
         },
     )
+    parser.add_argument(
+        "--metadata",
+        help="the preprocess step's dataset metadata JSON: its data-quality findings and "
+        "validation set go into the evaluation (and the report)",
+    )
     return parser
 
 
 def _action(args: argparse.Namespace) -> int:
-    document = run(args.model_config, args.model, args.train_data, args.test_data, args.output)
+    quality = None
+    if args.metadata:
+        from ideko.runtime.data.dataset_io import load_metadata, quality_findings
+
+        quality = quality_findings(load_metadata(args.metadata))
+    document = run(
+        args.model_config, args.model, args.train_data, args.test_data, args.output, quality
+    )
     print(json.dumps(document["summary"], sort_keys=True))
     return 0
 

@@ -4,7 +4,9 @@ Three entry points, one behaviour: ``component(...)`` (KFP body: artifact object
 strings), ``run(...)`` (plain paths) and ``python -m ideko.runtime.steps.preprocess`` /
 ``ideko step preprocess``. The pipeline ``seed`` overrides ``data_config.split.seed``.
 A FAIL verdict is an output, not an error: every file is still written and the pipeline's
-quality-gate condition decides whether training runs. The quality report is Markdown.
+quality-gate condition decides whether training runs. The quality report is Markdown; the
+verdict, every failure and warning and the validation set are also printed on stderr and
+travel with the dataset artifacts (``data_quality`` metadata) to the evaluation and report.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def run(
     from ideko.runtime.data.config import parse_data_config
     from ideko.runtime.data.dataset_io import save_dataset, save_metadata
     from ideko.runtime.data.prepare import prepare
-    from ideko.runtime.data.quality import to_markdown
+    from ideko.runtime.data.quality import console_lines, to_markdown
 
     if isinstance(data_config, str):
         data_config = json_object(data_config, "data_config")
@@ -45,6 +47,8 @@ def run(
     save_dataset(test_data, test)
     save_metadata(metadata, meta)
     write_text(report, to_markdown(quality, data_uri))
+    for line in console_lines(quality):
+        print(line, file=sys.stderr)
     outputs = {
         "verdict": quality.verdict,
         "reasons": json.dumps(quality.reasons),
@@ -79,6 +83,9 @@ def component(
         "classes": meta["classes"],
         "fingerprint": meta["source"]["fingerprint"],
     }
+    from ideko.runtime.data.dataset_io import quality_findings
+
+    data_quality = quality_findings(meta)
     for side, artifact in (("train", train_data), ("test", test_data)):
         _update(
             artifact,
@@ -89,6 +96,7 @@ def component(
                 "class_distribution": meta["class_distribution"][side],
                 "padding_value": meta["padding"]["value"],
                 "padding": meta["padding"],
+                "data_quality": data_quality,
             },
         )
     _update(dataset_metadata, {**summary, "shapes": meta["shapes"]})

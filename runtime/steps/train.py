@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,12 +84,18 @@ def run(
         dataset = load_dataset(source)
         lineage.setdefault("train_data", str(train_data))
         lineage.setdefault("train_data_sha256", file_sha256(source))
+    from ideko.runtime.training.trainer import validation_mask
+
     split = float(config["training_parameters"]["validation_split"])
-    fitted = math.floor(len(dataset) * (1.0 - split))  # how Keras 3 cuts validation_split
-    if fitted < 1 or len(dataset) - fitted < 1:
+    held = validation_mask(len(dataset), dataset.validation, split)
+    if held.all() or not held.any():
+        rule = "its validation rows" if dataset.validation is not None else (
+            f"validation_split={split}"
+        )
         raise UserError(
-            f"the train split holds {len(dataset)} series: validation_split={split} leaves "
-            "no series to train or to validate on"
+            f"the train split holds {len(dataset)} series: {rule} leave "
+            f"{int((~held).sum())} to train and {int(held.sum())} to validate on; "
+            "training needs both"
         )
     result = train_model(
         config,
@@ -102,6 +107,7 @@ def run(
         score_weights=weights,
         emit_metrics=emit_metrics,
         lineage=lineage,
+        validation_rows=dataset.validation,
     )
     return {
         "validation_accuracy": float(result.validation_accuracy),

@@ -1,8 +1,10 @@
 """The training loop of the original script, plus Katib metric lines.
 
-``model.fit(validation_split=…)`` with ``EarlyStopping(val_loss, patience, min_delta)`` and a
-best-only ``ModelCheckpoint`` on ``val_accuracy`` (mode max); the best checkpoint is reloaded
-afterwards, so the saved model is the best epoch, not the last. Keras runs with
+``model.fit(validation_data=…)`` on the dataset's validation rows (the split's ``validation``
+mask; without one, the last ``validation_split`` of the rows, which is exactly what the
+original's ``validation_split`` used), with ``EarlyStopping(val_loss, patience, min_delta)``
+and a best-only ``ModelCheckpoint`` on ``val_accuracy`` (mode max); the best checkpoint is
+reloaded afterwards, so the saved model is the best epoch, not the last. Keras runs with
 ``verbose=0``: stdout carries only metric lines (see :mod:`ideko.runtime.training.metric_output`).
 """
 
@@ -102,6 +104,17 @@ def _epoch_callback(
     return KatibLines()
 
 
+def validation_mask(n: int, validation_rows: Any, validation_split: float) -> Any:
+    """The rows to validate on: the dataset's mask, else Keras' ``validation_split`` tail."""
+    import numpy as np
+
+    if validation_rows is not None:
+        return np.asarray(validation_rows, dtype=bool)
+    mask = np.zeros(n, dtype=bool)
+    mask[math.floor(n * (1.0 - validation_split)) :] = True
+    return mask
+
+
 def train_model(
     config: dict[str, Any],
     x_train: Any,
@@ -112,8 +125,12 @@ def train_model(
     score_weights: dict[str, float] | None = None,
     emit_metrics: bool = True,
     lineage: dict[str, Any] | None = None,
+    validation_rows: Any = None,
 ) -> TrainResult:
     """Train the model of a normalised ``config``; write its artifacts to ``output_dir``.
+
+    ``validation_rows`` (bool per row of ``x_train``) are held out for validation; ``None``
+    means the last ``training_parameters.validation_split`` of the rows.
 
     ``output_dir`` (optional for Katib trials) receives the ``.keras`` file named by
     ``name_parameters.model_name``, ``history.json`` and ``history.png``, atomically;
@@ -121,10 +138,16 @@ def train_model(
     """
     if len(x_train) < 2:
         raise ValueError(f"training needs at least 2 series, got {len(x_train)}")
+    training = config["training_parameters"]
+    held = validation_mask(len(x_train), validation_rows, float(training["validation_split"]))
+    if held.all() or not held.any():
+        raise ValueError(
+            f"{int(held.sum())} of {len(x_train)} training series are validation rows; "
+            "training needs both"
+        )
     set_seeds(seed)
     import keras
 
-    training = config["training_parameters"]
     built = build_model(config, tuple(x_train.shape[1:]), int(y_train.shape[1]), padding_value)
     started: list[float] = []
     epoch_ends: list[float] = []
@@ -142,11 +165,11 @@ def train_model(
             _epoch_callback(score_weights, started, emit_metrics, epoch_ends),
         ]
         fit = built.model.fit(
-            x_train,
-            y_train,
+            x_train[~held],
+            y_train[~held],
             epochs=int(training["epochs"]),
             batch_size=int(training["batch_size"]),
-            validation_split=float(training["validation_split"]),
+            validation_data=(x_train[held], y_train[held]),
             callbacks=callbacks,
             verbose=0,
         )

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-COMMANDS = ("data", "compile", "run", "runs", "tune", "step", "baseline")
+COMMANDS = ("data", "compile", "run", "runs", "tune", "submit", "step", "baseline")
 
 
 def _help() -> str:

@@ -73,7 +73,11 @@ def test_a_spec_that_omits_them_compiles_with_the_schemas_defaults(tmp_path: Pat
     assert spec.data.scaling == defaults_of("data")["scaling"]
     assert asdict(spec.data.padding) == defaults_of("padding")
     split = defaults_of("split")
-    assert asdict(spec.data.split) == {**split, "test_days": tuple(split["test_days"])}
+    validation = defaults_of("validation")
+    assert asdict(spec.data.split) == {
+        **split, "test_days": tuple(split["test_days"]),
+        "validation": {**validation, "days": tuple(validation["days"])},
+    }
     gate = defaults_of("qualityGate")
     assert asdict(spec.data.quality_gate) == {
         **gate, "required_indicators": tuple(gate["required_indicators"])

@@ -11,7 +11,7 @@ from ideko.schema.defaults import defaults_of
 def test_omitted_fields_take_the_spec_defaults() -> None:
     config = parse_data_config({"indicators": ["f3"]}).to_dict()
     assert config["padding"] == defaults_of("padding")
-    assert config["split"] == defaults_of("split")
+    assert config["split"] == {**defaults_of("split"), "validation": defaults_of("validation")}
     assert config["quality_gate"] == defaults_of("qualityGate")
     assert config["scaling"] == defaults_of("data")["scaling"]
 

@@ -79,7 +79,8 @@ def test_metadata_round_trip(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"format": "ideko-dataset/v2"}, "format: version 2 is newer than this runtime"),
+        ({"format": "ideko-dataset/v3"}, "format: version 3 is newer than this runtime"),
+        ({"format": "ideko-dataset/v2"}, "'split' is a required property"),
         ({"format": "npz"}, "format: 'npz' is not a version"),
         ({"shapes": {"train": [1]}}, "shapes: 'test' is a required property"),
     ],

@@ -7,14 +7,13 @@ import pytest
 from ideko.runtime.data.config import SplitConfig
 from ideko.runtime.data.errors import DataError
 from ideko.runtime.data.preprocess import (
-    apply_scaler,
     encode_labels,
     fit_scaler,
     one_hot,
     pad_series,
-    replace_non_finite,
     split_indices,
 )
+from ideko.runtime.data.series_transform import apply_scaler, replace_non_finite
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 

@@ -45,7 +45,8 @@ def test_output_reads_cleanly_with_the_example_config(tmp_path):
     generate(tmp_path / "d", SMALL)
     config = {
         "indicators": ["f3", "f4", "f5"],
-        "quality_gate": {"min_series": 30, "min_per_class": 10},
+        # 30 series: 24 train rows, 5 of them validation (below the default floor of 10)
+        "quality_gate": {"min_series": 30, "min_per_class": 10, "min_validation_series": 5},
     }
     train, test, meta, report = prepare(tmp_path / "d", config)
     assert report.verdict == "PASS" and report.reasons == []

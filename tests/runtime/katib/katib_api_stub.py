@@ -6,6 +6,13 @@ Kubernetes-shaped ``Status`` bodies, and plays Katib: each GET of an Experiment 
 along a script (Created -> Running -> Succeeded with ``currentOptimalTrial``, or Failed).
 Faults (status codes, dropped connections, slow answers) are queued per request so the
 tests can check what the real ``kubernetes`` client and the backend make of them.
+
+``ideko submit``'s preflight (tests/cluster) asks the same server what a cluster would answer
+before a run: API discovery of ``kubeflow.org/v1beta1`` (is Katib's CRD served), the
+namespace and its labels, ``SelfSubjectAccessReview`` (may the user create Experiments),
+``LocalSubjectAccessReview`` (may the pipeline's service account), and Roles/RoleBindings
+(``--apply-rbac``). Access reviews are answered from the RBAC objects the server holds, so
+applying the compiled ``rbac.yaml`` is what turns a denied review into an allowed one.
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-PREFIX = "/apis/kubeflow.org/v1beta1/namespaces/"
+GROUP_VERSION = "kubeflow.org/v1beta1"
+PREFIX = f"/apis/{GROUP_VERSION}/namespaces/"
+AUTHZ = "/apis/authorization.k8s.io/v1"
+RBAC = "/apis/rbac.authorization.k8s.io/v1"
 WEBHOOK = "validator.experiment.katib.kubeflow.org"
 OPTIMAL = {
     "bestTrialName": "trial-best",
@@ -84,6 +94,11 @@ class KatibApiStub:
         self.forbidden: dict[str, str] = {}  # verb -> the user the RBAC error names
         self.webhook_denial = ""  # non-empty: Katib's validating webhook rejects creates
         self.script = Script()
+        # What the preflight reads (see the module docstring); None/empty: the defaults.
+        self.namespace_labels: dict[str, dict[str, str]] = {}
+        self.user_denied: set[tuple[str, str]] = set()  # (verb, resource) the user may not do
+        self.reviews_forbidden = False  # the user may not create LocalSubjectAccessReviews
+        self.rbac: dict[tuple[str, str, str], dict[str, Any]] = {}  # (plural, ns, name) -> obj
         self.faults: list[Fault] = []
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
         self.gets: dict[tuple[str, str], int] = {}
@@ -116,7 +131,9 @@ class KatibApiStub:
         """``(status, document)`` for one request (the state machine; no I/O)."""
         if headers.get("authorization") != f"Bearer {self.token}":
             return status(401, "Unauthorized", "Unauthorized")
-        parts = path[len(PREFIX) :].split("/") if path.startswith(PREFIX) else []
+        if not path.startswith(PREFIX):
+            return self._handle_cluster(method, path, body)
+        parts = path[len(PREFIX) :].split("/")
         if not self.crd_installed or len(parts) not in (2, 3) or parts[1] != "experiments":
             return status(404, "NotFound", "the server could not find the requested resource")
         namespace, name = parts[0], (parts[2] if len(parts) == 3 else None)
@@ -200,6 +217,130 @@ class KatibApiStub:
         self.objects[key] = stored
         return 201, stored
 
+    def _handle_cluster(self, method: str, path: str, body: Any) -> tuple:
+        """Discovery, namespaces, access reviews and RBAC objects (everything but Experiments)."""
+        parts = path.strip("/").split("/")
+        if path == f"/apis/{GROUP_VERSION}" and method == "GET":
+            if not self.crd_installed:
+                return status(404, "NotFound", "the server could not find the requested resource")
+            return 200, {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": GROUP_VERSION,
+                "resources": [
+                    {
+                        "name": "experiments",
+                        "singularName": "experiment",
+                        "namespaced": True,
+                        "kind": "Experiment",
+                        "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+                    }
+                ],
+            }
+        if parts[:3] == ["api", "v1", "namespaces"] and len(parts) == 4 and method == "GET":
+            name = parts[3]
+            if self.namespaces is not None and name not in self.namespaces:
+                return status(
+                    404,
+                    "NotFound",
+                    f'namespaces "{name}" not found',
+                    {"name": name, "kind": "namespaces"},
+                )
+            labels = {"kubernetes.io/metadata.name": name, **self.namespace_labels.get(name, {})}
+            return 200, {
+                "kind": "Namespace",
+                "apiVersion": "v1",
+                "metadata": {"name": name, "labels": labels},
+                "status": {"phase": "Active"},
+            }
+        if path == f"{AUTHZ}/selfsubjectaccessreviews" and method == "POST":
+            attributes = (body or {}).get("spec", {}).get("resourceAttributes") or {}
+            key = (attributes.get("verb", ""), attributes.get("resource", ""))
+            return 201, _review(body, allowed=key not in self.user_denied)
+        if parts[:4] == [*AUTHZ.strip("/").split("/"), "namespaces"] and len(parts) == 6:
+            if parts[5] != "localsubjectaccessreviews" or method != "POST":
+                return status(405, "MethodNotAllowed", f"{method} is not supported here")
+            if self.reviews_forbidden:
+                return status(
+                    403,
+                    "Forbidden",
+                    'localsubjectaccessreviews.authorization.k8s.io is forbidden: User "alice" '
+                    'cannot create resource "localsubjectaccessreviews" in API group '
+                    f'"authorization.k8s.io" in the namespace "{parts[4]}"',
+                )
+            return 201, _review(body, allowed=self._rbac_allows(parts[4], body))
+        if parts[:4] == [*RBAC.strip("/").split("/"), "namespaces"] and len(parts) in (6, 7):
+            return self._handle_rbac(
+                method, parts[4], parts[5], parts[6] if len(parts) == 7 else None, body
+            )
+        return status(404, "NotFound", "the server could not find the requested resource")
+
+    def _handle_rbac(
+        self, method: str, namespace: str, plural: str, name: str | None, body: Any
+    ) -> tuple:
+        """Create, read and replace Roles and RoleBindings (what ``--apply-rbac`` does)."""
+        if plural not in ("roles", "rolebindings"):
+            return status(404, "NotFound", "the server could not find the requested resource")
+        if method == "POST" and name is None:
+            key = (plural, namespace, body["metadata"]["name"])
+            if key in self.rbac:
+                return status(
+                    409,
+                    "AlreadyExists",
+                    f'{plural}.rbac.authorization.k8s.io "{key[2]}" already exists',
+                    {"name": key[2], "group": "rbac.authorization.k8s.io", "kind": plural},
+                )
+            return 201, self._store_rbac(key, body, version=1)
+        key = (plural, namespace, name or "")
+        if key not in self.rbac:
+            return status(
+                404,
+                "NotFound",
+                f'{plural}.rbac.authorization.k8s.io "{name}" not found',
+                {"name": name, "group": "rbac.authorization.k8s.io", "kind": plural},
+            )
+        if method == "GET":
+            return 200, self.rbac[key]
+        if method == "PUT":
+            held = self.rbac[key]["metadata"]["resourceVersion"]
+            if body.get("metadata", {}).get("resourceVersion") != held:
+                return status(409, "Conflict", f"the object has been modified ({plural} {name})")
+            return 200, self._store_rbac(key, body, version=int(held) + 1)
+        return status(405, "MethodNotAllowed", f"{method} is not supported here")
+
+    def _store_rbac(self, key: tuple[str, str, str], body: Any, version: int) -> dict[str, Any]:
+        stored = json.loads(json.dumps(body))
+        stored["metadata"].update(namespace=key[1], resourceVersion=str(version))
+        self.rbac[key] = stored
+        return stored
+
+    def _rbac_allows(self, namespace: str, review: Any) -> bool:
+        """Whether a RoleBinding in ``namespace`` grants the reviewed service account the
+        reviewed verb on the resource, through a Role held here (Kubernetes' RBAC, reduced to
+        namespaced Roles and ServiceAccount subjects)."""
+        spec = (review or {}).get("spec") or {}
+        attributes = spec.get("resourceAttributes") or {}
+        user = str(spec.get("user", ""))
+        for (plural, ns, _), binding in self.rbac.items():
+            if plural != "rolebindings" or ns != namespace:
+                continue
+            subjects = [
+                f"system:serviceaccount:{s.get('namespace') or ns}:{s.get('name')}"
+                for s in binding.get("subjects") or []
+                if s.get("kind") == "ServiceAccount"
+            ]
+            role = self.rbac.get(("roles", ns, binding.get("roleRef", {}).get("name", "")))
+            if user not in subjects or role is None:
+                continue
+            for rule in role.get("rules") or []:
+                if (
+                    attributes.get("group", "") in rule.get("apiGroups", [])
+                    and attributes.get("resource") in rule.get("resources", [])
+                    and attributes.get("verb") in rule.get("verbs", [])
+                ):
+                    return True
+        return False
+
     def _status(self, gets: int) -> dict[str, Any]:
         """Katib's status after ``gets`` reads, per the script."""
         script = self.script
@@ -217,6 +358,13 @@ class KatibApiStub:
             if script.outcome == "Succeeded":
                 result["currentOptimalTrial"] = script.optimal
         return result
+
+
+def _review(body: Any, allowed: bool) -> dict[str, Any]:
+    """An access review as the API server returns it: the request's spec and a status."""
+    answer = json.loads(json.dumps(body or {}))
+    answer["status"] = {"allowed": allowed, **({} if allowed else {"reason": "no RBAC rule"})}
+    return answer
 
 
 def condition(kind: str, reason: str, message: str) -> dict[str, str]:
@@ -276,6 +424,6 @@ def _handler(stub: KatibApiStub) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_DELETE = _serve
+        do_GET = do_POST = do_DELETE = do_PUT = _serve
 
     return Handler

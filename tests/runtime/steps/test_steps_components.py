@@ -199,7 +199,7 @@ def test_too_few_series_for_the_validation_split_is_a_clear_error():
         "model_parameters": {"activation_function": "tanh", "hidden_units": [2]},
         "training_parameters": {"epochs": 1, "batch_size": 2},
     }
-    with pytest.raises(UserError, match="no series to train or to validate on"):
+    with pytest.raises(UserError, match="leave 0 to train and 1 to validate on"):
         train.run(config, one, 1, None)
 
 

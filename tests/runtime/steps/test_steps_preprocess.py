@@ -39,7 +39,12 @@ def test_component_writes_artifacts_and_metadata(good_tree, tmp_path, monkeypatc
         dataset_metadata=arts["md"],
         quality_report=arts["qr"],
     )
-    assert outputs == {"verdict": "PASS", "reasons": "[]", "num_series": 12}
+    floor = "the validation set has 3 series, below the floor of 10"
+    (reason,) = json.loads(outputs.pop("reasons"))  # 12 series: 9 train rows, 3 validate
+    assert reason.startswith(floor)
+    assert outputs == {"verdict": "PASS", "num_series": 12}
+    quality = arts["tr"].metadata["data_quality"]  # what evaluate and the run summary read
+    assert quality["reasons"] == [reason] and quality["validation"]["rows"] == 3
     train = load_dataset(arts["tr"].path)
     meta = load_metadata(arts["md"].path)
     assert meta["split"]["seed"] == 3 and meta["source"]["uri"] == "data"
@@ -60,11 +65,16 @@ def test_cli_runs_and_reports_fail_as_output(good_tree, tmp_path, capsys):
         "--metadata", str(out / "meta.json"), "--report", str(out / "report.md"),
     ]  # fmt: skip
     assert preprocess.main(argv) == 0
-    outputs = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    outputs = json.loads(captured.out)
     assert outputs["verdict"] == "FAIL" and outputs["num_series"] == 12
     reasons = json.loads(outputs["reasons"])
     assert reasons[0].startswith("12 readable series, the gate needs at least 100")
     assert "broken file not_anomalous/2024-03-01/bad.zip" in reasons[1]
+    printed = captured.err.splitlines()  # every reason is on the console too
+    assert printed[0] == "data quality: FAIL"
+    assert f"  FAIL: {reasons[0]}" in printed and f"  warning: {reasons[1]}" in printed
+    assert any(line.startswith("  validation: 3 of 9 training series") for line in printed)
     assert np.isfinite(load_dataset(out / "train").X).all()
 
 
