@@ -21,6 +21,9 @@ demo: $(STAMP)
 	$(BIN)/ideko data synth $(DATA) --seed 7
 	$(BIN)/ideko-compile $(SPEC)
 	$(BIN)/ideko run generated/ideko-anomaly-classification/pipeline.yaml
+	@echo "serve the champion with KServe's model server (Ctrl-C stops it):"
+	@echo "  $(BIN)/ideko serve ideko-anomaly-classification    # then: curl localhost:8080/v2/health/ready"
+	@echo "  on a cluster: kubectl apply -f generated/ideko-anomaly-classification/inferenceservice.yaml"
 
 ## test: lint, layer contracts, drift check of generated/, then the whole pytest suite in
 ## parallel (pytest-xdist: one worker per core, idle workers steal queued tests)

@@ -18,9 +18,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ideko.runtime.data.cli",
     "ideko.compiler.cli",
     "ideko.cli.run_command",
+    "ideko.local.runner.lineage_cli",
     "ideko.local.katib.cli",
     "ideko.cli.submit",
     "ideko.runtime.cli",
+    "ideko.cli.serve",
 )
 
 DESCRIPTION = """\

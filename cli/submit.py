@@ -109,6 +109,7 @@ def build_request(args: argparse.Namespace) -> Any:
     package = load_package(args.source)
     given = parse_assignments(args.param)
     arguments = pipeline_arguments(package.root_inputs, given)
+    arguments, given = _pin_data_ref(package.text, arguments, given)
     return SubmitRequest(
         package=package,
         arguments=arguments,
@@ -125,6 +126,20 @@ def build_request(args: argparse.Namespace) -> Any:
         timeout_seconds=parse_duration(args.timeout) if args.timeout else None,
         poll_seconds=args.poll_seconds,
     )
+
+
+def _pin_data_ref(
+    text: str, arguments: dict[str, Any], given: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A versioned source's ``data_ref`` resolved to its commit here, before the run exists,
+    and sent as an explicit argument: the cluster run (and KFP's cache key) carry the commit."""
+    from ideko.local.runner.data_pin import DATA_REF, pin_data_ref
+    from ideko.local.runner.ir import parse_pipeline
+
+    pinned = pin_data_ref(parse_pipeline(text), arguments)
+    if pinned.get(DATA_REF) == arguments.get(DATA_REF):
+        return arguments, given
+    return pinned, {**given, DATA_REF: pinned[DATA_REF]}
 
 
 def load_package(path: Path) -> Any:

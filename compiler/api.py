@@ -12,7 +12,7 @@ from pathlib import Path
 from ideko.compiler.drift import diff_trees
 from ideko.compiler.load import Diagnostic, SpecError, SpecNotFoundError, load_spec
 from ideko.compiler.load.spec_model import Spec
-from ideko.compiler.render import render
+from ideko.compiler.render import render, render_with_documents
 from ideko.compiler.write import read_tree, write_tree
 
 __all__ = [
@@ -29,8 +29,8 @@ __all__ = [
 
 def write(spec: Spec, out_dir: Path) -> tuple[dict[str, str], list[str]]:
     """Render ``spec`` and write it under ``out_dir`` atomically: (files, changes made)."""
-    files = render(spec)
-    return files, write_tree(out_dir, files)
+    files, documents = render_with_documents(spec)
+    return files, write_tree(out_dir, files, documents)
 
 
 def check(spec: Spec, out_dir: Path) -> tuple[dict[str, str], list[str]]:

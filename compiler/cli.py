@@ -17,6 +17,13 @@ DEFAULT_OUT = "generated"
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
+def printable(text: str) -> str:
+    """A path as the user gave it, printable (the loader's escape, imported when needed)."""
+    from ideko.compiler.load.diagnostics import printable as escape
+
+    return escape(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments shared by `ideko-compile` and `ideko compile`."""
     parser.add_argument("specs", nargs="+", metavar="SPEC", help="spec file(s) to compile")
@@ -34,26 +41,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
 
-def _load(path: str) -> tuple[Any, list[str]]:
-    """Load one spec; returns (spec, []) or (None, diagnostic lines)."""
-    from ideko.compiler.api import SpecError, load_spec
+def _load(path: str) -> tuple[Any, list[str], int]:
+    """Load one spec: (spec, [], EXIT_OK) or (None, diagnostic lines, exit status).
+
+    A path naming no regular file is a usage error (2), as the README promises.
+    """
+    from ideko.compiler.api import SpecError, SpecNotFoundError, load_spec
 
     try:
-        return load_spec(path), []
+        return load_spec(path), [], EXIT_OK
     except SpecError as exc:
         lines = [str(d) for d in getattr(exc, "diagnostics", [])] or [str(exc)]
-        return None, lines
+        return None, lines, EXIT_USAGE if isinstance(exc, SpecNotFoundError) else EXIT_INVALID
 
 
 def _compile_one(path: str, out_dir: Path, check: bool, quiet: bool) -> int:
     from ideko.compiler import api
 
-    spec, diagnostics = _load(path)
+    spec, diagnostics, status = _load(path)
     if spec is None:
         for line in diagnostics:
             print(line, file=sys.stderr)
-        print(f"{path}: invalid spec ({len(diagnostics)} problem(s))", file=sys.stderr)
-        return EXIT_INVALID
+        if status == EXIT_INVALID:
+            print(f"{printable(path)}: invalid spec ({len(diagnostics)} problem(s))",
+                  file=sys.stderr)
+        return status
     try:
         files, lines = api.check(spec, out_dir) if check else api.write(spec, out_dir)
     except ValueError as exc:
@@ -94,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = _compile_one(path, out_dir, args.check, args.quiet)
         except OSError as exc:
-            print(f"{path}: {exc.strerror or exc}: {exc.filename or out_dir}", file=sys.stderr)
+            where = exc.filename or out_dir
+            print(f"{printable(path)}: cannot write: {exc.strerror or exc}: {where}",
+                  file=sys.stderr)
             result = EXIT_INVALID
         status = max(status, result)
     return status

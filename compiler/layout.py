@@ -1,4 +1,5 @@
-"""The generated tree's file names: ``<pipeline>/pipeline.yaml`` and ``<pipeline>/katib/…``.
+"""The generated tree's file names: ``<pipeline>/pipeline.yaml``,
+``<pipeline>/inferenceservice.yaml`` and ``<pipeline>/katib/…``.
 
 Shared by the renderer (which names the files) and the writer (which finds stale ones).
 """
@@ -8,3 +9,4 @@ from __future__ import annotations
 PIPELINE_FILE = "pipeline.yaml"
 KATIB_DIR = "katib"
 RBAC_FILE = "rbac.yaml"
+SERVING_FILE = "inferenceservice.yaml"

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ideko.compiler.layout import KATIB_DIR
+from ideko.compiler.round_trip import round_trip_problem
 
 
 def _owned_files(out_dir: Path, roots: set[str]) -> set[str]:
@@ -35,11 +37,17 @@ def read_tree(out_dir: Path, expected: dict[str, str]) -> dict[str, str]:
     }
 
 
-def write_tree(out_dir: Path, files: dict[str, str]) -> list[str]:
+def write_tree(
+    out_dir: Path, files: dict[str, str], documents: dict[str, list[Any]] | None = None
+) -> list[str]:
     """Write ``files`` under ``out_dir`` atomically; delete stale manifests. Returns changes.
 
     Every file is first written to a temporary file in its own directory, then all are moved
-    into place with ``os.replace``, so a failure leaves no half-written file behind.
+    into place with ``os.replace``, so a failure (a full disk, a refused file) leaves neither
+    a half-written file nor a temporary one behind. With ``documents`` (from
+    ``render_with_documents``) each temporary file is read back and must parse to exactly
+    its documents before anything is moved: the writer cannot emit another document than
+    the one kfp built.
     """
     roots = {PurePosixPath(rel).parts[0] for rel in files}
     staged: list[tuple[str, Path]] = []
@@ -52,9 +60,16 @@ def write_tree(out_dir: Path, files: dict[str, str]) -> list[str]:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((rel, Path(tmp)))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            staged.append((rel, Path(tmp)))
+                handle.flush()
+                os.fsync(handle.fileno())
+            if documents is not None:
+                written = Path(tmp).read_bytes().decode("utf-8")
+                problem = round_trip_problem(written, documents[rel])
+                if problem is not None:
+                    raise ValueError(f"{target}: not written, {problem}")
         for rel, tmp in staged:
             os.replace(tmp, out_dir / rel)
             changes.append(f"wrote {out_dir / rel}")

@@ -2,8 +2,8 @@
 object-store URI (``s3://``, ``minio://``, ``gs://``).
 
 Object-store URIs are read where KFP's launcher mounts them, else downloaded by
-:mod:`ideko.runtime.objectstore` (imported only then). ``lakefs://`` and ``http(s)://`` are
-"not supported yet".
+:mod:`ideko.runtime.objectstore` (imported only then). ``lakefs://`` data goes through the
+versioned sources (``ideko.runtime.data.sources``); ``http(s)://`` is "not supported yet".
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ def local_dir(uri: str, what: str = "data_uri") -> Path:
     """An existing local directory from a path (relative to the cwd), a ``file://`` URI or an
     object-store prefix (mounted or downloaded, as :func:`local_path`)."""
     scheme = urlparse(uri).scheme
+    if scheme == "lakefs":
+        raise UserError(
+            f"{what} {uri!r}: lakeFS data is read as a versioned source (data_uri "
+            "lakefs://REPO/PATH with data_ref), not as a folder path"
+        )
     if scheme in UNSUPPORTED_SCHEMES:
         raise UserError(
             f"{what} {uri!r}: {scheme}:// sources are not supported yet; "

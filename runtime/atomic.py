@@ -10,6 +10,7 @@ Stdlib-only: the runner (which must not import TensorFlow) uses it too.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -17,6 +18,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+# errno values meaning "no room left to write" (device full, quota exceeded)
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 def current_umask() -> int:

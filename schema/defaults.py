@@ -55,6 +55,14 @@ def default_of(def_name: str, prop: str) -> Any:
     return copy.deepcopy(defaults[prop])
 
 
+def enum_of(def_name: str, prop: str) -> tuple[Any, ...]:
+    """The allowed values (``enum`` keyword) of one property, in the schema's order."""
+    prop_schema = _object(def_name).get("properties", {}).get(prop, {})
+    if "enum" not in prop_schema:
+        raise KeyError(f"$defs.{def_name}.properties.{prop} has no enum")
+    return tuple(prop_schema["enum"])
+
+
 def with_defaults(given: dict[str, Any], def_name: str) -> dict[str, Any]:
     """``given`` in its own key order, then the defaults it does not set."""
     return {**given, **{k: v for k, v in defaults_of(def_name).items() if k not in given}}

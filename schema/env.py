@@ -22,3 +22,10 @@ AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
 GOOGLE_APPLICATION_CREDENTIALS = "GOOGLE_APPLICATION_CREDENTIALS"
+
+# lakeFS: the endpoint and access keys, under the names lakeFS's own clients (lakectl, the
+# `lakefs` Python SDK) read. The compiler sets the endpoint on the preprocess pod and maps the
+# spec's credentials secret onto the two key names; no value is ever written into a file.
+LAKEFS_ENDPOINT = "LAKECTL_SERVER_ENDPOINT_URL"
+LAKEFS_ACCESS_KEY_ID = "LAKECTL_CREDENTIALS_ACCESS_KEY_ID"
+LAKEFS_SECRET_ACCESS_KEY = "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY"

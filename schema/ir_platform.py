@@ -10,3 +10,5 @@ from __future__ import annotations
 
 PLATFORM = "ideko"  # key under PlatformSpec.platforms
 PARALLELISM_KEY = "parallelism"  # config.parallelism: the spec's execution.parallelism
+# config.data_run_branches: true when the spec's versioned source gives every run its branch
+RUN_BRANCHES_KEY = "data_run_branches"

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ideko.schema.limits import MAX_RANDOM_STATE
+
 API_VERSION = "kubeflow.org/v1beta1"
 KIND = "Experiment"
 # Katib's own limit: the suggestion Service `<name>-<algorithm>` must stay a 63-char label.
@@ -91,6 +93,15 @@ def _int_at_least(low: int) -> _Check:
     return (f"an integer >= {low}", check)
 
 
+def _seed() -> _Check:
+    """A suggestion service's ``random_state`` seeds numpy's RandomState: 0 .. 2**32 - 1."""
+    def check(value: str) -> bool:
+        number = _integer(value)
+        return number is not None and 0 <= number <= MAX_RANDOM_STATE
+
+    return (f"an integer from 0 to {MAX_RANDOM_STATE} (a numpy seed)", check)
+
+
 def _one_of(*values: str) -> _Check:
     return (f"one of {', '.join(values)}", lambda v: v in values)
 
@@ -98,26 +109,26 @@ def _one_of(*values: str) -> _Check:
 _POSITIVE: _Check = ("a number > 0", lambda v: (_number(v) or 0) > 0)
 # The settings each suggestion service accepts; any other name is refused by it.
 ALGORITHM_SETTINGS: dict[str, dict[str, _Check]] = {
-    "random": {"random_state": _int_at_least(0)},
-    "grid": {"random_state": _int_at_least(0)},
+    "random": {"random_state": _seed()},
+    "grid": {"random_state": _seed()},
     "tpe": {
-        "random_state": _int_at_least(0),
+        "random_state": _seed(),
         "n_startup_trials": _int_at_least(0),
         "n_ei_candidates": _int_at_least(0),
     },
     "multivariate-tpe": {
-        "random_state": _int_at_least(0),
+        "random_state": _seed(),
         "n_startup_trials": _int_at_least(0),
         "n_ei_candidates": _int_at_least(0),
     },
     "cmaes": {
-        "random_state": _int_at_least(0),
+        "random_state": _seed(),
         "sigma": _POSITIVE,
         "restart_strategy": _one_of("ipop", "bipop", "none"),
     },
-    "sobol": {"random_state": _int_at_least(0), "scramble": _one_of("true", "false")},
+    "sobol": {"random_state": _seed(), "scramble": _one_of("true", "false")},
     "bayesianoptimization": {
-        "random_state": _int_at_least(0),
+        "random_state": _seed(),
         "n_initial_points": _int_at_least(0),
         "base_estimator": _one_of("GP", "RF", "ET", "GBRT"),
         "acq_func": _one_of("gp_hedge", "LCB", "EI", "PI"),

@@ -14,7 +14,14 @@ from typing import Any
 
 # Each module here builds a session fixture worth tens of seconds of CPU (a cold pipeline
 # run, a server) that all its tests share; splitting it across workers builds it twice.
-ONE_WORKER_MODULES: tuple[str, ...] = ("tests/local/runner/test_runner_ideko.py",)
+ONE_WORKER_MODULES: tuple[str, ...] = (
+    "tests/local/runner/test_runner_ideko.py",
+    "tests/local/runner/test_runner_lineage.py",
+    "tests/runtime/serving/test_serving_http.py",  # a trained package and a model server
+    # versioned data: a DVC story with one training run, a lakeFS story of three runs
+    "tests/runtime/data/sources/test_story_dvc.py",
+    "tests/runtime/data/sources/test_story_lakefs.py",
+)
 
 
 def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:

@@ -37,6 +37,7 @@ from kfp.dsl.python_component import PythonComponent
 
 def preprocess(
     data_uri: str,
+    data_ref: str,
     seed: int,
     data_config: str,
     train_data: Output[Dataset],
@@ -51,6 +52,7 @@ def preprocess(
 
     result = step.component(
         data_uri=data_uri,
+        data_ref=data_ref,
         seed=seed,
         data_config=data_config,
         train_data=train_data,
@@ -161,6 +163,7 @@ def register(
 _COMPARE_TEMPLATE = '''def compare(
     selection_config: str,
     promotion_config: str,
+    dataset_metadata: Input[Artifact],
 {inputs}
     report: Output[HTML],
     best_model: Output[Model],
@@ -185,6 +188,7 @@ _COMPARE_TEMPLATE = '''def compare(
         report=report,
         best_model=best_model,
         ranking=ranking,
+        dataset_metadata=dataset_metadata,
     )
     outputs = namedtuple("CompareOutputs", ["best_model_name", "promote", "best_score"])
     return outputs(

@@ -18,6 +18,7 @@ from typing import Any
 from ideko.compiler.build.resources import effective_resources, k8s_resources
 from ideko.compiler.load.spec_model import ArtifactStore, HpoParameter, Model, Spec, canonical_json
 from ideko.schema import env as env_names
+from ideko.schema import k8s_args
 from ideko.schema.durations import parse_duration
 from ideko.schema.names import experiment_name
 
@@ -56,7 +57,12 @@ def _parameter(param: HpoParameter) -> dict[str, Any]:
 
 
 def trial_args(spec: Spec, model: Model) -> list[str]:
-    """Arguments of the trial's train entry point, one ``--set`` per searched parameter."""
+    """Arguments of the trial's train entry point, one ``--set`` per searched parameter.
+
+    Every argument is escaped for Kubernetes' ``$(VAR)`` expansion (``ideko.schema.k8s_args``):
+    the container defines the artifact store's secret keys as variables, so a spec string
+    like ``$(AWS_SECRET_ACCESS_KEY)`` must reach the trial as written, not as the secret.
+    """
     assert model.hpo is not None
     args = [
         "--model-config",
@@ -68,11 +74,13 @@ def trial_args(spec: Spec, model: Model) -> list[str]:
         "--seed",
         str(spec.data.split.seed),
     ]
+    if spec.data.source.ref():  # a versioned source: trials read the spec's ref
+        args[4:4] = ["--data-ref", spec.data.source.ref()]
     if model.hpo.weights is not None:
         args += ["--score-weights", canonical_json(asdict(model.hpo.weights))]
     for param in model.hpo.parameters:
         args += ["--set", f"{param.target}=${{trialParameters.{param.name}}}"]
-    return args
+    return [k8s_args.escape(arg) for arg in args]
 
 
 def artifact_store_env(store: ArtifactStore) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from google.protobuf import json_format
 from ideko.compiler.build import components
+from ideko.compiler.build.data_source import configure_data_source
 from ideko.compiler.build.platform import with_ideko_settings
 from ideko.compiler.build.resources import cpu_threads, task_resources
 from ideko.compiler.load.spec_model import Model, Spec, canonical_json
@@ -110,6 +111,8 @@ class _Builder:
         compare = self.component(func, "compare-models")(
             selection_config=canonical_json(spec.selection_config()),
             promotion_config=canonical_json(spec.promotion_config()),
+            # packaged with the best model: the preprocessing the model server applies
+            dataset_metadata=preprocess.outputs["dataset_metadata"],
             **evaluations,
         )
         configure(compare, spec, "compare", "compare models")
@@ -134,14 +137,16 @@ class _Builder:
 
         def ideko_pipeline(
             data_uri: str = spec.data.source.location(),
+            data_ref: str = spec.data.source.ref(),
             seed: int = spec.data.split.seed,
             hpo_backend: str = "auto",
             registry_uri: str = spec.registry.uri,
         ) -> None:
             preprocess = self.component(components.preprocess, "preprocess")(
-                data_uri=data_uri, seed=seed, data_config=data_config
+                data_uri=data_uri, data_ref=data_ref, seed=seed, data_config=data_config
             )
             configure(preprocess, spec, "preprocess", "preprocess data")
+            configure_data_source(preprocess, spec.data.source)
             if not spec.conditions.quality_gate:
                 self.models(preprocess, seed, hpo_backend, registry_uri)
                 return

@@ -8,7 +8,7 @@ then runs with the spec's ``execution.parallelism``. Names come from ``ideko.sch
 from __future__ import annotations
 
 from ideko.compiler.load.spec_model import Spec
-from ideko.schema.ir_platform import PARALLELISM_KEY, PLATFORM
+from ideko.schema.ir_platform import PARALLELISM_KEY, PLATFORM, RUN_BRANCHES_KEY
 from kfp.pipeline_spec import pipeline_spec_pb2
 
 
@@ -19,4 +19,6 @@ def with_ideko_settings(
     out = pipeline_spec_pb2.PlatformSpec()
     out.CopyFrom(platform_spec)
     out.platforms[PLATFORM].config.update({PARALLELISM_KEY: spec.execution.parallelism})
+    if spec.data.source.run_branches():
+        out.platforms[PLATFORM].config.update({RUN_BRANCHES_KEY: True})
     return out

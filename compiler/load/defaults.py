@@ -43,7 +43,18 @@ def fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
     for criterion in selection["criteria"]:
         criterion.setdefault("goal", metric_goal(criterion["metric"]))
     out.setdefault("registry", root["registry"])
+    out["serving"] = _serving(out.get("serving", {}), out["metadata"]["name"])
     return out
+
+
+def _serving(serving: dict[str, Any], pipeline: str) -> dict[str, Any]:
+    """The InferenceService and the registered model are named after the pipeline unless
+    written (a rule, not a ``default``: it depends on ``metadata.name``)."""
+    filled = with_defaults(serving, "serving")
+    filled.setdefault("name", pipeline)
+    filled.setdefault("model", pipeline)
+    filled["resources"] = _resources(filled["resources"])
+    return filled
 
 
 def artifact_store(store: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +74,7 @@ def _data(data: dict[str, Any]) -> dict[str, Any]:
         ("padding", "padding"),
         ("split", "split"),
         ("quality_gate", "qualityGate"),
+        ("length", "lengthPolicy"),
     ):
         data[section] = with_defaults(data.get(section, {}), def_name)
     data["split"]["validation"] = with_defaults(data["split"].get("validation", {}), "validation")

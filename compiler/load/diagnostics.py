@@ -26,8 +26,19 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        """One printable line: a key or value holding a line break or a control character
+        is echoed escaped (``\\n``, ``\\x01``), so the line count and terminal stay intact."""
+        where = f"{printable(self.file)}:{self.line}:{self.col}"
+        path, message = printable(self.path), printable(self.message)
+        return f"{where}: {path}: {message}" if path else f"{where}: {message}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (controls, line and paragraph separators,
+    lone surrogates, format characters) replaced by its Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class SpecError(Exception):

@@ -15,7 +15,7 @@ from typing import Any
 
 from ideko.compiler.load.diagnostics import Diagnostic, SpecError
 from ideko.compiler.load.source import SpecSource
-from ideko.compiler.load.yaml_doc import Document, Locator, read_yaml, rebased
+from ideko.compiler.load.yaml_doc import Document, Locator, not_a_file, read_yaml, rebased
 
 INCLUDE_KEY = "include"
 
@@ -55,8 +55,12 @@ def resolve_includes(doc: Document, source: SpecSource) -> Resolved:
     inline = {k: v for k, v in models.items() if k != INCLUDE_KEY}
     merged = {**data, "models": inline}
 
-    target = source.path.parent / include
-    display = os.path.normpath(os.path.join(os.path.dirname(doc.file), include))
+    try:
+        target = source.path.parent / include
+        display = os.path.normpath(os.path.join(os.path.dirname(doc.file), include))
+    except ValueError:  # a NUL byte in the include path
+        return Resolved(merged, here, [here.diagnostic(where, "include path contains a NUL "
+                                                              "byte; name a file")])
     problem = _check_target(target, source.root, include)
     if problem:
         return Resolved(merged, here, [here.diagnostic(where, problem)])
@@ -80,19 +84,25 @@ def resolve_includes(doc: Document, source: SpecSource) -> Resolved:
 
 
 def _check_target(target: Path, repo_root: Path, include: str) -> str | None:
-    """Why ``target`` cannot be included from the (resolved) ``repo_root``, or None."""
+    """Why ``target`` cannot be included from the (resolved) ``repo_root``, or None.
+
+    Any path the filesystem refuses (a NUL byte, a lone surrogate, a name longer than the
+    filesystem allows, a symlink loop) is a reason here, never an exception.
+    """
     try:
         real = target.resolve()
         inside = real.is_relative_to(repo_root)
-    except (OSError, RuntimeError):
-        return f"cannot resolve include path '{include}'"
+        if inside and not real.exists():
+            return f"included file '{include}' does not exist (paths are relative to the spec)"
+    except (OSError, RuntimeError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        return f"cannot resolve include path '{include}' ({why})"
     if not inside:
         return (
             f"include '{include}' points outside the repository; "
             "copy the models file into the repository and include that copy"
         )
-    if not real.exists():
-        return f"included file '{include}' does not exist (paths are relative to the spec)"
-    if not real.is_file():
-        return f"include '{include}' is not a file"
+    problem = not_a_file(real)
+    if problem is not None:
+        return f"include '{include}' {problem}"
     return None

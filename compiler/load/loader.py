@@ -26,7 +26,7 @@ from ideko.compiler.load.semantic import run_checks
 from ideko.compiler.load.source import locate
 from ideko.compiler.load.spec_model import Spec
 from ideko.compiler.load.typed_spec import to_spec
-from ideko.compiler.load.yaml_doc import read_yaml
+from ideko.compiler.load.yaml_doc import not_a_file, read_yaml
 
 __all__ = ["Diagnostic", "SpecError", "SpecNotFoundError", "load_spec"]
 
@@ -51,14 +51,14 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
 def load_spec(path: Path | str, repo_root: Path | None = None) -> Spec:
     """Load and validate the spec at ``path``; raise SpecError listing every problem.
 
-    A missing path raises ``SpecNotFoundError`` (a SpecError subclass) so CLIs can treat it
-    as a usage error.
+    A path that names no regular file (missing, a folder, ``/dev/zero``, a FIFO) raises
+    ``SpecNotFoundError`` (a SpecError subclass) so CLIs can treat it as a usage error.
     """
     path = Path(path)
     display = str(path)
-    if not path.is_file():
-        what = "is a directory, not a spec file" if path.is_dir() else "does not exist"
-        raise SpecNotFoundError([Diagnostic(display, 1, 1, "", f"spec file {what}")])
+    problem = not_a_file(path)
+    if problem is not None:
+        raise SpecNotFoundError([Diagnostic(display, 1, 1, "", f"spec file {problem}")])
     source = locate(path, repo_root)
     document = read_yaml(path, display)
     if not isinstance(document.data, dict):

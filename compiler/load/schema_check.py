@@ -16,6 +16,7 @@ from ideko.compiler.load.diagnostics import Diagnostic, did_you_mean, one_of, su
 from ideko.compiler.load.yaml_doc import Locator, YamlPath
 from ideko.schema import schema_path
 from ideko.schema.architectures import CANONICAL_ARCHITECTURES
+from ideko.schema.patterns import spec_validator_class
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -47,7 +48,8 @@ def load_schema() -> dict[str, Any]:
 def _validator() -> Draft202012Validator:
     schema = load_schema()
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    validator: Draft202012Validator = spec_validator_class()(schema)
+    return validator
 
 
 def schema_errors(data: Any) -> Iterator[ValidationError]:
@@ -195,5 +197,5 @@ def property_schema(definition: str, name: str) -> dict[str, Any] | None:
 def value_problems(value: Any, schema: dict[str, Any]) -> list[str]:
     """Why ``value`` does not fit ``schema`` (a piece of the spec schema), in user terms."""
     full = {**schema, "$defs": load_schema()["$defs"]}
-    errors = Draft202012Validator(full).iter_errors(value)
+    errors = spec_validator_class()(full).iter_errors(value)
     return [_message(e.validator, e.validator_value, e.instance, e.schema) for e in errors]

@@ -17,6 +17,7 @@ from ideko.compiler.load.semantic_hpo import (
     check_hpo_ranges,
     check_hpo_targets,
 )
+from ideko.compiler.load.semantic_serving import check_serving
 from ideko.compiler.load.semantic_store import check_artifact_store
 from ideko.compiler.load.spec_model import Resources, Spec
 from ideko.schema.architectures import (
@@ -117,6 +118,13 @@ def check_data(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
         yield ctx.at(("data", "split", "test_days"), "test_days is only used by the by_day "
                      "strategy", at_key=True)
     yield from _validation_problems(spec, ctx)
+    length = data.length
+    if length.policy != "none" and length.max_length is None:
+        yield ctx.at(("data", "length", "policy"), f"the {length.policy} length policy needs "
+                     "max_length (the longest series the models see, in points)")
+    if length.policy == "none" and length.max_length is not None:
+        yield ctx.at(("data", "length", "max_length"), "max_length is only used by the "
+                     "truncate and resample policies (set data.length.policy)")
 
 
 def _validation_problems(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -175,9 +183,9 @@ def check_execution(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
             yield ctx.at((*retries, "backoff"), f"backoff ({step.retries.backoff}) is longer "
                          f"than max_backoff ({step.retries.max_backoff})")
         resources = _written_or_default(ctx, kind, "resources")
-        yield from _resource_problems(step.resources, resources, ctx)
+        yield from resource_problems(step.resources, resources, ctx)
     for model in spec.models:
-        yield from _resource_problems(model.resources, ("models", model.key, "resources"), ctx)
+        yield from resource_problems(model.resources, ("models", model.key, "resources"), ctx)
 
 
 def _written_or_default(ctx: CheckContext, kind: str, section: str) -> tuple[str, ...]:
@@ -185,7 +193,7 @@ def _written_or_default(ctx: CheckContext, kind: str, section: str) -> tuple[str
     return step if ctx.written(step) else ("execution", "defaults", section)
 
 
-def _resource_problems(
+def resource_problems(
     res: Resources, path: tuple[str, ...], ctx: CheckContext
 ) -> Iterator[Diagnostic]:
     pairs = (("cpu", _cpu, res.cpu_request, res.cpu_limit),
@@ -222,6 +230,7 @@ CHECKS: tuple[Check, ...] = (
     check_hpo_admission,
     check_hpo_objective,
     check_artifact_store,
+    check_serving,
 )
 
 

@@ -49,38 +49,84 @@ class LocalSource:
 
 
 @dataclass(frozen=True)
+class LakeFSCredentials:
+    """Where the preprocess pod gets lakeFS keys: a Kubernetes secret's keys, or its env."""
+
+    secret: str | None = _schema_default("lakefsCredentials", "secret")
+    access_key_id_key: str = _schema_default("lakefsCredentials", "access_key_id_key")
+    secret_access_key_key: str = _schema_default("lakefsCredentials", "secret_access_key_key")
+
+
+@dataclass(frozen=True)
 class LakeFSSource:
-    """Declared for a later issue; the compiler accepts it, the runtime does not read it yet."""
+    """A lakeFS repository and path; ``ref`` is the default of the ``data_ref`` parameter."""
 
     endpoint: str
     repository: str
     ref: str
     path: str
+    credentials: LakeFSCredentials = LakeFSCredentials()
+    run_branches: bool = _schema_default("lakefsSource", "run_branches")
+
+
+@dataclass(frozen=True)
+class DvcSource:
+    """A git repository (DVC-tracked data folder) read with ``dvc.api`` at one revision."""
+
+    repo: str
+    path: str
+    ref: str = _schema_default("dvcSource", "ref")
+    run_branches: bool = _schema_default("dvcSource", "run_branches")
 
 
 @dataclass(frozen=True)
 class DataSource:
-    """Exactly one of the three is set."""
+    """Exactly one of the four is set."""
 
     local: LocalSource | None = None
     lakefs: LakeFSSource | None = None
     uri: str | None = None  # s3://, gs://, minio:// object-store prefix
+    dvc: DvcSource | None = None
 
     def location(self) -> str:
-        """The default value of the pipeline's ``data_uri`` parameter."""
+        """The default value of the pipeline's ``data_uri`` parameter (never a ref: that is
+        ``data_ref``, so the URI names *what* is read and the ref *which version*)."""
         if self.local is not None:
             return self.local.path
         if self.lakefs is not None:
-            ref = self.lakefs
-            return f"lakefs://{ref.repository}/{ref.ref}/{ref.path.lstrip('/')}"
+            return f"lakefs://{self.lakefs.repository}/{self.lakefs.path.strip('/')}"
+        if self.dvc is not None:
+            return f"dvc+{self.dvc.repo}#{self.dvc.path.strip('/')}"
         assert self.uri is not None
         return self.uri
+
+    def run_branches(self) -> bool:
+        """Whether every run gets its own experiment branch from the pinned commit."""
+        versioned = self.lakefs or self.dvc
+        return bool(versioned and versioned.run_branches)
+
+    def ref(self) -> str:
+        """The default of the pipeline's ``data_ref`` parameter: the versioned source's ref,
+        empty for an unversioned one (local path, object-store prefix)."""
+        if self.lakefs is not None:
+            return self.lakefs.ref
+        if self.dvc is not None:
+            return self.dvc.ref
+        return ""
 
 
 @dataclass(frozen=True)
 class Padding:
     value: float = _schema_default("padding", "value")
     side: Literal["post", "pre"] = _schema_default("padding", "side")
+
+
+@dataclass(frozen=True)
+class LengthPolicy:
+    """Series longer than ``max_length`` are truncated or resampled (``none``: kept whole)."""
+
+    policy: Literal["none", "truncate", "resample"] = _schema_default("lengthPolicy", "policy")
+    max_length: int | None = _schema_default("lengthPolicy", "max_length")
 
 
 @dataclass(frozen=True)
@@ -126,6 +172,10 @@ class DataSpec:
     scaling: Literal["none", "standard", "minmax"] = _schema_default("data", "scaling")
     split: Split = Split()
     quality_gate: QualityGate = QualityGate()
+    series_normalisation: Literal["none", "zscore"] = _schema_default(
+        "data", "series_normalisation"
+    )
+    length: LengthPolicy = LengthPolicy()
 
 
 @dataclass(frozen=True)
@@ -274,6 +324,18 @@ class Registry:
 
 
 @dataclass(frozen=True)
+class Serving:
+    """The KServe InferenceService: which registered model it serves and with what."""
+
+    name: str  # the InferenceService, also the model name in its URLs
+    model: str  # the registered model
+    ref: str = _schema_default("serving", "ref")  # alias or version, resolved at start-up
+    min_replicas: int = _schema_default("serving", "min_replicas")
+    max_replicas: int = _schema_default("serving", "max_replicas")
+    resources: Resources = Resources()
+
+
+@dataclass(frozen=True)
 class ArtifactStore:
     """The object store KFP keeps artifacts in, as a Katib trial reaches it.
 
@@ -318,6 +380,7 @@ class Spec:
     registry: Registry
     extras: dict[str, Any] = field(default_factory=dict)
     artifact_store: ArtifactStore = ArtifactStore()  # runtime.artifact_store, defaults filled
+    serving: Serving | None = None  # None: no InferenceService (serving.enabled: false)
 
     @property
     def enabled_models(self) -> tuple[Model, ...]:
@@ -331,6 +394,8 @@ class Spec:
             "classes": dict(data.classes),
             "padding": asdict(data.padding),
             "scaling": data.scaling,
+            "series_normalisation": data.series_normalisation,
+            "length": asdict(data.length),
             "split": {
                 **asdict(data.split),
                 "test_days": list(data.split.test_days),

@@ -15,11 +15,14 @@ from ideko.compiler.load.spec_model import (
     Criterion,
     DataSource,
     DataSpec,
+    DvcSource,
     EarlyStopping,
     Execution,
     Hpo,
     HpoParameter,
+    LakeFSCredentials,
     LakeFSSource,
+    LengthPolicy,
     LocalSource,
     Metadata,
     Model,
@@ -32,6 +35,7 @@ from ideko.compiler.load.spec_model import (
     Retries,
     ScoreWeights,
     Selection,
+    Serving,
     Spec,
     Split,
     StepSettings,
@@ -59,7 +63,20 @@ def to_spec(data: dict[str, Any], source: SpecSource) -> Spec:
         selection=Selection(tuple(Criterion(**c) for c in data["selection"]["criteria"])),
         registry=Registry(uri=data["registry"]["uri"]),
         artifact_store=ArtifactStore(**data["runtime"]["artifact_store"]),
+        serving=_serving(data["serving"]),
     )
+
+
+def _serving(serving: dict[str, Any]) -> Serving | None:
+    if not serving["enabled"]:
+        return None
+    fields = {k: v for k, v in serving.items() if k != "enabled"}
+    return Serving(**{**fields, "resources": Resources(**serving["resources"])})
+
+
+def _lakefs(source: dict[str, Any]) -> LakeFSSource:
+    fields = {k: v for k, v in source.items() if k != "credentials"}
+    return LakeFSSource(**fields, credentials=LakeFSCredentials(**source.get("credentials", {})))
 
 
 def _data(data: dict[str, Any]) -> DataSpec:
@@ -69,13 +86,16 @@ def _data(data: dict[str, Any]) -> DataSpec:
     return DataSpec(
         source=DataSource(
             local=LocalSource(**source["local"]) if "local" in source else None,
-            lakefs=LakeFSSource(**source["lakefs"]) if "lakefs" in source else None,
+            lakefs=_lakefs(source["lakefs"]) if "lakefs" in source else None,
             uri=source.get("uri"),
+            dvc=DvcSource(**source["dvc"]) if "dvc" in source else None,
         ),
         indicators=tuple(data["indicators"]),
         classes=tuple(data["classes"].items()),
         padding=Padding(value=float(data["padding"]["value"]), side=data["padding"]["side"]),
         scaling=data["scaling"],
+        series_normalisation=data["series_normalisation"],
+        length=LengthPolicy(**data["length"]),
         split=Split(
             strategy=split["strategy"],
             test_size=float(split["test_size"]),

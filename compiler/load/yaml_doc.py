@@ -2,31 +2,51 @@
 
 Everything after this module works on plain ``dict``/``list``/scalars; positions live in a
 side table keyed by path, so diagnostics from any later stage can point at the exact node.
-Loading is safe: ruamel's round-trip loader never instantiates classes, and explicit tags
-(``!!python/object``, ``!custom``) are rejected rather than silently turned into strings.
+Loading is safe and bounded, in two steps: ruamel first *composes* the node graph (no value
+is built yet), which ``_NodeCheck`` walks once, following aliases, to bound what the
+document expands to (``ideko.schema.limits``: nodes, characters, depth, integer size) and to
+accept only the YAML 1.2 core tags a spec needs (``!!str``, and ``!!int``/``!!float``/
+``!!bool``/``!!null``/``!!map``/``!!seq`` where they fit the value); only then are the
+nodes *constructed*. So ``!!python/object``, ``!!set``, ``!!bool maybe`` or a billion laughs
+are positioned diagnostics, never a traceback, a hang or a MemoryError.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from ideko.compiler.load.diagnostics import Diagnostic, PathPart, SpecError, format_path
+from ideko.schema.limits import (
+    MAX_DEPTH,
+    MAX_EXPANDED_CHARS,
+    MAX_INTEGER,
+    MAX_NODES,
+    MAX_SPEC_BYTES,
+)
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-# A hand-written spec is a few KB; 1 MiB leaves room for generated ones and rejects a runaway
-# (e.g. a pasted dataset) before the parser spends seconds on it.
-MAX_SPEC_BYTES = 1024 * 1024
-# Aliases can make a small file expand exponentially ("billion laughs"); cap expanded nodes.
-MAX_NODES = 100_000
-MAX_DEPTH = 64  # a spec is ~8 levels deep; this keeps conversion far from Python's limit
-_STR_TAG = "tag:yaml.org,2002:str"
+__all__ = ["MAX_DEPTH", "MAX_EXPANDED_CHARS", "MAX_NODES", "MAX_SPEC_BYTES"]
+
+_CORE = "tag:yaml.org,2002:"
+_STR_TAG = _CORE + "str"
+# Tags a scalar may carry when they agree with what the value reads as anyway.
+_SCALAR_TAGS = {_CORE + name for name in ("int", "float", "bool", "null")}
+_SCALARS = (ScalarNode, pyyaml.ScalarNode)
+_MAPPINGS = (MappingNode, pyyaml.MappingNode)
+_INT_DIGITS = len(str(MAX_INTEGER)) + 4  # sign, base prefix, '_' separators: cheap pre-check
 
 YamlPath = tuple[PathPart, ...]
 
@@ -52,19 +72,49 @@ def _error(file: str, line: int, col: int, message: str, path: YamlPath = ()) ->
     return SpecError([Diagnostic(file, line, col, format_path(path), message)])
 
 
-def read_yaml(path: Path, display: str, max_bytes: int = MAX_SPEC_BYTES) -> Document:
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a spec file, or None for a regular file.
+
+    Only regular files are read: ``/dev/zero`` never ends and a FIFO blocks until a writer
+    comes, so both are refused by their kind, before they are opened.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte or a lone surrogate
+        return f"cannot be opened ({getattr(exc, 'strerror', None) or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    kinds = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device",
+             stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+    return f"is {kind}, not a regular file"
+
+
+def read_yaml(path: Path, display: str, max_bytes: int | None = None) -> Document:
     """Read, size-check, tab-check and parse ``path``; raise SpecError with one diagnostic."""
+    limit = MAX_SPEC_BYTES if max_bytes is None else max_bytes
+    problem = not_a_file(path)
+    if problem is not None:
+        raise _error(display, 1, 1, f"cannot read file: it {problem}")
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            raise _error(
-                display, 1, 1,
-                f"file is {size / 1024 / 1024:.1f} MiB, larger than the "
-                f"{max_bytes // 1024} KiB limit for a spec; a spec holds settings, not data",
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _error(display, 1, 1, f"cannot read file: {exc.strerror or exc}") from None
+        if size <= limit:
+            with path.open("rb") as handle:
+                raw = handle.read(limit + 1)  # bounded even if the file grows meanwhile
+            size = len(raw)
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise _error(display, 1, 1, f"cannot read file: {why}") from None
+    if size > limit:
+        raise _error(
+            display, 1, 1,
+            f"file is {size / 1024 / 1024:.1f} MiB, larger than the "
+            f"{limit // 1024} KiB limit for a spec; a spec holds settings, not data",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -79,8 +129,14 @@ def parse_yaml(text: str, display: str) -> Document:
     _check_tabs(text, display)
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
+    _bound_expansion(text, display)
     try:
-        root = yaml.load(text)
+        node = yaml.compose(text)
+        if node is not None:
+            _NodeCheck(display, yaml.resolver).check(node)
+        root = None if node is None else yaml.constructor.construct_document(node)
+    except SpecError:
+        raise
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -89,6 +145,11 @@ def parse_yaml(text: str, display: str) -> Document:
         first = f" on line {exc.context_mark.line + 1}" if exc.context_mark else ""
         message = f"duplicate key '{key}'; it is already set{first} (remove one)"
         raise _error(display, line, col, message) from None
+    except ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        char = text[exc.position] if 0 <= exc.position < len(text) else ""
+        raise _error(display, line, col, f"invalid YAML: character {_escaped(char)} is not "
+                     "allowed in a YAML file (control or non-printable character)") from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -99,8 +160,9 @@ def parse_yaml(text: str, display: str) -> Document:
         raise _error(display, line, col, f"invalid YAML: {what}") from None
     except YAMLError as exc:
         raise _error(display, 1, 1, f"invalid YAML: {exc}") from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        # ruamel's constructors raise plain Python errors (e.g. `!!int x`, deep nesting).
+    except (ValueError, TypeError, OverflowError, RecursionError, LookupError,
+            AttributeError) as exc:
+        # A constructor failure _NodeCheck did not foresee: still one line, never a traceback.
         raise _error(display, 1, 1, f"invalid YAML: cannot read a value ({exc})") from None
     if root is None:
         raise _error(display, 1, 1, "file is empty; expected a mapping of settings")
@@ -108,6 +170,20 @@ def parse_yaml(text: str, display: str) -> Document:
     doc.values[()] = Location(display, 1, 1)
     doc.data = _Converter(doc).convert(root, ())
     return doc
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index`` of ``text``."""
+    index = max(0, min(index, len(text)))
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _escaped(char: str) -> str:
+    return repr(char)[1:-1] if char else "?"
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
 
 
 def _check_tabs(text: str, display: str) -> None:
@@ -121,12 +197,125 @@ def _check_tabs(text: str, display: str) -> None:
             )
 
 
+def _bound_expansion(text: str, display: str) -> None:
+    """Bound the document before ruamel reads it: libyaml composes it 20-100x faster.
+
+    ruamel's round-trip parser spends ~0.1-0.4 ms per node, so a flow list of 90,000
+    aliases takes seconds to *compose* before any check could run. libyaml's composer (or
+    PyYAML's pure one) builds the same node graph in milliseconds; its sizes are checked
+    here, so ruamel only ever sees a document within ``MAX_NODES``. A file libyaml cannot
+    parse is left to ruamel, whose message (and position) users then read.
+    """
+    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+    try:
+        node = pyyaml.compose(text, Loader=loader)
+    except (pyyaml.YAMLError, ValueError, RecursionError):
+        return
+    if node is not None:
+        _NodeCheck(display, None).check(node)
+
+
+class _NodeCheck:
+    """One walk over a composed node graph (ruamel's or PyYAML's), before construction.
+
+    Aliases share nodes, so each node's expanded size is computed once (memoised by
+    identity) and the walk stays linear in the file even when the document it stands for is
+    exponential. With a ``resolver`` (ruamel's, YAML 1.2) it also checks tags; timestamps
+    are re-tagged as strings: a spec keeps dates as written.
+    """
+
+    def __init__(self, file: str, resolver: Any) -> None:
+        self.file = file
+        self.resolver = resolver
+        self.sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (nodes, characters)
+        self.open: set[int] = set()
+
+    def check(self, root: Any) -> None:
+        """Raise a positioned SpecError for the first node that breaks a bound or a tag rule."""
+        self._size(root, ())
+
+    def _error(self, node: Any, message: str, path: YamlPath) -> SpecError:
+        mark = node.start_mark
+        return _error(self.file, mark.line + 1, mark.column + 1, message, path)
+
+    def _children(self, node: Any, path: YamlPath) -> Iterator[tuple[Any, YamlPath]]:
+        if isinstance(node, _MAPPINGS):
+            for key, value in node.value:
+                name = key.value if isinstance(key, _SCALARS) else "?"
+                yield key, (*path, name)
+                yield value, (*path, name)
+        else:
+            for index, item in enumerate(node.value):
+                yield item, (*path, index)
+
+    def _size(self, node: Any, path: YamlPath) -> tuple[int, int]:
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in self.open:
+            raise self._error(node, "invalid YAML: an alias refers to the node that contains "
+                              "it (a recursive structure); a spec is a tree", path)
+        if len(path) > MAX_DEPTH:
+            raise self._error(node, f"nested more than {MAX_DEPTH} levels deep; "
+                              "too deep for a spec", path)
+        self.open.add(id(node))
+        if isinstance(node, _SCALARS):
+            if self.resolver is not None:
+                self._check_scalar(node, path)
+            size = (1, len(node.value))
+        else:
+            if self.resolver is not None:
+                self._check_collection(node, path)
+            nodes, chars = 1, 0
+            for child, where in self._children(node, path):
+                n, c = self._size(child, where)
+                nodes, chars = nodes + n, chars + c
+                if nodes > MAX_NODES or chars > MAX_EXPANDED_CHARS:
+                    break
+            size = (nodes, chars)
+        self.open.discard(id(node))
+        if size[0] > MAX_NODES:
+            raise self._error(node, f"document expands to more than {MAX_NODES} nodes "
+                              "(aliases?); too large for a spec", path)
+        if size[1] > MAX_EXPANDED_CHARS:
+            raise self._error(node, f"document expands to more than {MAX_EXPANDED_CHARS} "
+                              "characters of text (aliases?); too large for a spec", path)
+        self.sizes[id(node)] = size
+        return size
+
+    def _check_collection(self, node: Any, path: YamlPath) -> None:
+        want = _CORE + ("map" if isinstance(node, MappingNode) else "seq")
+        if node.tag != want:
+            kind = "mapping" if isinstance(node, MappingNode) else "list"
+            raise self._error(node, f"YAML tag '{_short(node.tag)}' is not allowed on a "
+                              f"{kind}; specs hold plain mappings, lists and values", path)
+
+    def _check_scalar(self, node: ScalarNode, path: YamlPath) -> None:
+        tag, value = node.tag, node.value
+        if tag == _CORE + "timestamp":
+            node.tag = _STR_TAG
+            return
+        if tag == _STR_TAG or tag == _CORE + "merge":
+            return
+        if tag not in _SCALAR_TAGS:
+            raise self._error(node, f"YAML tag '{_short(tag)}' is not allowed; specs hold "
+                              "plain values only", path)
+        reads_as = self.resolver.resolve(ScalarNode, value, (True, False))
+        fits = reads_as == tag or (tag == _CORE + "float" and reads_as == _CORE + "int")
+        if not fits:
+            kind = tag[len(_CORE):]
+            raise self._error(node, f"'{value[:40]}' is not a valid {kind} for the YAML tag "
+                              f"'{_short(tag)}'; remove the tag or fix the value", path)
+        if tag == _CORE + "int" and len(value) > _INT_DIGITS:
+            raise self._error(node, f"integer '{value[:20]}...' is too large; at most "
+                              f"{MAX_INTEGER} (a 64-bit integer)", path)
+
+
 class _Converter:
-    """Turns ruamel nodes into plain data, recording positions and refusing tags."""
+    """Turns constructed ruamel data into plain data, recording positions."""
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.nodes = 0
 
     def _loc(self, pos: tuple[int, int] | None, fallback: Location) -> Location:
         if pos is None:
@@ -134,30 +323,34 @@ class _Converter:
         return Location(self.doc.file, pos[0] + 1, pos[1] + 1)
 
     def convert(self, node: Any, path: YamlPath) -> Any:
-        self.nodes += 1
         here = self.doc.values[path]
-        if len(path) > MAX_DEPTH:
-            raise _error(self.doc.file, here.line, here.col,
-                         f"nested more than {MAX_DEPTH} levels deep; too deep for a spec", path)
-        if self.nodes > MAX_NODES:
-            raise _error(
-                self.doc.file, here.line, here.col,
-                f"document expands to more than {MAX_NODES} nodes (aliases?); too large",
-                path,
-            )
-        tag = getattr(getattr(node, "tag", None), "value", None)
-        if isinstance(node, TaggedScalar) and tag == _STR_TAG:
-            return str(node.value)
-        if tag is not None and isinstance(node, TaggedScalar | CommentedMap | CommentedSeq):
-            raise _error(
-                self.doc.file, here.line, here.col,
-                f"YAML tag '{tag}' is not allowed; specs hold plain values only", path,
-            )
+        if isinstance(node, TaggedScalar):  # only !!str gets here (_NodeCheck)
+            return self._text(str(node.value), path, here)
         if isinstance(node, CommentedMap):
             return self._mapping(node, path, here)
         if isinstance(node, CommentedSeq):
             return self._sequence(node, path, here)
-        return _scalar(node)
+        value = _scalar(node)
+        if isinstance(value, str):
+            return self._text(value, path, here)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise _error(self.doc.file, here.line, here.col,
+                         f"integer {str(value)[:20]}... is too large; at most {MAX_INTEGER} "
+                         "(a 64-bit integer)", path)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _error(self.doc.file, here.line, here.col,
+                         f"{value} is not a finite number; a spec's numbers travel as JSON, "
+                         "which has no infinity or NaN (1e400 overflows to infinity)", path)
+        return value
+
+    def _text(self, value: str, path: YamlPath, here: Location) -> str:
+        """Strings must be encodable: a lone surrogate (``"\\udc80"``) can be written nowhere."""
+        bad = next((ch for ch in value if 0xD800 <= ord(ch) <= 0xDFFF), None)
+        if bad is not None:
+            raise _error(self.doc.file, here.line, here.col,
+                         f"text contains {_escaped(bad)}, a lone UTF-16 surrogate that is not "
+                         "a character; remove the escape", path)
+        return value
 
     def _mapping(self, node: CommentedMap, path: YamlPath, here: Location) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -166,6 +359,7 @@ class _Converter:
             child = (*path, name)
             self.doc.keys[child] = self._loc(_safe(node.lc.key, key), here)
             self.doc.values[child] = self._loc(_safe(node.lc.value, key), self.doc.keys[child])
+            self._text(name, child, self.doc.keys[child])
             out[name] = self.convert(value, child)
         return out
 

@@ -46,6 +46,7 @@ from ideko.runtime.katib.collector import FILE, STDOUT, TFEVENT
 from ideko.runtime.katib.errors import TuneError
 from ideko.runtime.katib.experiment import ExperimentPlan
 from ideko.runtime.katib.validate import PLACEHOLDER
+from ideko.schema import k8s_args
 
 PYTHON_NAMES = ("python", "python3", "python3.11")
 
@@ -83,9 +84,10 @@ def container_command(job: dict[str, Any], primary: str) -> tuple[list[str], dic
             f"container {primary!r} has no command/args; the local tuner cannot run an image "
             "entrypoint"
         )
+    env = {str(e["name"]): str(e["value"]) for e in container.get("env") or [] if "value" in e}
+    argv = [k8s_args.expand(arg, env) for arg in argv]  # as the kubelet does (`$(VAR)`, `$$`)
     if Path(argv[0]).name in PYTHON_NAMES:
         argv[0] = sys.executable
-    env = {str(e["name"]): str(e["value"]) for e in container.get("env") or [] if "value" in e}
     return argv, env
 
 

@@ -39,6 +39,8 @@ import sys
 import traceback
 from typing import Any
 
+from ideko.local.launch.watchdog import die_with_parent
+
 MAX_MESSAGE = 1 << 20
 
 
@@ -48,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--preload", action="append", default=[], help="MODULE or MODULE:FUNCTION, in order"
     )
+    parser.add_argument("--parent", type=int, help="die with this process (its client)")
     args = parser.parse_args(argv)
+    if args.parent:
+        die_with_parent(args.parent)
     sock = socket.socket(fileno=args.fd)
     preloaded, failed = preload(args.preload)
     send(sock, {"ready": True, "preloaded": preloaded, "failed": failed})
@@ -86,6 +91,7 @@ def send(sock: socket.socket, message: dict[str, Any]) -> None:
 
 def serve(sock: socket.socket) -> None:
     """Fork on every request, report every exit; return when the client hangs up."""
+    server_pid = os.getpid()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -116,7 +122,7 @@ def serve(sock: socket.socket) -> None:
             send(sock, {"id": request["id"], "error": f"fork failed: {exc}"})
             continue
         if pid == 0:
-            child(request, fds[0], [sock.fileno(), wake_r, wake_w])
+            child(request, fds[0], [sock.fileno(), wake_r, wake_w], server_pid)
         os.close(fds[0])
         send(sock, {"id": request["id"], "pid": pid})
 
@@ -135,10 +141,14 @@ def reap(sock: socket.socket) -> None:
             send(sock, {"pid": pid, "exit": os.waitstatus_to_exitcode(status), "cpu": cpu})
 
 
-def child(request: dict[str, Any], out_fd: int, server_fds: list[int]) -> None:
-    """Become the trial: a new session, its stdio, env and cwd; run the module as __main__."""
+def child(request: dict[str, Any], out_fd: int, server_fds: list[int], server_pid: int) -> None:
+    """Become the trial: a new session, its stdio, env and cwd; run the module as __main__.
+
+    It dies with the server (which dies with the engine), like a fresh child's group dies
+    through the engine's watchdog."""
     code = 1
     try:
+        die_with_parent(server_pid)
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in server_fds:

@@ -7,7 +7,8 @@ accepts the child's environment; anything else, and everything after a server fa
 starts fresh. Both kinds look the same to the caller (:class:`Launched`): a pid that leads
 its own process group, the output on the caller's file descriptor (a run's log file) or on a
 text pipe (``stdout``, read by a trial's collector), an exit code (negative signal number
-when killed) and the child's CPU seconds. Stopping one is :mod:`ideko.local.launch.process_group`.
+when killed) and the child's CPU seconds. Stopping one is :mod:`ideko.local.launch.process_group`;
+if the engine itself is killed, its :mod:`~ideko.local.launch.watchdog` stops them all.
 
 Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
 with its own environment on the first trial and waited for. ``ideko run`` gives tasks
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from ideko.local.launch.warm_server import Forked, WarmPlan, WarmServer, setup_key, warm_plan
+from ideko.local.launch.watchdog import Watchdog
 
 MODES = ("warm", "process")
 _POLL_SECONDS = 0.05
@@ -75,6 +77,7 @@ class FreshProcess:
         self.stdout: IO[str] | None = self._proc.stdout
         self._code: int | None = None
         self._cpu: float | None = None
+        self.on_end: Callable[[], None] | None = None  # called once, when reaped
 
     def wait(self, timeout: float | None = None) -> int | None:
         """Reap with ``wait4`` so the child's CPU time is known (one waiting thread only)."""
@@ -97,6 +100,7 @@ class FreshProcess:
             time.sleep(min(_POLL_SECONDS, left))
         if self.stdout is not None:
             self.stdout.close()
+        _ended(self)
         return self._code
 
     def running(self) -> bool:
@@ -116,6 +120,7 @@ class WarmProcess:
         self.stdout: IO[str] | None = (
             None if read_fd is None else open(read_fd, encoding="utf-8", errors="replace")
         )
+        self.on_end: Callable[[], None] | None = None  # called once, when reaped
 
     def wait(self, timeout: float | None = None) -> int | None:
         code = self._forked.wait(timeout)
@@ -123,6 +128,7 @@ class WarmProcess:
             return None
         if self.stdout is not None:
             self.stdout.close()
+        _ended(self)
         return code
 
     def running(self) -> bool:
@@ -131,6 +137,13 @@ class WarmProcess:
     @property
     def cpu_seconds(self) -> float | None:
         return self._forked.cpu_seconds
+
+
+def _ended(child: FreshProcess | WarmProcess) -> None:
+    """Run a child's end hook once (its group is no longer the watchdog's)."""
+    hook, child.on_end = child.on_end, None
+    if hook is not None:
+        hook()
 
 
 @dataclass(frozen=True)
@@ -184,6 +197,7 @@ class Launcher:
         self._closing = False
         self._lock = threading.Lock()
         self._warm_news = threading.Condition(self._lock)  # a warm-up finished, or gave up
+        self.watchdog = Watchdog()  # kills our children's groups if this process is killed
 
     @property
     def server(self) -> WarmServer | None:
@@ -203,8 +217,24 @@ class Launcher:
         """Start ``argv`` with the full ``env`` (``container_env``: the Job's own part).
 
         Output goes to ``stdout_fd`` (kept open, the caller's) or, without one, to a pipe
-        the caller reads as ``stdout``.
+        the caller reads as ``stdout``. The child's group is given to the watchdog until
+        it is reaped, so it dies with this process even when this process is SIGKILLed.
         """
+        child = self._start(argv, env, container_env, stdout_fd, cwd, log_path)
+        pgid = child.pid  # every child leads its own group
+        self.watchdog.watch(pgid)
+        child.on_end = lambda: self.watchdog.forget(pgid)
+        return child
+
+    def _start(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        container_env: dict[str, str] | None,
+        stdout_fd: int | None,
+        cwd: Path | str | None,
+        log_path: Path | None,
+    ) -> FreshProcess | WarmProcess:
         fork = None
         if self.mode == "warm" and self.notice is None:
             fork = self.fork_rule(argv, env, container_env or {}, log_path)
@@ -257,6 +287,7 @@ class Launcher:
                     self._say(f"{exc}; {self.children} start fresh interpreters")
                     return None
                 self._servers[key] = server
+                self.watchdog.watch(server.pid)
                 return server
             log = self.log_dir / f"warm-server-{len(self._servers) + 1}.log"
             try:
@@ -265,6 +296,7 @@ class Launcher:
                 self._say(f"{exc}; {self.children} start fresh interpreters")
                 return None
             self._servers[key] = server
+            self.watchdog.watch(server.pid)
             warming = threading.Thread(target=self._warm_up, args=(key, server), daemon=True)
             self._warming[key] = warming
             warming.start()
@@ -319,5 +351,7 @@ class Launcher:
             self._warm_news.notify_all()
         for server in servers:
             server.close()
+            self.watchdog.forget(server.pid)
         for thread in warming:
             thread.join(timeout=15)
+        self.watchdog.close()

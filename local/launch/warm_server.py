@@ -108,6 +108,8 @@ class WarmServer:
                     "ideko.local.launch.fork_server",
                     "--fd",
                     str(theirs.fileno()),
+                    "--parent",
+                    str(os.getpid()),
                     *(f"--preload={entry}" for entry in (*plan.imports, plan.module)),
                 ],
                 pass_fds=[theirs.fileno()],
@@ -118,6 +120,7 @@ class WarmServer:
                 start_new_session=True,
             )
         theirs.close()
+        self.pid = self._proc.pid
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._waiting: dict[int, Forked] = {}  # request id -> not yet forked

@@ -6,6 +6,7 @@ parameter values and input artifact digests; outputs copied in and out of
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ideko.local.runner.artifacts import ArtifactRef, Outputs, tree_digest
+from ideko.local.runner.errors import RunnerError, os_error_text
 from ideko.local.runner.inputs import ResolvedInputs
 from ideko.local.runner.ir import TaskNode
 
@@ -83,8 +85,19 @@ class CacheStore:
             {**info, "metadata": dict(info["metadata"]), "name": name, "uri": str(target)}
         )
 
-    def store(self, key: str, outputs: Outputs) -> None:
-        """Save outputs atomically (temp dir, then rename); an existing entry is replaced."""
+    def store(self, key: str, outputs: Outputs, task: str = "") -> None:
+        """Save outputs atomically (temp dir, then rename); an existing entry is replaced.
+
+        A failed write (disk full) leaves no partial entry and is a :class:`RunnerError`
+        naming the task and the cache folder."""
+        try:
+            self._store(key, outputs)
+        except OSError as exc:
+            error = _first_os_error(exc)
+            doing = f"cannot store the outputs of {task or key[:12]} in the cache {self.root}"
+            raise RunnerError(os_error_text(error, doing)) from exc
+
+    def _store(self, key: str, outputs: Outputs) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=self.root))
         try:
@@ -111,6 +124,21 @@ class CacheStore:
             if tmp.exists():
                 with contextlib.suppress(OSError):
                     shutil.rmtree(tmp)
+
+
+def _first_os_error(exc: OSError) -> OSError:
+    """``shutil.copytree`` gathers its failures into one ``shutil.Error`` of strings; the
+    first one is rebuilt as the OSError it was (errno, reason, file) when it can be."""
+    if not isinstance(exc, shutil.Error) or not exc.args or not exc.args[0]:
+        return exc
+    first = exc.args[0][0]
+    if isinstance(first, tuple) and len(first) == 3:
+        _, destination, why = first
+        for code, name in ((errno.ENOSPC, "No space left on device"), (errno.EDQUOT, "Disk quota")):
+            if name in str(why):
+                return OSError(code, os.strerror(code), destination)
+        return OSError(0, str(why), destination)
+    return exc
 
 
 class _Damaged(Exception):

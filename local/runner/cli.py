@@ -64,6 +64,11 @@ def register(subparsers: Any, compile_spec: SpecCompiler | None = None) -> None:
         help="warm (default): KFP python-component tasks fork a server that imported "
         "TensorFlow once; process: a fresh interpreter per task",
     )
+    run.add_argument(
+        "--no-lineage",
+        action="store_true",
+        help="run without recording lineage (e.g. while lineage.sqlite is damaged)",
+    )
     run.set_defaults(func=lambda args: run_command(args, compile_spec))
 
     runs = subparsers.add_parser(
@@ -95,12 +100,13 @@ def run_command(args: argparse.Namespace, compile_spec: SpecCompiler | None) -> 
             parameters=parse_assignments(args.param),
             resume=args.resume,
             launcher=args.launcher,
+            lineage=not args.no_lineage,
         )
         source = _source(args, options, compile_spec)
         with stop_signals_as_interrupt():
             result = LocalRunner(options, default_observer()).run(source)
     except RunnerError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
     _print_result(result, args.run_dir, console)
     return result.exit_code
@@ -130,6 +136,8 @@ def _source(args: argparse.Namespace, options: Any, compile_spec: SpecCompiler |
 def _is_spec(path: Path) -> bool:
     """An ideko spec has ``apiVersion: ideko.dev/...``; a KFP IR has ``pipelineInfo`` (and
     maybe a second document, its PlatformSpec): only the first document decides."""
+    if path.exists() and not path.is_file() and not path.is_dir():  # /dev/zero, a FIFO
+        raise RunnerError(f"cannot read {path}: not a regular file (a device or a FIFO)")
     try:
         doc = next(yaml.safe_load_all(path.read_text(encoding="utf-8")), None)
     except OSError as exc:
@@ -144,6 +152,8 @@ def _print_result(result: Any, run_root: Path, console: Console) -> None:
 
     console.print(summary_table(result.records, f"run {result.run_id}: {result.status}"))
     console.print(f"parallelism: {result.parallelism} ({result.parallelism_from})")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     # Paths and commands are printed unwrapped so they can be copied whole.
     console.print(f"run directory: {result.run_dir}", highlight=False, soft_wrap=True)
     if result.data_quality is not None:
@@ -158,7 +168,7 @@ def _print_result(result: Any, run_root: Path, console: Console) -> None:
         console.print(f"comparison report: {report}", highlight=False, soft_wrap=True)
     resume = f"ideko run --resume {result.run_id} --run-dir {run_root}"
     if result.status == "failed":
-        console.print(f"[bold red]run failed:[/] {result.failure}", highlight=False)
+        console.print(f"[bold red]run failed:[/] {result.failure}", highlight=False, soft_wrap=True)
         console.print(f"fix the cause, then resume with: {resume}", highlight=False, soft_wrap=True)
     elif result.status == "interrupted":
         console.print(f"interrupted; resume with: {resume}", highlight=False, soft_wrap=True)
@@ -187,7 +197,11 @@ def runs_command(args: argparse.Namespace) -> int:
     if not db.exists():
         Console(stderr=True).print(f"no runs recorded under {args.run_dir}", highlight=False)
         return 1 if args.runs_command == "show" else 0
-    store = LineageStore(db)
+    try:
+        store = LineageStore(db, create=False)
+    except RunnerError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
     try:
         if args.runs_command == "list":
             print_runs(store, console)

@@ -142,3 +142,52 @@ def dag_outputs(node: TaskNode, children: dict[str, Outputs | None]) -> Outputs:
                 result.artifacts[key] = produced.artifacts[src["outputArtifactKey"]]
                 break
     return result
+
+
+def parameter_producers(node: TaskNode, nodes: dict[str, TaskNode]) -> dict[str, str]:
+    """Which upstream ``task path.output key`` each of ``node``'s input parameters comes
+    from (through enclosing DAGs' inputs and DAG outputs); pipeline inputs and constants
+    have no producer. Lineage follows these links where no artifact connects two tasks
+    (the tune step's best parameters reach its train step as a parameter)."""
+    found: dict[str, str] = {}
+    for name, source in node.spec.get("inputs", {}).get("parameters", {}).items():
+        producer = _producer_of(source, node, nodes, depth=0)
+        if producer is not None:
+            found[name] = producer
+    return found
+
+
+def _producer_of(
+    source: dict[str, Any], node: TaskNode, nodes: dict[str, TaskNode], depth: int
+) -> str | None:
+    if depth > len(nodes):  # a malformed IR cannot loop us forever
+        return None
+    prefix = f"{node.parent}/" if node.parent else ""
+    if "taskOutputParameter" in source:
+        ref = source["taskOutputParameter"]
+        producer = nodes.get(prefix + ref["producerTask"])
+        if producer is None:
+            return None
+        if not producer.is_dag:
+            return f"{producer.path}.{ref['outputParameterKey']}"
+        spec = producer.component.get("dag", {}).get("outputs", {}).get("parameters", {})
+        inner = spec.get(ref["outputParameterKey"], {}).get("valueFromParameter")
+        if inner is None:
+            return None
+        inner_source = {
+            "taskOutputParameter": {
+                "producerTask": inner["producerSubtask"],
+                "outputParameterKey": inner["outputParameterKey"],
+            }
+        }
+        child = next((nodes[c] for c in producer.children), None)
+        return None if child is None else _producer_of(inner_source, child, nodes, depth + 1)
+    if "componentInputParameter" in source and node.parent:
+        dag = nodes.get(node.parent)
+        if dag is None:
+            return None
+        outer = dag.spec.get("inputs", {}).get("parameters", {}).get(
+            source["componentInputParameter"]
+        )
+        return None if outer is None else _producer_of(outer, dag, nodes, depth + 1)
+    return None

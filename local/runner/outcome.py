@@ -26,6 +26,7 @@ class RunOptions:
     resume: str | None = None  # run id to continue
     poll_interval: float = 0.05
     launcher: str = "warm"  # "warm": KFP python components fork a warm server; "process"
+    lineage: bool = True  # False (--no-lineage): run without recording lineage
 
 
 @dataclass
@@ -40,6 +41,7 @@ class RunResult:
     parallelism: int = 0  # the concurrent-task limit the run used
     parallelism_from: str = ""  # where it came from: --parallelism, the IR, the default
     data_quality: dict[str, Any] | None = None  # see find_data_quality
+    notes: list[str] = field(default_factory=list)  # what the user should know (lock, lineage)
 
     @property
     def exit_code(self) -> int:

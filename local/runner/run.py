@@ -10,22 +10,30 @@ is one thread polling them.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ideko.local.launch.launcher import Launcher
 from ideko.local.progress import LineProgress, Observer
 from ideko.local.runner.artifacts import Outputs, tree_digest
 from ideko.local.runner.cache import CacheStore, cache_key, caching_enabled
 from ideko.local.runner.conditions import evaluate_condition
-from ideko.local.runner.errors import RunnerError
+from ideko.local.runner.data_pin import create_run_branch, pin_data_ref
+from ideko.local.runner.errors import RunnerError, os_error_text
 from ideko.local.runner.executor_input import PreparedTask, prepare_task, read_outputs
-from ideko.local.runner.inputs import ResolvedInputs, dag_outputs, resolve_inputs
+from ideko.local.runner.inputs import (
+    ResolvedInputs,
+    dag_outputs,
+    parameter_producers,
+    resolve_inputs,
+)
 from ideko.local.runner.ir import Pipeline, TaskNode, critical_path_lengths, load_pipeline
 from ideko.local.runner.ir_settings import run_parallelism
 from ideko.local.runner.kfp_fork import warm_task_launcher
-from ideko.local.runner.lineage import LineageStore
+from ideko.local.runner.lineage import LineageError, LineageStore, NoLineage
 from ideko.local.runner.outcome import (
     RunOptions,
     RunResult,
@@ -36,6 +44,7 @@ from ideko.local.runner.outcome import (
 )
 from ideko.local.runner.params import pipeline_arguments
 from ideko.local.runner.retry import RetryPolicy
+from ideko.local.runner.run_lock import RunLock
 from ideko.local.runner.scheduler import (
     Capacity,
     Request,
@@ -85,12 +94,36 @@ class LocalRunner:
     # --- template method --------------------------------------------------------------
     def run(self, source: Path | Pipeline | None) -> RunResult:
         """Execute an IR (a file, or one compiled in memory; for ``--resume``, the run's own
-        copy) and return the outcome."""
-        pipeline, state, paths = self._prepare(source)
+        copy) and return the outcome.
+
+        The lineage database is opened and the run directory locked before anything is
+        written, so a damaged database or a run held by another runner is refused without
+        leaving a half-made run behind.
+        """
+        self.notes: list[str] = []
+        self.lineage = self._open_lineage()
+        try:
+            pipeline, state, paths, self.lock = self._prepare(source)
+        except BaseException:
+            self.lineage.close()
+            raise
+        try:
+            return self._run_locked(pipeline, state, paths)
+        finally:
+            self.lock.release()
+            self.lineage.close()
+
+    def _open_lineage(self) -> LineageStore | NoLineage:
+        root = self.options.run_root.resolve()
+        if not self.options.lineage:
+            self.notes.append("lineage is not recorded for this run (--no-lineage)")
+            return NoLineage()
+        return LineageStore(RunPaths(root, "").lineage_db)
+
+    def _run_locked(self, pipeline: Pipeline, state: RunState, paths: RunPaths) -> RunResult:
         self.pool = ResourcePool(Capacity.of_machine(), self.parallelism)
         self.pipeline, self.state, self.paths = pipeline, state, paths
         self.cache = CacheStore(paths.cache_dir)
-        self.lineage = LineageStore(paths.lineage_db)
         self.outputs: dict[str, Outputs | None] = {}
         self.scopes: dict[str, Outputs] = {"": Outputs(parameters=dict(state.parameters))}
         self.inputs: dict[str, ResolvedInputs] = {}
@@ -99,13 +132,16 @@ class LocalRunner:
         self.ready: list[str] = []
         self.priority = critical_path_lengths(pipeline)
         self.failure = ""
+        self._stopping = False  # set while stopping: a failed state save must not raise
         self.launcher = (
-            warm_task_launcher(paths.run_dir / "warm") if self.options.launcher == "warm" else None
+            warm_task_launcher(paths.run_dir / "warm")
+            if self.options.launcher == "warm"
+            else Launcher("process", paths.run_dir, engine="ideko run", children="tasks")
         )
-        self._restore_finished()
-        self._record_run(finished=None)
         self.observer.start(state.run_id, self._container_records())
         try:
+            self._restore_finished()
+            self._record_run(finished=None)
             self._execute()
             status = FAILED if self.failure else SUCCEEDED
         except KeyboardInterrupt:
@@ -114,18 +150,13 @@ class LocalRunner:
         except RunnerError as exc:  # e.g. a condition that cannot be evaluated
             self._interrupt("stopped: the run failed")
             self.failure, status = str(exc), FAILED
+        except OSError as exc:  # e.g. the disk filled up under the cache or the run folder
+            self._interrupt("stopped: the run failed")
+            self.failure, status = os_error_text(exc, "the run cannot write"), FAILED
         finally:
             self.observer.stop()
-            if self.launcher is not None:
-                self.launcher.close()
-        for path, record in state.tasks.items():
-            if record.state not in TERMINAL:
-                record.state = PENDING if status == INTERRUPTED else NOT_RUN
-                self._changed(path)
-        state.status = status
-        save_state(paths, state)
-        self._record_run(finished=time.time())
-        self.lineage.close()
+            self.launcher.close()
+        self._finalise(status)
         return RunResult(
             run_id=state.run_id,
             run_dir=paths.run_dir,
@@ -137,39 +168,91 @@ class LocalRunner:
             parallelism=self.parallelism,
             parallelism_from=self.parallelism_from,
             data_quality=find_data_quality(state.tasks.values()),
+            notes=self.notes,
         )
 
+    def _finalise(self, status: str) -> None:
+        """Leave a resumable state even when the disk is full: no task stays ``running``
+        in ``state.json`` (in memory first, then one save; if even that save fails, the
+        old file still resumes — the lock tells a crashed run from a live one)."""
+        state = self.state
+        for record in state.tasks.values():
+            if record.state not in TERMINAL:
+                record.state = PENDING if status == INTERRUPTED else NOT_RUN
+        state.status = status
+        try:
+            save_state(self.paths, state)
+        except OSError as exc:
+            self.notes.append(os_error_text(exc, "state.json could not be updated"))
+        try:
+            self._record_run(finished=time.time())
+        except LineageError as exc:
+            self.notes.append(f"lineage of this run is incomplete: {exc}")
+
     # --- preparation ------------------------------------------------------------------
-    def _prepare(self, source: Path | Pipeline | None) -> tuple[Pipeline, RunState, RunPaths]:
+    def _prepare(
+        self, source: Path | Pipeline | None
+    ) -> tuple[Pipeline, RunState, RunPaths, RunLock]:
         root = self.options.run_root.resolve()  # artifact URIs are absolute paths
         if self.options.resume:
-            paths = RunPaths(root, self.options.resume)
-            state = load_state(paths)
-            if self.options.parameters:
-                raise RunnerError("-p cannot be combined with --resume (the run fixes them)")
-            pipeline = load_pipeline(paths.pipeline_file)
-            if pipeline.sha256 != state.pipeline_sha256:
-                raise RunnerError(f"{paths.pipeline_file} changed since the run started")
-            self._choose_parallelism(pipeline)
-            state.status = RUNNING
-            return pipeline, state, paths
+            return self._reopen(RunPaths(root, self.options.resume))
         if source is None:
             raise RunnerError("a pipeline file is required unless --resume is given")
         pipeline = source if isinstance(source, Pipeline) else load_pipeline(source)
         self._choose_parallelism(pipeline)  # a bad IR value fails before the run exists
         parameters = pipeline_arguments(pipeline.root_inputs, self.options.parameters)
+        parameters = pin_data_ref(pipeline, parameters)  # a branch becomes its commit, once
         paths = RunPaths(root, new_run_id(pipeline.name))
-        paths.run_dir.mkdir(parents=True)
-        write_text(paths.pipeline_file, pipeline.text)  # the exact file that is executed
-        state = RunState(
-            run_id=paths.run_id,
-            pipeline_name=pipeline.name,
-            pipeline_sha256=pipeline.sha256,
-            parameters=parameters,
-            tasks={path: TaskRecord() for path in pipeline.nodes},
-        )
-        save_state(paths, state)
-        return pipeline, state, paths
+        lock = None
+        try:
+            paths.run_dir.mkdir(parents=True)
+            lock = RunLock(paths.run_dir, paths.run_id)
+            write_text(paths.pipeline_file, pipeline.text)  # the exact file that is executed
+            state = RunState(
+                run_id=paths.run_id,
+                pipeline_name=pipeline.name,
+                pipeline_sha256=pipeline.sha256,
+                parameters=parameters,
+                tasks={path: TaskRecord() for path in pipeline.nodes},
+            )
+            save_state(paths, state)
+            create_run_branch(pipeline, parameters, paths.run_id)  # the spec's run_branches
+        except (OSError, RunnerError) as exc:  # nothing of a run that never started is left
+            if lock is not None:
+                lock.release()
+            shutil.rmtree(paths.run_dir, ignore_errors=True)
+            if isinstance(exc, RunnerError):
+                raise
+            raise RunnerError(os_error_text(exc, "cannot prepare the run directory")) from exc
+        return pipeline, state, paths, lock
+
+    def _reopen(self, paths: RunPaths) -> tuple[Pipeline, RunState, RunPaths, RunLock]:
+        """``--resume``: lock the run first (a live runner is refused before anything of
+        its run is touched), then read its state and its own copy of the IR."""
+        if self.options.parameters:
+            raise RunnerError("-p cannot be combined with --resume (the run fixes them)")
+        if not paths.state_file.is_file():
+            load_state(paths)  # the one "no run ..." message
+        try:
+            lock = RunLock(paths.run_dir, paths.run_id)
+        except OSError as exc:
+            raise RunnerError(os_error_text(exc, "cannot lock the run")) from exc
+        try:
+            if lock.previous is not None:
+                self.notes.append(
+                    f"took over the run from its runner {lock.previous.describe()}, "
+                    "which ended without releasing it"
+                )
+            state = load_state(paths)
+            pipeline = load_pipeline(paths.pipeline_file)
+            if pipeline.sha256 != state.pipeline_sha256:
+                raise RunnerError(f"{paths.pipeline_file} changed since the run started")
+            self._choose_parallelism(pipeline)
+            state.status = RUNNING
+        except BaseException:
+            lock.release()
+            raise
+        return pipeline, state, paths, lock
 
     def _choose_parallelism(self, pipeline: Pipeline) -> None:
         self.parallelism, self.parallelism_from = run_parallelism(
@@ -362,9 +445,9 @@ class LocalRunner:
                 except RunnerError as exc:
                     self._attempt_failed(node, attempt, str(exc))
                     continue
-                if caching_enabled(node):
-                    self.cache.store(attempt.key, outputs)
                 self._succeed(node, outputs)
+                if caching_enabled(node):  # after the state records the success
+                    self.cache.store(attempt.key, outputs, task=path)
             else:
                 why = "timed out" if attempt.process.timed_out else f"exit code {code}"
                 self._attempt_failed(node, attempt, why)
@@ -404,12 +487,17 @@ class LocalRunner:
         self._changed(path)
 
     def _changed(self, path: str) -> None:
-        save_state(self.paths, self.state)
+        try:
+            save_state(self.paths, self.state)
+        except OSError:
+            if not self._stopping:
+                raise  # the run stops; _finalise tries once more
         if not self.pipeline.nodes[path].is_dag:
             self.observer.update(path, self.state.tasks[path])
 
     def _interrupt(self, why: str) -> None:
         """Stop running tasks, keep everything finished, leave a resumable state."""
+        self._stopping = True
         for path, attempt in list(self.running.items()):
             attempt.process.stop()
             self.pool.release(path)
@@ -449,5 +537,7 @@ class LocalRunner:
             input_artifacts=inputs.artifacts,
             output_parameters=outputs.parameters,
             output_artifacts=outputs.artifacts,
+            display_name=node.display_name,
+            parameter_producers=parameter_producers(node, self.pipeline.nodes),
             message=record.message,
         )

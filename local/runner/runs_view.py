@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ideko.local.runner.errors import RunnerError
-from ideko.local.runner.lineage import ArtifactRow, ExecutionRow, LineageStore
+from ideko.local.runner.lineage import ArtifactRow, ExecutionRow, LineageStore, RunRow
+from ideko.local.runner.run_lock import holder_of
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -98,6 +100,13 @@ def _say(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def run_status(run: RunRow) -> str:
+    """The recorded status, except that a ``running`` run no runner holds has crashed."""
+    if run.status == "running" and run.run_dir and holder_of(Path(run.run_dir)) is None:
+        return "crashed (resumable)"
+    return run.status
+
+
 def print_runs(store: LineageStore, console: Console) -> None:
     rows = store.runs()
     if not rows:
@@ -106,9 +115,9 @@ def print_runs(store: LineageStore, console: Console) -> None:
     # the run id is what users copy into `runs show` / `run --resume`: never cut
     lines = [("RUN ID", "STATUS", "STARTED (UTC)", "DURATION", "TASKS")]
     for row in rows:
-        duration = f"{row['finished'] - row['started']:.1f}s" if row["finished"] else ""
-        started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started"]))
-        lines.append((row["run_id"], row["status"], started, duration, str(row["tasks"])))
+        duration = f"{row.finished - row.started:.1f}s" if row.finished else ""
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row.started))
+        lines.append((row.run_id, run_status(row), started, duration, str(row.tasks)))
     _say(console, f"runs in {store.path}")
     for text in aligned(lines):
         _say(console, text)
@@ -123,9 +132,9 @@ def print_run(store: LineageStore, run_id: str, console: Console) -> None:
     run = store.run(run_id)
     if run is None:
         raise RunnerError(f"no run {run_id!r} in {store.path} (see `ideko runs list`)")
-    _say(console, f"{run['run_id']}  pipeline {run['pipeline_name']}  {run['status']}")
-    _say(console, f"run dir: {run['run_dir']}")
-    _say(console, f"parameters: {run['parameters']}")
+    _say(console, f"{run.run_id}  pipeline {run.pipeline_name}  {run_status(run)}")
+    _say(console, f"run dir: {run.run_dir}")
+    _say(console, f"parameters: {json.dumps(run.parameters, sort_keys=True)}")
     executions = store.executions(run_id)
     rows = [("TASK", "STATE", "ATTEMPTS", "CACHED", "DURATION")]
     for ex in executions:

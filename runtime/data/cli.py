@@ -1,4 +1,5 @@
-"""``ideko data synth OUT …`` and ``ideko data inspect DIR``."""
+"""``ideko data synth OUT …``, ``ideko data inspect DIR`` and the versioned-data commands
+(``ideko.runtime.data.sources.cli``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from ideko.runtime.atomic import DISK_FULL
 from ideko.runtime.data.errors import DataError
 
 SYNTH_EPILOG = "Writes <OUT>/<class folder>/<day>/<series>.zip; same options, same bytes."
@@ -16,7 +18,9 @@ def register(subparsers: Any) -> None:
     from ideko.runtime.data.synth import SynthOptions
 
     defaults = SynthOptions()
-    data = subparsers.add_parser("data", help="synthetic IDEKO data and data quality")
+    data = subparsers.add_parser(
+        "data", help="synthetic data, data quality, versioned data (DVC, lakeFS)"
+    )
     commands = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
     synth = commands.add_parser(
         "synth", help="write a synthetic data set in IDEKO's layout", epilog=SYNTH_EPILOG
@@ -53,6 +57,9 @@ def register(subparsers: Any) -> None:
     )
     inspect.add_argument("--indicators", default="f3,f4,f5", help="comma-separated columns")
     inspect.set_defaults(func=_inspect)
+    from ideko.runtime.data.sources.cli import register as register_versioned
+
+    register_versioned(commands)  # import, log, diff, branch, tag, merge, revert, show
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -73,6 +80,15 @@ def _synth(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(f"ideko data synth: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, no permission: the staging folder is already gone
+        where = exc.filename or args.out
+        hint = "; free some space on that disk" if exc.errno in DISK_FULL else ""
+        print(
+            f"ideko data synth: error: cannot write {where}: {exc.strerror or exc}{hint} "
+            f"({args.out} was left as it was)",
+            file=sys.stderr,
+        )
+        return 1
     print(f"wrote {count} series to {args.out}", file=sys.stderr)
     return 0
 

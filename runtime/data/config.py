@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ideko.runtime.data.errors import DataError
+from ideko.runtime.data.series_transform import LENGTH_POLICIES, SERIES_NORMALISATIONS
 from ideko.runtime.document_files import checked_object
-from ideko.schema.defaults import defaults_of
+from ideko.schema.defaults import defaults_of, enum_of
 from ideko.schema.documents import DocumentError, check_document
 
 DEFAULT_CLASSES: tuple[tuple[str, str], ...] = (
@@ -23,8 +24,8 @@ DEFAULT_CLASSES: tuple[tuple[str, str], ...] = (
     ("electrical_anomalies", "electrical anomaly"),
 )
 SPLIT_STRATEGIES = ("random", "stratified", "by_day")
-VALIDATION_STRATEGIES = ("auto", "tail", "stratified", "by_day")
-VALIDATION_FAILURES = ("warn", "fail")
+VALIDATION_STRATEGIES: tuple[str, ...] = enum_of("validation", "strategy")
+VALIDATION_FAILURES: tuple[str, ...] = enum_of("qualityGate", "validation_failure")
 SCALINGS = ("none", "standard", "minmax")
 PADDING_SIDES = ("post", "pre")
 MAX_SEED = 2**32 - 1  # numpy/sklearn random_state range
@@ -33,6 +34,8 @@ _SPLIT = defaults_of("split")
 _VALIDATION = defaults_of("validation")
 _GATE = defaults_of("qualityGate")
 _SCALING = defaults_of("data")["scaling"]
+_NORMALISATION = defaults_of("data")["series_normalisation"]
+_LENGTH = defaults_of("lengthPolicy")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,15 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class LengthConfig:
+    policy: str = _LENGTH["policy"]
+    max_length: int | None = _LENGTH["max_length"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy, "max_length": self.max_length}
+
+
+@dataclass(frozen=True)
 class DataConfig:
     indicators: tuple[str, ...]
     classes: tuple[tuple[str, str], ...] = DEFAULT_CLASSES  # (folder, label) in spec order
@@ -80,6 +92,8 @@ class DataConfig:
     scaling: str = _SCALING
     split: SplitConfig = field(default_factory=SplitConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+    series_normalisation: str = _NORMALISATION
+    length: LengthConfig = field(default_factory=LengthConfig)
 
     @property
     def class_folders(self) -> dict[str, str]:
@@ -106,6 +120,8 @@ class DataConfig:
             "classes": dict(self.classes),
             "padding": {"value": self.padding_value, "side": self.padding_side},
             "scaling": self.scaling,
+            "series_normalisation": self.series_normalisation,
+            "length": self.length.to_dict(),
             "split": {
                 "strategy": self.split.strategy,
                 "test_size": self.split.test_size,
@@ -156,6 +172,13 @@ def parse_data_config(value: str | dict[str, Any]) -> DataConfig:
     scaling = raw.get("scaling", _SCALING)
     if scaling not in SCALINGS:
         errors.append(f"scaling: {scaling!r} is not one of {', '.join(SCALINGS)}")
+    normalisation = raw.get("series_normalisation", _NORMALISATION)
+    if normalisation not in SERIES_NORMALISATIONS:
+        errors.append(
+            f"series_normalisation: {normalisation!r} is not one of "
+            f"{', '.join(SERIES_NORMALISATIONS)}"
+        )
+    length = _parse_length(_obj(raw.get("length"), "length", errors), errors)
     split = _parse_split(_obj(raw.get("split"), "split", errors), errors)
     gate = _parse_gate(_obj(raw.get("quality_gate"), "quality_gate", errors), errors)
     if errors:
@@ -165,8 +188,31 @@ def parse_data_config(value: str | dict[str, Any]) -> DataConfig:
     except DocumentError as exc:
         raise DataError(str(exc)) from exc
     return DataConfig(
-        tuple(indicators), classes, float(pad_value), str(pad_side), str(scaling), split, gate
+        tuple(indicators),
+        classes,
+        float(pad_value),
+        str(pad_side),
+        str(scaling),
+        split,
+        gate,
+        str(normalisation),
+        length,
     )
+
+
+def _parse_length(raw: dict[str, Any], errors: list[str]) -> LengthConfig:
+    policy = raw.get("policy", _LENGTH["policy"])
+    if policy not in LENGTH_POLICIES:
+        errors.append(f"length.policy: {policy!r} is not one of {', '.join(LENGTH_POLICIES)}")
+    max_length = raw.get("max_length", _LENGTH["max_length"])
+    if max_length is not None and (
+        not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 2
+    ):
+        errors.append(f"length.max_length: {max_length!r} must be an integer >= 2 or null")
+        max_length = None
+    if policy in ("truncate", "resample") and max_length is None:
+        errors.append(f"length.max_length: the {policy} policy needs a max_length")
+    return LengthConfig(str(policy), max_length)
 
 
 def _parse_split(raw: dict[str, Any], errors: list[str]) -> SplitConfig:

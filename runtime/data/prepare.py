@@ -65,8 +65,12 @@ def prepare(
     except DataError as exc:
         report.fail(f"validation split: {exc}")
         held = np.arange(0)
-    scaler = ops.fit_scaler([raw.series[i] for i in train_idx], config.scaling)
-    series = transform.apply_scaler(raw.series, scaler)
+    shaped = transform.shape_series(
+        raw.series, config.length.to_dict(), config.series_normalisation
+    )
+    _note_length_policy(report, raw.series, config)
+    scaler = ops.fit_scaler([shaped[i] for i in train_idx], config.scaling)
+    series = transform.apply_scaler(shaped, scaler)
     if report.nan_allowed:
         series = transform.replace_non_finite(series, config.padding_value)
     length = max((len(s) for s in series), default=0)
@@ -83,6 +87,35 @@ def prepare(
             report.warnings.append(f"the {side} set has no series of {', '.join(absent)}")
     metadata = _metadata(raw, config, datasets, classes, scaler, report, length, str(data_dir))
     return datasets[0], datasets[1], metadata, report
+
+
+def _note_length_policy(
+    report: QualityReport, series: list[np.ndarray], config: DataConfig
+) -> None:
+    """A warning naming how many series the length policy shortened (never silent)."""
+    limit = config.length.max_length
+    if config.length.policy == "none" or limit is None:
+        return
+    longer = sum(1 for s in series if len(s) > limit)
+    if longer:
+        done = "truncated" if config.length.policy == "truncate" else "resampled"
+        report.warnings.append(
+            f"{longer} series longer than {limit} points {done} to {limit} (data.length)"
+        )
+
+
+def preprocessing_section(
+    config: DataConfig, scaler: dict[str, Any], nan_allowed: bool
+) -> dict[str, Any]:
+    """The metadata's ``preprocessing`` section: everything
+    :func:`ideko.runtime.data.series_transform.apply_preprocessing` needs at serving time."""
+    return {
+        "order": list(transform.ORDER),
+        "length": config.length.to_dict(),
+        "series_normalisation": config.series_normalisation,
+        "scaling": scaler,
+        "non_finite": {"replaced_by": config.padding_value if nan_allowed else None},
+    }
 
 
 def _build(
@@ -129,6 +162,7 @@ def _metadata(
         "class_folders": dict(config.classes),
         "padding": {"value": config.padding_value, "side": config.padding_side, "length": length},
         "scaling": scaler,
+        "preprocessing": preprocessing_section(config, scaler, report.nan_allowed),
         "split": {
             "strategy": config.split.strategy,
             "test_size": config.split.test_size,

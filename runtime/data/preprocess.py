@@ -115,9 +115,7 @@ def split_indices(
     return np.sort(train), np.sort(test)
 
 
-def validation_positions(
-    y: np.ndarray, days: Sequence[str], split: SplitConfig
-) -> np.ndarray:
+def validation_positions(y: np.ndarray, days: Sequence[str], split: SplitConfig) -> np.ndarray:
     """Positions (into the training rows ``y``/``days``) of the validation rows, sorted.
 
     ``tail`` is Keras' ``validation_split`` (the last ``n - floor(n * (1 - size))`` rows, so

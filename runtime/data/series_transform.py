@@ -13,7 +13,8 @@ by ``prepare``) and runs, in this order (``ORDER``),
 4. ``non_finite``: NaN/inf replaced by the padding value when the quality gate allowed them.
 
 Defaults (``policy: none``, ``series_normalisation: none``, ``scaling: none``) change
-nothing, which is the original script. No TensorFlow, no scikit-learn.
+nothing, which is the original script. NumPy and ``ideko.schema`` only (no TensorFlow, no
+scikit-learn).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from ideko.schema.defaults import enum_of
 
 ORDER = ("length", "series_normalisation", "scaling", "non_finite")
-LENGTH_POLICIES = ("none", "truncate", "resample")
-SERIES_NORMALISATIONS = ("none", "zscore")
+LENGTH_POLICIES: tuple[str, ...] = enum_of("lengthPolicy", "policy")
+SERIES_NORMALISATIONS: tuple[str, ...] = enum_of("data", "series_normalisation")
 
 
 def limit_length(values: np.ndarray, policy: str, max_length: int | None) -> np.ndarray:

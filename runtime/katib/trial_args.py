@@ -48,9 +48,9 @@ def drop_arg(argv: list[str], name: str) -> list[str]:
 
 
 def inject_train_data(argv: list[str], uri: str) -> list[str]:
-    """The pipeline's data injection: ``--data-uri X`` -> ``--train-data URI``.
+    """The pipeline's data injection: ``--data-uri X [--data-ref R]`` -> ``--train-data URI``.
 
     ``--data-config`` stays: with ``--train-data`` the train entry point only reads the
     padding value from it (the mask value must match the preprocessed data's padding).
     """
-    return set_arg(drop_arg(argv, "data-uri"), "train-data", uri)
+    return set_arg(drop_arg(drop_arg(argv, "data-uri"), "data-ref"), "train-data", uri)

@@ -75,6 +75,16 @@ def class_distribution(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str
     return None
 
 
+def data_version(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The data version the models were trained on (the preprocess step's ``data_version``,
+    carried through the train step's lineage), from the first evaluation that records it."""
+    for name in sorted(evaluations):
+        found = (evaluations[name].get("lineage") or {}).get("data_version")
+        if found:
+            return dict(found)
+    return None
+
+
 def data_quality(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
     """The preprocess step's findings (verdict, reasons, validation set) from the first
     evaluation that carries them: every model of a run was evaluated on the same data."""
@@ -123,5 +133,6 @@ def render_report(
         ranking=ranking,
         models=[_model_view(row.name, evaluations[row.name]) for row in ranking],
         distribution=class_distribution(evaluations),
+        data=data_version(evaluations),
         data_quality=data_quality(evaluations),
     )

@@ -1,7 +1,8 @@
 """Compare step: rank every evaluated model, write the HTML report, pick and gate the best.
 
 Outputs the ``ranking`` JSON, the self-contained ``report`` HTML and ``best_model`` (a copy
-of the winner's model directory plus its ``evaluation.json``, which ``register`` reads);
+of the winner's model directory plus its ``evaluation.json``, which ``register`` reads, and,
+given the dataset metadata, packaged for serving: ``ideko.runtime.serving.package``);
 returns ``best_model_name``, ``promote`` and ``best_score``.
 """
 
@@ -43,8 +44,13 @@ def run(
     report_path: str | Path,
     best_model_dir: str | Path,
     ranking_path: str | Path | None = None,
+    dataset_metadata: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Rank ``evaluations`` (model name -> evaluation JSON path); write report and best model."""
+    """Rank ``evaluations`` (model name -> evaluation JSON path); write report and best model.
+
+    With ``dataset_metadata`` (the preprocess step's sidecar) the best model is a servable
+    package: the metadata beside it and a checksum of every file.
+    """
     from ideko.runtime.atomic import atomic_directory, write_bytes, write_json
     from ideko.runtime.report.html import render_report
     from ideko.runtime.report.ranking import (
@@ -81,9 +87,18 @@ def run(
     source = local_path(str(models[best.name]), "model directory")
     if not source.is_dir():
         raise UserError(f"model directory of {best.name} does not exist: {source}")
+    metadata = None
+    if dataset_metadata is not None:
+        from ideko.runtime.data.dataset_io import load_metadata
+
+        metadata = load_metadata(local_path(str(dataset_metadata), "dataset metadata"))
     with atomic_directory(best_model_dir) as staging:
         shutil.copytree(source, staging, dirs_exist_ok=True)
         write_json(staging / EVALUATION_FILE, docs[best.name])
+        if metadata is not None:
+            from ideko.runtime.serving.package import write_package_files
+
+            write_package_files(staging, metadata)
     outputs = {
         "best_model_name": best.name,
         "promote": bool(promote),
@@ -110,6 +125,7 @@ def component(
     report: Any,
     best_model: Any,
     ranking: Any,
+    dataset_metadata: Any = None,
 ) -> dict[str, Any]:
     """KFP body: artifacts keyed by model name in, report/best model/ranking artifacts out."""
     outputs = run(
@@ -120,6 +136,7 @@ def component(
         report.path,
         best_model.path,
         ranking.path,
+        dataset_metadata=None if dataset_metadata is None else dataset_metadata.path,
     )
     best_model.metadata.update(
         {"model_name": outputs["best_model_name"], "score": outputs["best_score"]}
@@ -164,6 +181,9 @@ def build_parser(prog: str = "python -m ideko.runtime.steps.compare") -> argpars
     parser.add_argument("--report", required=True, help="HTML report to write")
     parser.add_argument("--best-model", required=True, help="directory to copy the winner into")
     parser.add_argument("--ranking", help="ranking JSON to write")
+    parser.add_argument(
+        "--dataset-metadata", help="preprocess sidecar: package the best model for serving"
+    )
     return parser
 
 
@@ -176,6 +196,7 @@ def _action(args: argparse.Namespace) -> int:
         args.report,
         args.best_model,
         args.ranking,
+        dataset_metadata=args.dataset_metadata,
     )
     print(json.dumps(outputs, sort_keys=True))
     return 0

@@ -94,8 +94,11 @@ def run(
         "lineage": trained.get("lineage", {}),
         "class_distribution": {
             "train": train.class_distribution(),
-            **({"validation": train.validation_distribution()} if train.validation is not None
-               else {}),
+            **(
+                {"validation": train.validation_distribution()}
+                if train.validation is not None
+                else {}
+            ),
             "test": test.class_distribution(),
         },
     }

@@ -3,6 +3,8 @@
 Three entry points, one behaviour: ``component(...)`` (KFP body: artifact objects and JSON
 strings), ``run(...)`` (plain paths) and ``python -m ideko.runtime.steps.preprocess`` /
 ``ideko step preprocess``. The pipeline ``seed`` overrides ``data_config.split.seed``.
+``data_ref`` picks the version of a versioned source (lakeFS, DVC/git): the step reads the
+commit it resolves to and records it as the sidecar's ``data_version``.
 A FAIL verdict is an output, not an error: every file is still written and the pipeline's
 quality-gate condition decides whether training runs. The quality report is Markdown; the
 verdict, every failure and warning and the validation set are also printed on stderr and
@@ -16,13 +18,14 @@ import json
 import sys
 from typing import Any
 
-from ideko.runtime.artifact_uri import artifact_path, local_dir
+from ideko.runtime.artifact_uri import artifact_path
 from ideko.runtime.cli_args import add_required, json_object, step_main
 
 
 def run(
     *,
     data_uri: str,
+    data_ref: str = "",
     data_config: str | dict[str, Any],
     seed: int | None,
     train_data: str,
@@ -36,17 +39,22 @@ def run(
     from ideko.runtime.data.dataset_io import save_dataset, save_metadata
     from ideko.runtime.data.prepare import prepare
     from ideko.runtime.data.quality import console_lines, to_markdown
+    from ideko.runtime.data.sources.resolve import materialize
 
     if isinstance(data_config, str):
         data_config = json_object(data_config, "data_config")
     config = parse_data_config(data_config)
-    source = local_dir(data_uri)
+    source, version = materialize(data_uri, data_ref)
     train, test, meta, quality = prepare(source, config, seed)
     meta["source"]["uri"] = data_uri
+    meta["data_version"] = version.to_dict()
+    if version.commit is not None and quality.verdict == "FAIL":
+        quality.failures.insert(0, f"data commit {version.commit} fails the quality gate")
+        meta["quality"] = quality.to_dict()
     save_dataset(train_data, train)
     save_dataset(test_data, test)
     save_metadata(metadata, meta)
-    write_text(report, to_markdown(quality, data_uri))
+    write_text(report, to_markdown(quality, version.label()))
     for line in console_lines(quality):
         print(line, file=sys.stderr)
     outputs = {
@@ -66,10 +74,12 @@ def component(
     test_data: Any,
     dataset_metadata: Any,
     quality_report: Any,
+    data_ref: str = "",
 ) -> dict[str, Any]:
     """KFP body: writes the four artifacts and fills their ``.metadata`` for the UI."""
     outputs, meta = run(
         data_uri=data_uri,
+        data_ref=data_ref,
         data_config=data_config,
         seed=seed,
         train_data=artifact_path(train_data),
@@ -82,6 +92,7 @@ def component(
         "num_series": outputs["num_series"],
         "classes": meta["classes"],
         "fingerprint": meta["source"]["fingerprint"],
+        "data_version": meta["data_version"],
     }
     from ideko.runtime.data.dataset_io import quality_findings
 
@@ -115,7 +126,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-uri",
         required=True,
-        help="data directory (IDEKO layout): path, file://, s3://, minio:// or gs:// prefix",
+        help="data directory (IDEKO layout): path, file://, s3://, minio:// or gs:// prefix; "
+        "or a versioned source: lakefs://REPO/PATH, dvc+REPO#PATH",
+    )
+    parser.add_argument(
+        "--data-ref",
+        default="",
+        help="branch, tag or commit of a versioned source (default: its HEAD/default branch)",
     )
     parser.add_argument(
         "--data-config", required=True, help="data_config JSON (inline or @file.json)"
@@ -137,6 +154,7 @@ def _action(args: argparse.Namespace) -> int:
     """Prints the step outputs as JSON on stdout."""
     outputs, _ = run(
         data_uri=args.data_uri,
+        data_ref=args.data_ref,
         data_config=args.data_config,
         seed=args.seed,
         train_data=args.train_data,

@@ -89,8 +89,10 @@ def run(
     split = float(config["training_parameters"]["validation_split"])
     held = validation_mask(len(dataset), dataset.validation, split)
     if held.all() or not held.any():
-        rule = "its validation rows" if dataset.validation is not None else (
-            f"validation_split={split}"
+        rule = (
+            "its validation rows"
+            if dataset.validation is not None
+            else (f"validation_split={split}")
         )
         raise UserError(
             f"the train split holds {len(dataset)} series: {rule} leave "
@@ -144,6 +146,8 @@ def _artifact_lineage(train_data: Any, meta: dict[str, Any]) -> dict[str, Any]:
     lineage = {"train_data": str(getattr(train_data, "uri", "") or train_data.path)}
     if "fingerprint" in meta:
         lineage["data_fingerprint"] = meta["fingerprint"]
+    if "data_version" in meta:  # the commit a versioned source was read at
+        lineage["data_version"] = meta["data_version"]
     return lineage
 
 
@@ -191,6 +195,9 @@ def build_parser(prog: str = "python -m ideko.runtime.steps.train") -> argparse.
     )
     data.add_argument("--data-uri", help="raw IDEKO data folder; needs --data-config")
     parser.add_argument(
+        "--data-ref", default="", help="with a versioned --data-uri: branch, tag or commit"
+    )
+    parser.add_argument(
         "--data-config",
         type=json_arg("--data-config"),
         help="data_config JSON; with --data-uri, prepares the split here",
@@ -233,7 +240,7 @@ def _action(args: argparse.Namespace) -> int:
         from ideko.runtime.training.datasource import prepare_train_split
 
         train_data, padding, lineage = prepare_train_split(
-            args.data_uri, args.data_config, args.seed
+            args.data_uri, args.data_config, args.seed, args.data_ref
         )
     else:
         if args.data_config is not None:

@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 
-COMMANDS = ("data", "compile", "run", "runs", "tune", "submit", "step", "baseline")
+COMMANDS = (
+    "data", "compile", "run", "runs", "lineage", "tune", "submit", "step", "baseline", "serve"
+)
 
 
 def _help() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +31,7 @@ def test_compile_writes_default_generated_tree(workdir, capsys):
     assert main(["specs/ideko.yaml"]) == 0
     out = workdir / "generated" / PIPELINE
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml")) == [
+        "inferenceservice.yaml",
         "katib/cnn.yaml",
         "katib/fcn.yaml",
         "katib/lstm.yaml",
@@ -37,7 +40,7 @@ def test_compile_writes_default_generated_tree(workdir, capsys):
         "katib/rnn.yaml",
         "pipeline.yaml",
     ]
-    assert "compiled 7 file(s)" in capsys.readouterr().out
+    assert "compiled 8 file(s)" in capsys.readouterr().out
     assert main(["specs/ideko.yaml"]) == 0
     assert "(unchanged)" in capsys.readouterr().out
 
@@ -110,10 +113,29 @@ def test_invalid_spec_prints_every_diagnostic_and_exits_1(workdir, capsys):
     assert not (workdir / "generated").exists()
 
 
-def test_missing_spec_file_is_a_clear_error(workdir, capsys):
-    assert main(["specs/nope.yaml"]) == 1
+def test_missing_spec_file_is_a_usage_error(workdir, capsys):
+    assert main(["specs/nope.yaml"]) == 2  # the README: 2 for a usage error
     err = capsys.readouterr().err
-    assert "nope.yaml" in err and "Traceback" not in err
+    assert err == "specs/nope.yaml:1:1: spec file does not exist\n"
+
+
+def test_device_and_fifo_spec_paths_are_named_by_kind(workdir, capsys):
+    os.mkfifo(workdir / "pipe.yaml")
+    assert main(["/dev/zero", "pipe.yaml"]) == 2  # neither is opened: no hang
+    err = capsys.readouterr().err
+    assert err == ("/dev/zero:1:1: spec file is a character device, not a regular file\n"
+                   "pipe.yaml:1:1: spec file is a FIFO (named pipe), not a regular file\n")
+
+
+def test_failed_write_leaves_no_temporary_file(workdir, capsys, monkeypatch):
+    def disk_full(fd: int) -> None:  # the data reaches the disk at fsync: ENOSPC there
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert main(["specs/ideko.yaml", "--out", "out"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert [p.name for p in (workdir / "out").rglob("*") if p.is_file()] == []
 
 
 def test_unwritable_out_is_a_clear_error(workdir, capsys):

@@ -1,4 +1,5 @@
-"""The compiler imports and compiles with TensorFlow, Keras and ideko.runtime unimportable."""
+"""The compiler imports and compiles with TensorFlow, Keras, KServe and ideko.runtime
+unimportable."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ BLOCKER = """
 import sys
 
 class Blocker:
-    BLOCKED = ("tensorflow", "keras", "ideko.runtime")
+    BLOCKED = ("tensorflow", "keras", "kserve", "ideko.runtime")
 
     def find_spec(self, name, path=None, target=None):
         if any(name == b or name.startswith(b + ".") for b in self.BLOCKED):
@@ -39,10 +40,12 @@ def test_compiles_the_example_spec_without_tensorflow(tmp_path):
     body = (
         "from ideko.compiler.cli import main\n"
         "status = main(['specs/ideko.yaml', '--out', sys.argv[1], '--quiet'])\n"
-        "assert not [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]\n"
+        "heavy = ('tensorflow', 'keras', 'kserve')\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in heavy]\n"
         "assert not [m for m in sys.modules if m.startswith('ideko.runtime')]\n"
         "sys.exit(status)\n"
     )
     result = _run(body, tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "ideko-anomaly-classification" / "pipeline.yaml").is_file()
+    assert (tmp_path / "ideko-anomaly-classification" / "inferenceservice.yaml").is_file()

@@ -75,3 +75,24 @@ def test_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch):
     after = read_tree(tmp_path, files)
     for rel in files:  # each file is either entirely old or entirely new
         assert after[rel] in (before[rel], changed[rel])
+
+
+def test_a_text_that_does_not_parse_back_is_not_written(tmp_path):
+    from ideko.compiler.render import render_with_documents
+
+    files, documents = render_with_documents(build_specs.small())
+    rel = next(iter(files))
+    injected = files[rel].replace("# Inputs:", "# Inputs:\ndefaultPipelineRoot: s3://attacker/\n#")
+    with pytest.raises(ValueError, match="does not parse back to the documents"):
+        write_tree(tmp_path, {**files, rel: injected}, documents)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no file, no .tmp
+
+
+def test_render_refuses_a_comment_header_that_adds_keys(monkeypatch):
+    import ideko.compiler.render as render_module
+
+    real = render_module.ir_comment_header
+    monkeypatch.setattr(render_module, "ir_comment_header",
+                        lambda ir, d: real(ir, d) + "defaultPipelineRoot: s3://attacker/\n")
+    with pytest.raises(ValueError, match=r"pipeline\.yaml is refused: it does not parse back"):
+        render(build_specs.small())

@@ -29,3 +29,19 @@ def write_series(root: Path, folder: str, day: str, name: str, length: int, seed
     return write_zip(
         root / folder / day / f"{name}.zip", {f"{name}.csv": csv_text(values, columns)}
     )
+
+
+CLASS_FOLDERS = ("not_anomalous", "mechanical_anomalies", "electrical_anomalies")
+
+
+def write_class_ordered(root: Path, train_per_class: int = 20, test_per_class: int = 3) -> Path:
+    """A public UCR/UEA set as converted to IDEKO's layout: one folder per class, the official
+    train and test files as two day folders (``train``, ``test``); reading order is class by
+    class, so the last rows of the training split are one class."""
+    seed = 0
+    for folder in CLASS_FOLDERS:
+        for day, count in (("train", train_per_class), ("test", test_per_class)):
+            for i in range(count):
+                seed += 1
+                write_series(root, folder, day, f"s{i:02d}", 12 + seed % 5, seed)
+    return root

@@ -127,7 +127,7 @@ def test_preprocess_reads_raw_tree_from_prefix(s3, tmp_path):
 
 
 def test_unsupported_schemes_stay_clear_errors():
-    with pytest.raises(UserError, match="lakefs:// sources are not supported yet"):
+    with pytest.raises(UserError, match="lakeFS data is read as a versioned source"):
         local_dir("lakefs://repo/main/raw")
     with pytest.raises(UserError, match="ftp:// is not readable here"):
         local_path("ftp://host/x.npz")

@@ -144,7 +144,12 @@ RULES: dict[str, tuple[Mutation, Mutation, tuple[Any, ...], str]] = {
                         "unknown setting 'gamma' for tpe"),
     "random_state": (lambda m: algorithm(m, "random", random_state="-1"),
                      lambda m: algorithm(m, "random", random_state="0"),
-                     ("spec", "algorithm", "algorithmSettings", 0, "value"), "integer >= 0"),
+                     ("spec", "algorithm", "algorithmSettings", 0, "value"),
+                     "an integer from 0 to 4294967295"),
+    "random_state above numpy's seed range": (
+        lambda m: algorithm(m, "tpe", random_state="4294967296"),
+        lambda m: algorithm(m, "tpe", random_state="4294967295"),
+        ("spec", "algorithm", "algorithmSettings", 0, "value"), "(a numpy seed)"),
     "bayesianoptimization base_estimator": (
         lambda m: algorithm(m, "bayesianoptimization", base_estimator="XGB"),
         lambda m: algorithm(m, "bayesianoptimization", base_estimator="GBRT"),

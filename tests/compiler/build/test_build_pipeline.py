@@ -52,7 +52,13 @@ def test_written_ir_loads_with_kfp(case, tmp_path):
     path.write_text(text, encoding="utf-8")
     loaded = load_component_from_file(str(path))
     assert loaded.name == spec.metadata.name
-    assert set(loaded.component_spec.inputs) == {"data_uri", "seed", "hpo_backend", "registry_uri"}
+    assert set(loaded.component_spec.inputs) == {
+        "data_uri",
+        "data_ref",
+        "seed",
+        "hpo_backend",
+        "registry_uri",
+    }
 
 
 def test_ir_equals_what_kfps_own_compiler_writes(tmp_path):
@@ -125,11 +131,18 @@ def test_no_gates_when_disabled():
 
 
 def test_compare_fans_in_every_model():
+    """One evaluation and one model per enabled model, plus the preprocess step's dataset
+    metadata (packaged with the best model for serving)."""
     spec = build_specs.full()
     ir = _ir(spec)
     inputs = ir["components"]["comp-compare-models"]["inputDefinitions"]["artifacts"]
     idents = [m.identifier for m in spec.enabled_models]
-    assert set(inputs) == {f"eval_{i}" for i in idents} | {f"model_{i}" for i in idents}
+    per_model = {f"eval_{i}" for i in idents} | {f"model_{i}" for i in idents}
+    assert set(inputs) == per_model | {"dataset_metadata"}
+    task = ir["components"]["comp-condition-1"]["dag"]["tasks"]["compare-models"]
+    assert task["inputs"]["artifacts"]["dataset_metadata"] == {
+        "componentInputArtifact": "pipelinechannel--preprocess-dataset_metadata"
+    }
     outputs = ir["components"]["comp-compare-models"]["outputDefinitions"]
     assert outputs["artifacts"]["report"]["artifactType"]["schemaTitle"] == "system.HTML"
     assert outputs["artifacts"]["ranking"]["artifactType"]["schemaTitle"] == "system.Metrics"
@@ -246,9 +259,10 @@ def test_config_constants_are_canonical_json():
 
 def test_compare_source_is_valid_python_for_odd_names():
     func = components.compare_function([("m-1", "m_1"), ("x", "x")])
-    assert list(func.__annotations__)[:6] == [
+    assert list(func.__annotations__)[:7] == [
         "selection_config",
         "promotion_config",
+        "dataset_metadata",
         "eval_m_1",
         "model_m_1",
         "eval_x",

@@ -40,9 +40,10 @@ def test_mutated_example_spec_never_crashes(seed: int, write) -> None:
             assert exc.diagnostics, "a SpecError always carries diagnostics"
 
 
-def test_constructor_errors_are_diagnostics(write, errors) -> None:
+def test_constructor_errors_are_positioned_diagnostics(write, errors) -> None:
     (line,) = errors(write("a: !!int x\n"))
-    assert line.startswith("specs/spec.yaml:1:1: invalid YAML: cannot read a value")
+    assert line == ("specs/spec.yaml:1:4: a: 'x' is not a valid int for the YAML tag '!!int'; "
+                    "remove the tag or fix the value")
 
 
 def test_deep_nesting_is_refused(write, errors) -> None:

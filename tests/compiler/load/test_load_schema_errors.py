@@ -80,7 +80,8 @@ def test_source_needs_exactly_one_location(write, errors) -> None:
     path = write(MINIMAL.replace("      path: data/synthetic\n",
                                  "      path: data/synthetic\n    uri: s3://bucket/raw\n"))
     assert errors(path) == [
-        "specs/spec.yaml:8:5: data.source: set exactly one of local, lakefs, uri, got local, uri"
+        "specs/spec.yaml:8:5: data.source: set exactly one of local, lakefs, dvc, uri, "
+        "got local, uri"
     ]
 
 

@@ -160,6 +160,84 @@ def resumable_pipeline(marker: str, n: int = 3):
     train_model(data=data.outputs["data"], k=1).after(slow)
 
 
+@dsl.component(**_OPTS)
+def prepare(n: int, commit: str, train_data: Output[Dataset]) -> str:
+    import hashlib
+
+    with open(train_data.path, "w") as f:
+        f.write(str(n))
+    train_data.metadata["fingerprint"] = "sha256:" + hashlib.sha256(str(n).encode()).hexdigest()
+    version = {"source": "dvc" if commit else "local", "uri": "data", "ref": None}
+    train_data.metadata["data_version"] = {**version, "commit": commit or None}
+    return "PASS"
+
+
+@dsl.component(**_OPTS)
+def tune_k(train_data: Input[Dataset]) -> str:
+    return '{"k": 3}'
+
+
+@dsl.component(**_OPTS)
+def train_named(train_data: Input[Dataset], name: str, overrides: str, model: Output[Model]):
+    import json
+    import os
+
+    os.makedirs(model.path)
+    k = json.loads(overrides).get("k", 1)
+    with open(os.path.join(model.path, "weights.txt"), "w") as f:
+        f.write(str(int(open(train_data.path).read()) * k))
+    model.metadata["model_name"] = name
+
+
+@dsl.component(**_OPTS)
+def compare_two(a: Input[Model], b: Input[Model], best_model: Output[Model]) -> str:
+    import os
+    import shutil
+
+    def weight(m):
+        return int(open(os.path.join(m.path, "weights.txt")).read())
+
+    best = a if weight(a) >= weight(b) else b
+    shutil.copytree(best.path, best_model.path)
+    best_model.metadata["model_name"] = best.metadata["model_name"]
+    return best.metadata["model_name"]
+
+
+@dsl.component(**_OPTS)
+def register_best(best_model: Input[Model], registry: str, registered_model: Output[Model]):
+    import os
+    import shutil
+
+    os.makedirs(registry, exist_ok=True)
+    version = str(len(os.listdir(registry)) + 1)
+    shutil.copytree(best_model.path, os.path.join(registry, version))
+    with open(registered_model.path, "w") as f:
+        f.write(version)
+    registered_model.metadata.update(
+        {
+            "name": "anomaly",
+            "version": version,
+            "registry_uri": "file://" + os.path.join(registry, version),
+            "registry_backend": "mlflow",
+            "alias": "challenger",
+        }
+    )
+
+
+@dsl.pipeline(name="lineage")
+def lineage_pipeline(registry: str, n: int = 2, commit: str = "1a2b3c4d5e6f"):
+    """preprocess -> tune -> train (the tuned one takes its parameters) -> compare ->
+    register: the shape of the IDEKO pipeline, stdlib-only."""
+    data = prepare(n=n, commit=commit)
+    tuned = tune_k(train_data=data.outputs["train_data"])
+    a = train_named(train_data=data.outputs["train_data"], name="A", overrides=tuned.output)
+    b = train_named(train_data=data.outputs["train_data"], name="B", overrides="{}")
+    best = compare_two(a=a.outputs["model"], b=b.outputs["model"])
+    register_best(best_model=best.outputs["best_model"], registry=registry).set_caching_options(
+        False
+    )
+
+
 PIPELINES = {
     "fan": fan_pipeline,
     "threads": threads_pipeline,
@@ -170,4 +248,5 @@ PIPELINES = {
     "failing": failing_pipeline,
     "timeout": timeout_pipeline,
     "resumable": resumable_pipeline,
+    "lineage": lineage_pipeline,
 }

@@ -3,29 +3,22 @@ lineage printing, Ctrl-C then --resume, and equivalence with kfp.local on the sa
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 from ideko.local.runner.cli import main
 from ideko.local.runner.state import RunPaths, load_state
 from kfp_local_helpers import comparable, run_with_kfp_local
-
-
-def _run_id(run_root: Path) -> str:
-    (run_dir,) = [p for p in run_root.iterdir() if (p / "state.json").exists()]
-    return run_dir.name
+from runner_processes import run_id_in, start_until_sleeping
 
 
 def test_run_then_runs_list_and_show(compiled, run_root, capsys):
     assert main(["run", str(compiled["fan"]), "--run-dir", str(run_root), "-p", "n=3"]) == 0
     err = capsys.readouterr().err
     assert "succeeded" in err and "condition-1/pick-best" in err
-    run_id = _run_id(run_root)
+    run_id = run_id_in(run_root)
     assert main(["runs", "list", "--run-dir", str(run_root)]) == 0
     assert run_id in capsys.readouterr().out  # whole, never cut to the terminal width
     assert main(["runs", "show", run_id, "--run-dir", str(run_root)]) == 0
@@ -43,7 +36,7 @@ def test_runs_show_never_cuts_task_paths_or_run_ids(compiled, run_root, columns)
     from ideko.local.runner.lineage import LineageStore
 
     assert main(["run", str(compiled["fan"]), "--run-dir", str(run_root), "-p", "n=3"]) == 0
-    run_id = _run_id(run_root)
+    run_id = run_id_in(run_root)
     command = [sys.executable, "-m", "ideko.local.runner.cli", "runs", "show", run_id]
     shown = subprocess.run(
         [*command, "--run-dir", str(run_root)],
@@ -96,37 +89,14 @@ def test_failed_run_exit_code_and_resume_hint(compiled, run_root, tmp_path, caps
     assert "ideko run --resume" in err
 
 
-def _start_until_sleeping(compiled, run_root: Path, marker: Path) -> subprocess.Popen:
-    """Start `ideko run` on the resumable pipeline; return once make-data finished and the
-    sleeper task is running."""
-    cmd = [sys.executable, "-m", "ideko.local.runner.cli", "run", str(compiled["resumable"])]
-    cmd += ["--run-dir", str(run_root), "-p", f"marker={marker}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        state_files = list(run_root.glob("*/state.json"))
-        if not state_files:
-            continue
-        try:
-            state = json.loads(state_files[0].read_text())
-        except ValueError:
-            continue
-        tasks = {name: task["state"] for name, task in state["tasks"].items()}
-        if tasks["make-data"] == "succeeded" and tasks["sleeper"] == "running":
-            return proc
-    proc.kill()
-    pytest.fail("the run never reached the sleeper task")
-
-
 def test_interrupted_run_resumes_without_redoing_finished_tasks(compiled, run_root, tmp_path):
     marker = tmp_path / "fast"
-    proc = _start_until_sleeping(compiled, run_root, marker)
+    proc = start_until_sleeping(compiled, run_root, marker)
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130, output
     assert "resume with: ideko run --resume" in output
-    run_id = _run_id(run_root)
+    run_id = run_id_in(run_root)
     paths = RunPaths(run_root.resolve(), run_id)
     interrupted = load_state(paths)
     assert interrupted.status == "interrupted"
@@ -146,7 +116,7 @@ def test_interrupted_run_resumes_without_redoing_finished_tasks(compiled, run_ro
 def test_same_outputs_as_kfp_local(compiled, run_root, tmp_path, capsys):
     reference = run_with_kfp_local(compiled["fan"], tmp_path / "kfp-local", n=3)
     assert main(["run", str(compiled["fan"]), "--run-dir", str(run_root), "-p", "n=3"]) == 0
-    state = load_state(RunPaths(run_root.resolve(), _run_id(run_root)))
+    state = load_state(RunPaths(run_root.resolve(), run_id_in(run_root)))
     ours = {
         path.rsplit("/", 1)[-1]: {
             "parameters": record.outputs.parameters,
@@ -158,28 +128,6 @@ def test_same_outputs_as_kfp_local(compiled, run_root, tmp_path, capsys):
     assert set(reference) == set(ours)  # same tasks ran (and the same one was skipped)
     for task, output in reference.items():
         assert comparable(output) == ours[task], task
-
-
-def test_resume_after_runner_was_killed_stops_its_leftover_task(compiled, run_root, tmp_path):
-    marker = tmp_path / "fast"
-    proc = _start_until_sleeping(compiled, run_root, marker)
-    proc.kill()  # SIGKILL: no cleanup, the sleeper task (own session) keeps running
-    proc.communicate(timeout=30)
-    run_id = _run_id(run_root)
-    paths = RunPaths(run_root.resolve(), run_id)
-    leftover = load_state(paths).tasks["sleeper"].pid
-    assert leftover and Path(f"/proc/{leftover}").exists()
-    marker.write_text("")
-    assert main(["run", "--resume", run_id, "--run-dir", str(run_root)]) == 0
-    assert not Path(f"/proc/{leftover}").exists() or _is_zombie(leftover)
-    assert load_state(paths).tasks["sleeper"].outputs.parameters == {"Output": "fast"}
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def test_report_gets_an_html_copy_in_the_run_directory(tmp_path):

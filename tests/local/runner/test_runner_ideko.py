@@ -18,6 +18,7 @@ from ideko.local.runner.lineage import LineageStore
 from ideko.local.runner.run import LocalRunner, RunOptions, RunResult
 from ideko.local.runner.runs_view import model_chains
 from kfp_local_helpers import comparable, kfp_local_variant, run_with_kfp_local
+from markupsafe import escape
 
 ROOT = Path(__file__).resolve().parents[3]
 STEPS = ("preprocess", "train", "evaluate", "compare", "register")
@@ -77,7 +78,8 @@ def executed(result: RunResult) -> set[str]:
 def cold(tmp_path_factory: pytest.TempPathFactory, data: Path) -> tuple[Path, Path, RunResult]:
     """One cold run of the four-model pipeline, shared: (spec, run root, result)."""
     tmp = tmp_path_factory.mktemp("cold")
-    spec = write_spec(tmp, data, "spec")
+    # threshold 0: the tiny models always register, so lineage has a registry version
+    spec = write_spec(tmp, data, "spec", **{"conditions.promotion.threshold": 0.0})
     return spec, tmp / "runs", run_spec(spec, tmp / "runs")
 
 
@@ -91,6 +93,7 @@ def test_all_four_models_trained_evaluated_compared(cold, data: Path):
     assert compare.state == "succeeded"
     assert set(compare.outputs.parameters) >= {"best_model_name", "promote", "best_score"}
     assert result.report is not None and "<html" in result.report.read_text().lower()
+    _check_data_findings_shown(result, root)
     store = LineageStore(root / "lineage.sqlite")
     try:
         chains = {c.trained_by: c for c in model_chains(store, result.run_id)}
@@ -102,6 +105,35 @@ def test_all_four_models_trained_evaluated_compared(cold, data: Path):
         assert any(t == f"condition-1/evaluate-{model}" for t, _ in chain.metrics)
         assert chain.data.get("data_uri") == str(data)
         assert Path(chain.model.uri).is_dir() and chain.model.digest.startswith("sha256:")
+
+
+def _check_data_findings_shown(result: RunResult, root: Path) -> None:
+    """The preprocess findings (here the validation set below the floor of 10: 36 series)
+    reach the end-of-run summary and the HTML report."""
+    from ideko.local.runner.cli import _print_result
+    from rich.console import Console
+
+    found = result.data_quality
+    assert found is not None and found["verdict"] == "PASS"
+    assert any("below the floor of 10" in reason for reason in found["reasons"])
+    console = Console(record=True, width=200)
+    _print_result(result, root, console)
+    printed = console.export_text()
+    assert f"data quality: PASS, {len(found['reasons'])} finding(s)" in printed
+    for reason in found["reasons"]:
+        assert f"  - {reason}" in printed
+        assert f"<li>{escape(reason)}</li>" in result.report.read_text()
+    assert f"validation: {found['validation']['rows']} of " in printed
+
+
+def test_the_best_model_is_a_servable_package(cold):
+    """compare packages the winner with the preprocess sidecar and checksums (issue 12)."""
+    from ideko.runtime.serving.package import load_package
+
+    _, _, result = cold
+    best = result.records["condition-1/compare-models"].outputs.artifacts["best_model"]
+    package = load_package(Path(best.uri))
+    assert package.dataset_metadata["indicators"] == ["f3", "f4", "f5"]
 
 
 def test_cached_rerun_then_one_model_changed(cold, data: Path):
@@ -181,3 +213,44 @@ def test_full_run_matches_kfp_local_on_deterministic_steps(tmp_path: Path, data:
         for name, metadata in theirs["artifacts"].items():
             if mine.artifacts[name].schema_title == "system.Metrics":
                 assert _deterministic(metadata[0]) == _deterministic(mine.artifacts[name].metadata)
+
+
+def test_lineage_both_ways_on_the_ideko_run(cold, data: Path, capsys):
+    """`ideko lineage` on the real pipeline's lineage: from the selected model's registry
+    version back through register, compare, evaluate and train to preprocess and the raw
+    data; from that data's fingerprint forward to the run, its four models and the
+    registry version."""
+    from ideko.cli.main import main
+    from ideko.local.runner.lineage_walk import find_models, trace_back, trace_forward
+
+    _, root, result = cold
+    register = result.records["condition-1/condition-2/register-model"]
+    assert register.state == "succeeded", register.message
+    entry = register.outputs.artifacts["registered_model"].metadata
+    query = f"{entry['name']}/{entry['version']}"
+    store = LineageStore(root / "lineage.sqlite", create=False)
+    try:
+        found = find_models(store, query)
+        (target,) = [m for m in found if trace_back(store, m).run_id == result.run_id]
+        trace = trace_back(store, target)
+        forward = trace_forward(store, trace.data["fingerprint"])
+    finally:
+        store.close()
+    tasks = [s.execution.task for s in trace.steps]
+    assert tasks[0] == "condition-1/condition-2/register-model" and tasks[-1] == "preprocess"
+    assert "condition-1/compare-models" in tasks
+    trained = [t for t in tasks if t.startswith("condition-1/train-")]
+    evaluated = [t for t in tasks if t.startswith("condition-1/evaluate-")]
+    assert len(trained) == 1 and len(evaluated) == 1  # the chosen model's chain only
+    best = result.records["condition-1/compare-models"].outputs.parameters["best_model_name"]
+    chosen = next(s for s in trace.steps if s.execution.task in trained)
+    assert chosen.produced[0][1].metadata["model_name"] == best
+    assert trace.data["data_uri"] == str(data) and "commit" in trace.data
+    assert result.run_id in {r["run_id"] for r in forward.runs}
+    models = {e.task for e, _, _ in forward.models if e.run_id == result.run_id}
+    assert {f"condition-1/train-{m}" for m in MODELS} <= models
+    versions = {(e.run_id, f"{v['name']}/{v['version']}") for e, v, _ in forward.registry}
+    assert (result.run_id, query) in versions
+    assert main(["lineage", query, "--run-dir", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "<- preprocess" in out and f"data_uri: {data}" in out

@@ -187,7 +187,7 @@ def test_lineage_records_chain(compiled, run_pipeline, run_root):
     store = LineageStore(run_root / "lineage.sqlite")
     try:
         run = store.run(result.run_id)
-        assert run["status"] == "succeeded"
+        assert run is not None and run.status == "succeeded"
         tasks = {e.task: e for e in store.executions(result.run_id)}
         assert tasks["condition-1/train-model"].input_parameters == {"k": 1}
         chains = {c.trained_by: c for c in model_chains(store, result.run_id)}

@@ -12,26 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from datatree_helpers import write_series
+from datatree_helpers import CLASS_FOLDERS, write_class_ordered, write_series
 from ideko.runtime.data.config import parse_data_config
 from ideko.runtime.data.dataset_io import load_dataset, load_metadata, save_dataset, save_metadata
 from ideko.runtime.data.prepare import prepare
 
-FOLDERS = ("not_anomalous", "mechanical_anomalies", "electrical_anomalies")
 LABELS = ("not anomalous", "mechanical anomaly", "electrical anomaly")
 
 
 @pytest.fixture(scope="module")
 def class_ordered(tmp_path_factory) -> Path:
     """3 classes; day ``train`` holds 20 series per class, day ``test`` 3 (UCR-like)."""
-    root = tmp_path_factory.mktemp("ucr") / "data"
-    seed = 0
-    for folder in FOLDERS:
-        for day, count in (("train", 20), ("test", 3)):
-            for i in range(count):
-                seed += 1
-                write_series(root, folder, day, f"s{i:02d}", 12 + seed % 5, seed)
-    return root
+    return write_class_ordered(tmp_path_factory.mktemp("ucr") / "data")
 
 
 def by_day(**validation) -> dict:
@@ -89,7 +81,7 @@ def test_stratified_validation_is_seeded_and_per_class(raw_data):
 
 def test_by_day_validation_days_hold_out_whole_days(tmp_path):
     root = tmp_path / "data"
-    for c, folder in enumerate(FOLDERS):
+    for c, folder in enumerate(CLASS_FOLDERS):
         for d, day in enumerate(("d1", "d2", "d3")):
             for i in range(3):
                 write_series(root, folder, day, f"s{i}", 10, 100 * c + 10 * d + i)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from ideko.runtime.steps import compare, evaluate, register, train
 from kfp import dsl
+from markupsafe import escape
 
 PNG = b"\x89PNG\r\n\x1a\n"
 CLASSES = ["electrical anomaly", "mechanical anomaly", "not anomalous"]
@@ -73,7 +74,18 @@ def test_component_forms_produce_every_artifact(splits, make_config, tmp_path, a
 
 
 @pytest.fixture(scope="module")
-def evaluated(splits, make_config, tmp_path_factory):
+def quality(raw_data):
+    """The preprocess findings of the splits' data (24 series: a validation set below the
+    floor, so one warning), as the preprocess step hands them on."""
+    from ideko.runtime.baseline import data_config
+    from ideko.runtime.data.dataset_io import quality_findings
+    from ideko.runtime.data.prepare import prepare
+
+    return quality_findings(prepare(raw_data, data_config(["f3", "f4", "f5"], 2), 2)[2])
+
+
+@pytest.fixture(scope="module")
+def evaluated(splits, make_config, tmp_path_factory, quality):
     """Two models trained and evaluated through the plain run(...) forms."""
     root = tmp_path_factory.mktemp("compare")
     models, evaluations = {}, {}
@@ -81,7 +93,9 @@ def evaluated(splits, make_config, tmp_path_factory):
         config = make_config(arch, epochs=1)
         name = config["name"]
         train.run(config, splits["train"], 2, root / name, emit_metrics=False)
-        evaluate.run(config, root / name, splits["train"], splits["test"], root / f"{name}.json")
+        evaluate.run(
+            config, root / name, splits["train"], splits["test"], root / f"{name}.json", quality
+        )
         models[name], evaluations[name] = root / name, root / f"{name}.json"
     return root, models, evaluations
 
@@ -96,7 +110,7 @@ SELECTION = {
 
 
 @pytest.mark.slow
-def test_compare_writes_report_ranking_and_best_model(evaluated, tmp_path):
+def test_compare_writes_report_ranking_and_best_model(evaluated, quality, tmp_path):
     _root, models, evaluations = evaluated
     report = dsl.HTML(name="report", uri=str(tmp_path / "report.html"))
     best = dsl.Model(name="best_model", uri=str(tmp_path / "best"))
@@ -119,8 +133,13 @@ def test_compare_writes_report_ranking_and_best_model(evaluated, tmp_path):
     html = Path(report.path).read_text()
     assert html.count("data:image/png;base64,") == 4  # a confusion matrix + curves per model
     assert "http://" not in html and "https://" not in html and "<script" not in html
-    for text in ("dense-model", "gru-model", *CLASSES, "Class distribution"):
+    for text in ("dense-model", "gru-model", *CLASSES, "Class distribution", "<th>validation</th>"):
         assert text in html
+    assert quality["reasons"] and "Data quality" in html  # every finding of preprocess is listed
+    for reason in quality["reasons"]:
+        assert f"<li>{escape(reason)}</li>" in html  # autoescaped: class names are quoted
+    rows = quality["validation"]["rows"]
+    assert f"Validation set: {rows} of " in html
     copied = Path(best.path)
     assert (copied / "evaluation.json").is_file()
     assert any(copied.glob("*.keras"))

@@ -82,7 +82,7 @@ def test_cli_runs_and_reports_fail_as_output(good_tree, tmp_path, capsys):
     ("uri", "config", "message"),
     [
         ("https://host/data", CONFIG, "https:// sources are not supported yet"),
-        ("lakefs://repo/main/data", CONFIG, "lakefs:// sources are not supported yet"),
+        ("lakefs://repo/main/data", CONFIG, "lakeFS source needs LAKECTL_SERVER_ENDPOINT_URL"),
         ("missing-dir", CONFIG, "'missing-dir' does not exist"),
         ("DATA", {"indicators": []}, "indicators: list at least one"),
         ("DATA", {**CONFIG, "split": {"strategy": "kfold"}}, "'kfold' is not one of"),

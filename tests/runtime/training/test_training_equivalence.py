@@ -67,9 +67,12 @@ def test_step_path_matches_baseline(raw_data, data_config, tmp_path):
     models_file = tmp_path / "models.yaml"
     models_file.write_text(MODELS_YAML)
     base = tmp_path / "baseline"
-    run("-m", "ideko.cli.main", "baseline", "--data", str(raw_data), "--models", str(models_file),
-        "--seed", str(SEED), "--epochs-override", str(EPOCHS), "--out", str(base))  # fmt: skip
+    baseline = run("-m", "ideko.cli.main", "baseline", "--data", str(raw_data),
+        "--models", str(models_file), "--seed", str(SEED), "--epochs-override", str(EPOCHS),
+        "--out", str(base))  # fmt: skip
     summary = json.loads((base / "summary.json").read_text())
+    assert "data quality: PASS" in baseline.stderr  # the data findings are printed
+    assert "validation: " in baseline.stderr
 
     # Step path: preprocess writes the splits, each model trains and evaluates in its own process.
     steps = tmp_path / "steps"
@@ -87,9 +90,10 @@ def test_step_path_matches_baseline(raw_data, data_config, tmp_path):
             "--train-data", str(steps / "train.npz"), "--output", str(steps / folder))  # fmt: skip
         run("-m", "ideko.runtime.steps.evaluate", "--model-config", json.dumps(config),
             "--model", str(steps / folder), "--train-data", str(steps / "train.npz"),
-            "--test-data", str(steps / "test.npz"),
+            "--test-data", str(steps / "test.npz"), "--metadata", str(steps / "metadata.json"),
             "--output", str(steps / f"{folder}.json"))  # fmt: skip
         ours = json.loads((steps / f"{folder}.json").read_text())
+        assert ours["data_quality"]["validation"]["resolved"] == "tail"  # random: the original
         theirs = json.loads((base / "metrics" / f"{folder}.json").read_text())
         for part in ("test", "whole_dataset"):
             assert ours[part]["confusion_matrix"] == theirs[part]["confusion_matrix"], folder

@@ -46,3 +46,30 @@ def test_validation_rows_must_leave_rows_to_fit(tiny_arrays, make_config):
     with pytest.raises(ValueError, match="24 of 24 training series are validation rows"):
         train_model(normalise_model_config(make_config("dense")), x, y, seed=2,
                     validation_rows=np.ones(24, dtype=bool), emit_metrics=False)
+
+
+@pytest.mark.slow
+def test_a_by_day_run_validates_on_every_class(tmp_path, make_config, monkeypatch):
+    """The issue's case: class-ordered day folders, ``by_day`` with the test day held out.
+    Keras' own ``validation_split`` would have validated on the last class alone."""
+    import keras
+    from datatree_helpers import write_class_ordered
+    from ideko.runtime.data.prepare import prepare
+    from ideko.runtime.steps import train
+
+    root = write_class_ordered(tmp_path / "data")
+    split = {"strategy": "by_day", "test_days": ["test"]}
+    dataset, _, _, _ = prepare(root, {"indicators": ["f3", "f4", "f5"], "split": split})
+    seen = {}
+    fit = keras.Model.fit
+
+    def spy(self, x, y, **kwargs):
+        seen["fit_rows"], seen["validation"] = len(x), kwargs["validation_data"][1]
+        return fit(self, x, y, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    outputs = train.run(make_config("dense"), dataset, 2, None, emit_metrics=False)
+    classes_validated = np.unique(seen["validation"].argmax(axis=1))
+    assert classes_validated.tolist() == [0, 1, 2]
+    assert (seen["fit_rows"], len(seen["validation"])) == (48, 12)
+    assert 0.0 <= outputs["validation_accuracy"] <= 1.0

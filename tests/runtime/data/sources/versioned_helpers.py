@@ -1,0 +1,65 @@
+"""Helpers of the versioned-source tests (a uniquely named module: a test module importing
+``conftest`` would get whichever conftest was imported first in a whole-suite run)."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def git_repo(path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    return path
+
+
+def versioned_spec(tmp: Path, source: dict[str, Any], name: str = "spec", **gate: Any) -> Path:
+    """specs/ideko.yaml reading ``source``: one small model, one epoch, no HPO, a gate
+    sized for 24 series (``gate`` overrides it)."""
+    spec = yaml.safe_load((ROOT / "specs" / "ideko.yaml").read_text())
+    spec["data"]["source"] = source
+    spec["data"]["quality_gate"].update({"min_series": 10, "min_per_class": 3, **gate})
+    spec["registry"] = {"uri": str(tmp / "registry")}
+    for key, model in spec["models"].items():
+        model["training_parameters"]["epochs"] = 1
+        model.pop("hpo", None)
+        model["enabled"] = key == "NeuralNetwork"
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+@functools.cache
+def _compiled(spec: Path) -> Any:
+    from ideko.cli.run_spec import compile_spec_file
+    from ideko.local.runner.ir import parse_pipeline
+
+    return parse_pipeline(compile_spec_file(spec).pipeline_text, str(spec))
+
+
+def run_spec(spec: Path, run_root: Path, **parameters: Any) -> Any:
+    """Run ``spec`` (compiled in memory once) with the local runner, as ``ideko run`` does."""
+    from ideko.local.progress import LineProgress
+    from ideko.local.runner.run import LocalRunner, RunOptions
+
+    pipeline = _compiled(spec)
+    options = RunOptions(run_root=run_root, parameters=dict(parameters))
+    return LocalRunner(options, LineProgress()).run(pipeline)
+
+
+def artifact_file(result: Any, task: str, name: str) -> Path:
+    return Path(result.records[task].outputs.artifacts[name].uri)
+
+
+def data_version(result: Any) -> dict[str, Any]:
+    """The ``data_version`` the run's preprocess step recorded in the dataset metadata."""
+    import json
+
+    return json.loads(artifact_file(result, "preprocess", "dataset_metadata").read_text())[
+        "data_version"
+    ]

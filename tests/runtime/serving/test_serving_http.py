@@ -1,0 +1,202 @@
+"""Real HTTP on loopback against KServe's ModelServer serving a packaged ideko model.
+
+Every test uses the one session server (see conftest). Predictions are compared with what
+the evaluate step computed for the same series: the server gets the RAW series (read from
+the data tree, unscaled, unpadded) and must reproduce the evaluate step's confusion matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pytest
+from serving_fixtures import MODEL_NAME, SERVE_CONFIG
+
+INFER = f"/v2/models/{MODEL_NAME}/infer"
+PREDICT = f"/v1/models/{MODEL_NAME}:predict"
+ALL_COLUMNS = ["f1", "f2", "f3", "f4", "f5"]
+
+
+@pytest.fixture(scope="module")
+def raw_test(package):
+    """The test split's raw series (every column, in file order) and their true labels."""
+    from ideko.runtime.data.config import parse_data_config
+    from ideko.runtime.data.dataset_io import load_dataset
+    from ideko.runtime.data.reader import read_tree
+
+    config = parse_data_config({**SERVE_CONFIG, "indicators": ALL_COLUMNS})
+    raw = read_tree(package.root, config)
+    by_path = dict(zip(raw.paths, raw.series, strict=True))
+    test = load_dataset(package.test)
+    return [by_path[p] for p in test.paths.tolist()], test
+
+
+def _v2_body(series: list[np.ndarray]) -> dict:
+    """One ``series`` input, padded to a rectangle with junk, and ``lengths``."""
+    longest = max(len(s) for s in series)
+    batch = np.full((len(series), longest, series[0].shape[1]), 12345.0)
+    for i, values in enumerate(series):
+        batch[i, : len(values)] = values
+    return {
+        "id": "req-1",
+        "inputs": [
+            {"name": "series", "shape": list(batch.shape), "datatype": "FP64",
+             "data": batch.flatten().tolist()},
+            {"name": "lengths", "shape": [len(series)], "datatype": "INT64",
+             "data": [len(s) for s in series]},
+        ],
+    }
+
+
+def _outputs(body: dict) -> dict:
+    return {o["name"]: o for o in body["outputs"]}
+
+
+def _still_serving(server) -> None:
+    assert server.request("GET", "/v2/health/ready") == (200, {"ready": True})
+
+
+def test_health_and_model_metadata(server):
+    assert server.request("GET", "/v2/health/ready") == (200, {"ready": True})
+    status, meta = server.request("GET", f"/v2/models/{MODEL_NAME}")
+    assert status == 200
+    assert meta["name"] == MODEL_NAME
+    assert meta["inputs"] == [{"name": "series", "datatype": "FP32", "shape": [-1, -1, 3]}]
+    assert [o["name"] for o in meta["outputs"]] == ["label", "probabilities"]
+    assert server.request("GET", f"/v1/models/{MODEL_NAME}") == (
+        200, {"name": MODEL_NAME, "ready": True}
+    )
+
+
+def test_v2_predictions_equal_the_evaluate_step(server, package, raw_test):
+    from ideko.runtime.training.evaluation import classification_metrics, predict_classes
+    from ideko.runtime.training.trainer import load_model
+
+    series, test = raw_test
+    kept = [s[:, 2:5] for s in series]  # f3, f4, f5: the model's indicators, positional
+    status, body = server.request("POST", INFER, _v2_body(kept))
+    assert status == 200, body
+    assert body["model_name"] == MODEL_NAME and body["id"] == "req-1"
+    outputs = _outputs(body)
+    classes = list(test.classes)
+    assert json.loads(outputs["probabilities"]["parameters"]["classes"]) == classes
+    served = np.array([classes.index(label) for label in outputs["label"]["data"]])
+    model = load_model(package.model_dir / "model_dense.keras")
+    np.testing.assert_array_equal(served, predict_classes(model, test.X))
+    probabilities = np.array(outputs["probabilities"]["data"]).reshape(len(kept), len(classes))
+    np.testing.assert_allclose(probabilities, model.predict(test.X, verbose=0), atol=1e-5)
+    metrics = classification_metrics(test.y_int, served, classes)
+    assert metrics["confusion_matrix"] == package.evaluation["test"]["confusion_matrix"]
+    assert metrics["accuracy"] == package.evaluation["test"]["accuracy"]
+
+
+def test_v1_by_name_selects_the_indicators(server, raw_test):
+    series, _ = raw_test
+    named = [{c: s[:, i].tolist() for i, c in enumerate(ALL_COLUMNS)} for s in series[:4]]
+    positional = [s[:, 2:5].tolist() for s in series[:4]]
+    status, by_name = server.request("POST", PREDICT, {"instances": named})
+    assert status == 200, by_name
+    status, by_position = server.request("POST", PREDICT, {"instances": positional})
+    assert status == 200
+    assert [p["label"] for p in by_name["predictions"]] == [
+        p["label"] for p in by_position["predictions"]
+    ]
+    first = by_name["predictions"][0]["probabilities"]
+    assert math.isclose(sum(first.values()), 1.0, rel_tol=1e-5)
+
+
+def _points(n: int, width: int = 3) -> list[list[float]]:
+    return [[float(i + j) for j in range(width)] for i in range(n)]
+
+
+BAD_V1 = {
+    "wrong number of indicators": ({"instances": [_points(10, width=5)]},
+                                   "has 5 indicator(s) per point; this model takes 3"),
+    "missing named indicator": ({"instances": [{"f3": [1.0], "f4": [2.0]}]},
+                                "lacks indicator(s) f5"),
+    "too long": ({"instances": [_points(2_000)]}, "this model takes at most"),
+    "empty batch": ({"instances": []}, "empty batch"),
+    "empty series": ({"instances": [[]]}, "series 0 has no points"),
+    "not numbers": ({"instances": [[["a", "b", "c"]]]}, "must hold numbers only"),
+    "no instances": ({"inputs": []}, '{"instances"'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_V1))
+def test_v1_bad_input_is_a_400_with_a_clear_message(server, case):
+    body, expected = BAD_V1[case]
+    status, answer = server.request("POST", PREDICT, body)
+    assert status == 400, answer
+    assert expected in answer["error"] and "Traceback" not in answer["error"]
+    _still_serving(server)
+
+
+def _v2_input(name: str, shape: list[int], data: list, datatype: str = "FP32") -> dict:
+    return {"name": name, "shape": shape, "datatype": datatype, "data": data}
+
+
+BAD_V2 = {
+    "wrong number of indicators": ([_v2_input("series", [1, 2, 2], [1.0, 2.0, 3.0, 4.0])],
+                                   "has 2 indicator(s) per point; this model takes 3"),
+    "too long": ([_v2_input("series", [1, 5000, 3], [0.5] * 15000)], "at most"),
+    "empty batch": ([_v2_input("series", [0, 4, 3], [])], "empty batch"),
+    "missing indicator input": ([_v2_input("f3", [1, 2], [1.0, 2.0])],
+                                "missing input(s) f4, f5"),
+    "shape and data disagree": ([_v2_input("series", [1, 4, 3], [1.0, 2.0])],
+                                "does not fit shape"),
+    "strings": ([_v2_input("series", [1, 1, 1], ["x"], "BYTES")], "datatype BYTES"),
+    "bad lengths": ([_v2_input("series", [1, 2, 3], [0.0] * 6),
+                     _v2_input("lengths", [1], [7], "INT64")], "between 0 and 2"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_V2))
+def test_v2_bad_input_is_a_400_with_a_clear_message(server, case):
+    inputs, expected = BAD_V2[case]
+    status, answer = server.request("POST", INFER, {"inputs": inputs})
+    assert status == 400, answer
+    assert expected in answer["error"]
+    _still_serving(server)
+
+
+def test_nan_values_are_refused_in_both_protocols(server):
+    row = [[1.0, float("nan"), 3.0], [1.0, 2.0, 3.0]]
+    body = json.dumps({"instances": [row]}).encode()  # Python writes NaN, as many clients do
+    status, answer = server.request("POST", PREDICT, body)
+    assert status == 400 and "error" in answer
+    flat = [v for point in row for v in point]
+    v2 = json.dumps({"inputs": [_v2_input("series", [1, 2, 3], flat)]}).encode()
+    status, answer = server.request("POST", INFER, v2)
+    assert status == 400
+    assert "NaN or infinite value(s), the first at point 0 of f4" in answer["error"]
+    _still_serving(server)
+
+
+def test_unknown_model_is_a_404(server):
+    status, answer = server.request("POST", "/v2/models/nope/infer", {"inputs": []})
+    assert status == 404 and "nope" in answer["error"]
+
+
+def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_serving(
+    server, package, raw_test
+):
+    series, _ = raw_test
+    body = {"instances": [s[:, 2:5].tolist() for s in series[:3]]}
+    before = server.request("POST", PREDICT, body)
+    keras_file = server.model_dir / "model_dense.keras"
+    keras_file.write_bytes(keras_file.read_bytes() + b"tampered")
+    try:
+        status, answer = server.request("POST", f"/v2/repository/models/{MODEL_NAME}/load")
+        assert status == 503, answer
+        assert "failed its checksum" in answer["error"]
+        assert "still serving" in answer["error"]
+        assert server.request("POST", PREDICT, body) == before
+        _still_serving(server)
+    finally:
+        shutil.copy2(package.model_dir / "model_dense.keras", keras_file)
+    status, answer = server.request("POST", f"/v2/repository/models/{MODEL_NAME}/load")
+    assert status == 200, answer
+    assert server.request("POST", PREDICT, body) == before
