@@ -16,7 +16,7 @@ REGISTRY := registry
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[runtime,local,dev]'
+	$(BIN)/pip install --quiet -e '.[runtime,local,dev,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 

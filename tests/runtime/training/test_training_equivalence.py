@@ -78,7 +78,7 @@ for index, (module, args) in enumerate(json.loads(sys.argv[1])):
         pid = os.fork()
         if pid == 0:
             request = {"module": module, "args": args, "env": dict(os.environ), "cwd": os.getcwd()}
-            fork_server.child(request, log.fileno(), [])
+            fork_server.child(request, log.fileno(), [], os.getppid())  # dies with the driver
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     if code != 0:
         sys.stderr.write(f"{module} exited {code}:\\n" + open(log_path).read())
