@@ -174,11 +174,17 @@ def judge_validation(report: QualityReport, train: Dataset, config: DataConfig) 
 
 
 def describe_validation(validation: dict[str, Any]) -> str:
-    """One line: how many validation rows, drawn how, per class (from ``judge_validation``)."""
-    counts = ", ".join(f"{label} {n}" for label, n in validation["class_distribution"].items())
+    """One line: how many validation rows, drawn how, per class (from ``judge_validation``).
+
+    Counts are printed as integers also when they come back from KFP artifact metadata,
+    whose protobuf Struct turns every number into a float."""
+    counts = ", ".join(
+        f"{label} {int(n)}" for label, n in validation["class_distribution"].items()
+    )
     days = f" (days {', '.join(validation['days'])})" if validation["resolved"] == "by_day" else ""
+    rows, fit_rows = int(validation["rows"]), int(validation["fit_rows"])
     return (
-        f"validation: {validation['rows']} of {validation['rows'] + validation['fit_rows']} "
+        f"validation: {rows} of {rows + fit_rows} "
         f"training series, {validation['resolved']}{days}: {counts}"
     )
 

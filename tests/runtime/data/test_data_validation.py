@@ -115,3 +115,14 @@ def test_validation_rows_and_metadata_round_trip(class_ordered, tmp_path):
     save_metadata(tmp_path / "meta.json", meta)
     assert np.array_equal(load_dataset(tmp_path / "train.npz").validation, train.validation)
     assert load_metadata(tmp_path / "meta.json")["format"] == "ideko-dataset/v2"
+
+
+def test_validation_counts_print_as_integers_after_kfp_metadata():
+    """KFP artifact metadata (a protobuf Struct) hands every number back as a float."""
+    from ideko.runtime.data.quality import describe_validation
+
+    validation = {"rows": 39.0, "fit_rows": 153.0, "resolved": "tail", "days": [],
+                  "class_distribution": {"not anomalous": 13.0, "mechanical anomaly": 9.0}}
+    assert describe_validation(validation) == (
+        "validation: 39 of 192 training series, tail: not anomalous 13, mechanical anomaly 9"
+    )
