@@ -42,7 +42,14 @@ def _section(metadata: dict[str, Any]) -> dict[str, Any]:
         return {"scaling": dict(metadata.get("scaling") or {"method": "none"})}
     if not isinstance(section, dict):
         raise UnsupportedPreprocessing("the dataset metadata's preprocessing is not an object")
-    unknown = sorted(set(section) - set(series_transform.ORDER))
+    order = section.get(series_transform.ORDER_KEY, list(series_transform.ORDER))
+    if order != list(series_transform.ORDER):
+        # the transforms applied in another order than training's: wrong answers, not an error
+        raise UnsupportedPreprocessing(
+            f"the dataset metadata's preprocessing runs in the order {order}; this model "
+            f"server applies {', '.join(series_transform.ORDER)} in that order"
+        )
+    unknown = sorted(set(section) - set(series_transform.ORDER) - {series_transform.ORDER_KEY})
     if unknown:
         # a transform this server would skip: every answer would be silently wrong
         raise UnsupportedPreprocessing(

@@ -14,6 +14,7 @@ from ideko.runtime.baseline import data_config
 
 SEED = 2
 MODEL_NAME = "tiny"
+REGISTERED = "tiny-registered"  # its registered name (the URL name of registry_server)
 SERVE_CONFIG = {
     **data_config(["f3", "f4", "f5"], SEED),
     "scaling": "standard",
@@ -53,3 +54,8 @@ class Server:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"null")
+
+
+@dataclass(frozen=True)
+class RegistryServer(Server):
+    registry_uri: str  # the embedded registry the server resolves NAME@champion in

@@ -13,7 +13,7 @@ import shutil
 
 import numpy as np
 import pytest
-from serving_fixtures import MODEL_NAME, SERVE_CONFIG
+from serving_fixtures import MODEL_NAME, REGISTERED, SERVE_CONFIG
 
 INFER = f"/v2/models/{MODEL_NAME}/infer"
 PREDICT = f"/v1/models/{MODEL_NAME}:predict"
@@ -200,3 +200,74 @@ def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_servin
     status, answer = server.request("POST", f"/v2/repository/models/{MODEL_NAME}/load")
     assert status == 200, answer
     assert server.request("POST", PREDICT, body) == before
+
+
+# ---- serving through the registry: `ideko serve NAME@champion` (the registry_server) -----
+REGISTERED_INFER = f"/v2/models/{REGISTERED}/infer"
+
+
+def test_the_champion_from_the_registry_answers_like_the_model_directory(
+    server, registry_server, raw_test
+):
+    """The compare step's package, registered by the register step, passes both checksums
+    (the registry's and the package's) and predicts exactly what the directory predicts."""
+    series, _ = raw_test
+    body = _v2_body([s[:, 2:5] for s in series])  # f3, f4, f5: the model's indicators
+    status, direct = server.request("POST", INFER, body)
+    assert status == 200, direct
+    status, registered = registry_server.request("POST", REGISTERED_INFER, body)
+    assert status == 200, registered
+    assert registered["model_name"] == REGISTERED and registered["model_version"] == "1"
+    assert _outputs(registered) == _outputs(direct)
+
+
+def test_registry_faults_on_reload_are_5xx_and_the_champion_keeps_serving(
+    registry_server, raw_test, capsys
+):
+    """A reload that hits a damaged registry copy or a deleted version is refused in the
+    protocol's error format; the version already loaded keeps answering. A new `ideko serve`
+    of the deleted champion is refused at start."""
+    from ideko.runtime.registry import open_registry
+
+    series, _ = raw_test
+    body = _v2_body([s[:, 2:5] for s in series[:3]])
+    before = registry_server.request("POST", REGISTERED_INFER, body)
+    assert before[0] == 200
+    load = f"/v2/repository/models/{REGISTERED}/load"
+    keras_file = registry_server.model_dir / "model_dense.keras"
+    original = keras_file.read_bytes()
+    keras_file.write_bytes(original + b"tampered")
+    try:
+        status, answer = registry_server.request("POST", load)
+        assert 500 <= status < 600 and set(answer) == {"error"}, answer
+        assert "fail their checksum" in answer["error"]  # the registry's own check
+        assert "still serving version 1" in answer["error"]
+        assert registry_server.request("POST", REGISTERED_INFER, body) == before
+    finally:
+        keras_file.write_bytes(original)
+    assert registry_server.request("POST", load)[0] == 200
+    open_registry(registry_server.registry_uri).delete_version(REGISTERED, "1")
+    status, answer = registry_server.request("POST", load)
+    assert 500 <= status < 600 and set(answer) == {"error"}, answer
+    assert registry_server.registry_uri in answer["error"] and REGISTERED in answer["error"]
+    assert "still serving version 1" in answer["error"]
+    assert registry_server.request("POST", REGISTERED_INFER, body) == before
+    _still_serving(registry_server)
+    _refused_in_one_line(f"{REGISTERED}@champion", registry_server.registry_uri, capsys)
+
+
+def _refused_in_one_line(reference: str, registry_uri: str, capsys) -> None:
+    """`ideko serve REFERENCE` fails before any server starts: exit 2, one error line."""
+    from ideko.cli.main import main
+
+    code = main(["serve", reference, "--registry", registry_uri])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0, err
+    assert err.startswith("ideko serve: error:") and registry_uri in err and REGISTERED in err
+
+
+def test_serve_an_alias_or_version_pointing_nowhere_is_one_line_and_exit_2(
+    registry_server, capsys
+):
+    for reference in (f"{REGISTERED}@challenger", f"{REGISTERED}/7"):
+        _refused_in_one_line(reference, registry_server.registry_uri, capsys)

@@ -89,6 +89,18 @@ def test_unknown_preprocessing_is_a_load_error(prepared):
         Preprocessing.from_metadata(metadata)
 
 
+def test_the_recorded_transform_order_must_be_the_servers(prepared):
+    """prepare records the order it applied the transforms in; the server reads it and
+    refuses a package whose transforms ran in another order."""
+    metadata = dict(prepared[1])
+    section = metadata["preprocessing"]
+    assert section["order"] == ["length", "series_normalisation", "scaling", "non_finite"]
+    Preprocessing.from_metadata(metadata)
+    metadata["preprocessing"] = {**section, "order": list(reversed(section["order"]))}
+    with pytest.raises(UnsupportedPreprocessing, match="in the order"):
+        Preprocessing.from_metadata(metadata)
+
+
 def test_checks_name_the_series_at_fault(prepared):
     prep = Preprocessing.from_metadata(prepared[1])
     good = np.zeros((5, 3))
