@@ -2,11 +2,11 @@
 
 ``package`` runs the real steps in-process on the tiny synthetic tree: preprocess (with
 standard scaling and pre-padding, so the server's transforms are not the defaults), train a
-one-epoch dense model, evaluate, compare (which packages the winner). ``server`` starts
-``python -m ideko.runtime.serving --model-dir …`` once per session — KServe's own
-ModelServer in its own process, on a free loopback port — and every HTTP test talks to it.
-``registry_server`` registers the same package in an embedded MLflow registry and runs
-``ideko serve NAME@champion`` on it (made only for the registry tests).
+one-epoch dense model, evaluate, compare (which packages the winner). ``server`` registers
+that package with the register step in an embedded MLflow registry and starts ``ideko serve
+NAME@champion`` once per session — KServe's own ModelServer in its own process, on a free
+loopback port — and every HTTP test talks to it (one server: the suite budget; the
+``--model-dir`` path is the same load after resolution, compared in-process).
 """
 
 from __future__ import annotations
@@ -24,16 +24,7 @@ from pathlib import Path
 
 import pytest
 from ideko.schema.registry import STORE_FILE
-from serving_fixtures import (
-    MODEL_NAME,
-    REGISTERED,
-    SEED,
-    SERVE_CONFIG,
-    Packaged,
-    RegistryServer,
-    Server,
-    free_port,
-)
+from serving_fixtures import MODEL_NAME, SEED, SERVE_CONFIG, Packaged, Server, free_port
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +77,7 @@ def _started(command: list[str], log_dir: Path) -> Iterator[subprocess.Popen]:
                 log.flush()
                 raise RuntimeError(f"model server exited: {Path(log.name).read_text()}")
             try:
-                if Server(url, log_dir, process).request("GET", "/v2/health/ready")[0] == 200:
+                if Server(url, log_dir, process, "").request("GET", "/v2/health/ready")[0] == 200:
                     break
             except (urllib.error.URLError, ConnectionError):
                 pass
@@ -104,18 +95,7 @@ def _started(command: list[str], log_dir: Path) -> Iterator[subprocess.Popen]:
 
 
 @pytest.fixture(scope="session")
-def server(package, tmp_path_factory) -> Iterator[Server]:
-    served = tmp_path_factory.mktemp("served") / "model"
-    shutil.copytree(package.model_dir, served)
-    port = free_port()
-    command = [sys.executable, "-m", "ideko.runtime.serving", "--model-dir", str(served),
-               "--name", MODEL_NAME, "--port", str(port)]
-    with _started(command, tmp_path_factory.mktemp("server-log")) as process:
-        yield Server(f"http://127.0.0.1:{port}", served, process)
-
-
-@pytest.fixture(scope="session")
-def registry_server(package, store_template, tmp_path_factory) -> Iterator[RegistryServer]:
+def server(package, store_template, tmp_path_factory) -> Iterator[Server]:
     """``ideko serve NAME@champion`` on an embedded MLflow registry whose version 1 is the
     compare step's package, registered by the real register step (so it is champion)."""
     from ideko.runtime.registry import open_registry
@@ -126,14 +106,14 @@ def registry_server(package, store_template, tmp_path_factory) -> Iterator[Regis
     rule = {"backend": "mlflow",
             "promotion": {"metric": "accuracy", "threshold": 0.0, "margin": 0.0}}
     metadata = package.train.parent / "metadata.json"
-    registered = register.run(REGISTERED, str(folder), package.model_dir, rule, package.test,
+    registered = register.run(MODEL_NAME, str(folder), package.model_dir, rule, package.test,
                               metadata)
     assert (registered["version"], registered["alias"]) == ("1", "champion"), registered
     registry = open_registry(str(folder))
-    files = registry.verified_files(registry.resolve(REGISTERED, "1"))
+    files = registry.verified_files(registry.resolve(MODEL_NAME, "1"))
     port = free_port()
     ideko = str(Path(sys.executable).parent / "ideko")
-    command = [ideko, "serve", f"{REGISTERED}@champion", "--registry", str(folder),
+    command = [ideko, "serve", f"{MODEL_NAME}@champion", "--registry", str(folder),
                "--port", str(port)]
-    with _started(command, tmp_path_factory.mktemp("registry-server-log")) as process:
-        yield RegistryServer(f"http://127.0.0.1:{port}", files, process, str(folder))
+    with _started(command, tmp_path_factory.mktemp("server-log")) as process:
+        yield Server(f"http://127.0.0.1:{port}", files, process, str(folder))

@@ -14,7 +14,6 @@ from ideko.runtime.baseline import data_config
 
 SEED = 2
 MODEL_NAME = "tiny"
-REGISTERED = "tiny-registered"  # its registered name (the URL name of registry_server)
 SERVE_CONFIG = {
     **data_config(["f3", "f4", "f5"], SEED),
     "scaling": "standard",
@@ -40,8 +39,9 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class Server:
     url: str
-    model_dir: Path  # the directory the server loads (a copy the fault tests may damage)
+    model_dir: Path  # the registry's copy the server loads (the fault tests may damage it)
     process: Any  # subprocess.Popen of the model server
+    registry_uri: str  # the embedded registry the server resolves NAME@champion in
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """(status, parsed JSON body) of one HTTP request; error statuses included."""
@@ -54,8 +54,3 @@ class Server:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"null")
-
-
-@dataclass(frozen=True)
-class RegistryServer(Server):
-    registry_uri: str  # the embedded registry the server resolves NAME@champion in

@@ -1,7 +1,9 @@
 """Real HTTP on loopback against KServe's ModelServer serving a packaged ideko model.
 
-Every test uses the one session server (see conftest). Predictions are compared with what
-the evaluate step computed for the same series: the server gets the RAW series (read from
+Every test uses the one session server (see conftest): ``ideko serve NAME@champion`` on an
+embedded MLflow registry holding the compare step's package. Predictions are compared with
+what the evaluate step computed for the same series and with the model directory served
+in-process: the server gets the RAW series (read from
 the data tree, unscaled, unpadded) and must reproduce the evaluate step's confusion matrix.
 """
 
@@ -13,7 +15,7 @@ import shutil
 
 import numpy as np
 import pytest
-from serving_fixtures import MODEL_NAME, REGISTERED, SERVE_CONFIG
+from serving_fixtures import MODEL_NAME, SERVE_CONFIG
 
 INFER = f"/v2/models/{MODEL_NAME}/infer"
 PREDICT = f"/v1/models/{MODEL_NAME}:predict"
@@ -180,7 +182,7 @@ def test_unknown_model_is_a_404(server):
     assert status == 404 and "nope" in answer["error"]
 
 
-def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_serving(
+def test_a_reload_failing_the_registry_checksum_is_refused_and_the_old_model_keeps_serving(
     server, package, raw_test
 ):
     series, _ = raw_test
@@ -191,8 +193,8 @@ def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_servin
     try:
         status, answer = server.request("POST", f"/v2/repository/models/{MODEL_NAME}/load")
         assert status == 503, answer
-        assert "failed its checksum" in answer["error"]
-        assert "still serving" in answer["error"]
+        assert "fail their checksum" in answer["error"]  # the registry's check, first
+        assert "still serving version 1" in answer["error"]
         assert server.request("POST", PREDICT, body) == before
         _still_serving(server)
     finally:
@@ -202,58 +204,29 @@ def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_servin
     assert server.request("POST", PREDICT, body) == before
 
 
-# ---- serving through the registry: `ideko serve NAME@champion` (the registry_server) -----
-REGISTERED_INFER = f"/v2/models/{REGISTERED}/infer"
+# ---- the registry's champion against the model directory; registry faults -----------------
+def test_the_champion_answers_like_serving_the_model_directory(server, package, raw_test):
+    """The registered copy is the compare step's package byte for byte, and its answers are
+    those of the same server class loading the ``--model-dir`` (in-process)."""
+    import asyncio
 
+    from ideko.runtime.serving.model import SeriesClassifier
+    from ideko.runtime.serving.package import CHECKSUMS_FILE, DATASET_METADATA_FILE
+    from ideko.runtime.serving.source import ModelSource
 
-def test_the_champion_from_the_registry_answers_like_the_model_directory(
-    server, registry_server, raw_test
-):
-    """The compare step's package, registered by the register step, passes both checksums
-    (the registry's and the package's) and predicts exactly what the directory predicts."""
+    for name in (CHECKSUMS_FILE, DATASET_METADATA_FILE):
+        assert (server.model_dir / name).read_bytes() == (package.model_dir / name).read_bytes()
     series, _ = raw_test
-    body = _v2_body([s[:, 2:5] for s in series])  # f3, f4, f5: the model's indicators
-    status, direct = server.request("POST", INFER, body)
-    assert status == 200, direct
-    status, registered = registry_server.request("POST", REGISTERED_INFER, body)
-    assert status == 200, registered
-    assert registered["model_name"] == REGISTERED and registered["model_version"] == "1"
-    assert _outputs(registered) == _outputs(direct)
+    body = {"instances": [s[:, 2:5].tolist() for s in series]}
+    status, served = server.request("POST", PREDICT, body)
+    assert status == 200 and served["model_version"] == "1", served
+    direct = SeriesClassifier(MODEL_NAME, ModelSource(model_dir=str(package.model_dir)))
+    direct.load()
 
+    async def answer() -> dict:
+        return direct.postprocess(direct.predict(await direct.preprocess(body)))
 
-def test_registry_faults_on_reload_are_5xx_and_the_champion_keeps_serving(
-    registry_server, raw_test, capsys
-):
-    """A reload that hits a damaged registry copy or a deleted version is refused in the
-    protocol's error format; the version already loaded keeps answering. A new `ideko serve`
-    of the deleted champion is refused at start."""
-    from ideko.runtime.registry import open_registry
-
-    series, _ = raw_test
-    body = _v2_body([s[:, 2:5] for s in series[:3]])
-    before = registry_server.request("POST", REGISTERED_INFER, body)
-    assert before[0] == 200
-    load = f"/v2/repository/models/{REGISTERED}/load"
-    keras_file = registry_server.model_dir / "model_dense.keras"
-    original = keras_file.read_bytes()
-    keras_file.write_bytes(original + b"tampered")
-    try:
-        status, answer = registry_server.request("POST", load)
-        assert 500 <= status < 600 and set(answer) == {"error"}, answer
-        assert "fail their checksum" in answer["error"]  # the registry's own check
-        assert "still serving version 1" in answer["error"]
-        assert registry_server.request("POST", REGISTERED_INFER, body) == before
-    finally:
-        keras_file.write_bytes(original)
-    assert registry_server.request("POST", load)[0] == 200
-    open_registry(registry_server.registry_uri).delete_version(REGISTERED, "1")
-    status, answer = registry_server.request("POST", load)
-    assert 500 <= status < 600 and set(answer) == {"error"}, answer
-    assert registry_server.registry_uri in answer["error"] and REGISTERED in answer["error"]
-    assert "still serving version 1" in answer["error"]
-    assert registry_server.request("POST", REGISTERED_INFER, body) == before
-    _still_serving(registry_server)
-    _refused_in_one_line(f"{REGISTERED}@champion", registry_server.registry_uri, capsys)
+    assert served["predictions"] == asyncio.run(answer())["predictions"]
 
 
 def _refused_in_one_line(reference: str, registry_uri: str, capsys) -> None:
@@ -263,11 +236,41 @@ def _refused_in_one_line(reference: str, registry_uri: str, capsys) -> None:
     code = main(["serve", reference, "--registry", registry_uri])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.count("\n") == 0, err
-    assert err.startswith("ideko serve: error:") and registry_uri in err and REGISTERED in err
+    assert err.startswith("ideko serve: error:") and registry_uri in err and MODEL_NAME in err
 
 
-def test_serve_an_alias_or_version_pointing_nowhere_is_one_line_and_exit_2(
-    registry_server, capsys
+def test_serve_an_alias_or_version_pointing_nowhere_is_one_line_and_exit_2(server, capsys):
+    for reference in (f"{MODEL_NAME}@challenger", f"{MODEL_NAME}/7"):
+        _refused_in_one_line(reference, server.registry_uri, capsys)
+
+
+def test_a_deleted_champion_on_reload_is_a_5xx_and_version_1_keeps_serving(
+    server, package, raw_test, capsys
 ):
-    for reference in (f"{REGISTERED}@challenger", f"{REGISTERED}/7"):
-        _refused_in_one_line(reference, registry_server.registry_uri, capsys)
+    """Last in this module (it deletes the served version, then registers a new champion):
+    the reload is refused in the protocol's error format while the loaded version answers,
+    and a new `ideko serve` of the same reference is refused at start."""
+    from ideko.runtime.registry import open_registry
+    from ideko.runtime.steps import register
+
+    series, _ = raw_test
+    body = {"instances": [s[:, 2:5].tolist() for s in series[:3]]}
+    before = server.request("POST", PREDICT, body)
+    load = f"/v2/repository/models/{MODEL_NAME}/load"
+    registry = open_registry(server.registry_uri)
+    registry.delete_version(MODEL_NAME, "1")
+    try:
+        status, answer = server.request("POST", load)
+        assert 500 <= status < 600 and set(answer) == {"error"}, answer
+        assert server.registry_uri in answer["error"] and MODEL_NAME in answer["error"]
+        assert "still serving version 1" in answer["error"]
+        assert server.request("POST", PREDICT, body) == before
+        _still_serving(server)
+        _refused_in_one_line(f"{MODEL_NAME}@champion", server.registry_uri, capsys)
+    finally:  # a champion again (version 2, the same package), for any test after this one
+        rule = {"promotion": {"metric": "accuracy", "threshold": 0.0, "margin": 0.0}}
+        again = register.run(MODEL_NAME, server.registry_uri, package.model_dir, rule)
+        registry.set_alias(MODEL_NAME, "champion", again["version"])
+    status, answer = server.request("POST", load)
+    assert status == 200, answer
+    assert server.request("POST", PREDICT, body)[1]["model_version"] == again["version"]
