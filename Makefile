@@ -16,7 +16,7 @@ REGISTRY := registry
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[runtime,local,dev]'
+	$(BIN)/pip install --quiet -e '.[runtime,local,dev,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -35,9 +35,10 @@ demo: $(STAMP)
 	@echo "  on a cluster: kubectl apply -f generated/ideko-anomaly-classification/inferenceservice.yaml"
 
 ## test: lint, layer contracts, drift check of generated/, then the whole pytest suite in
-## parallel (pytest-xdist: one worker per core, idle workers steal queued tests)
+## parallel (pytest-xdist: one worker per core; tests go out one at a time, except the modules
+## tests/conftest.py pins to one worker because they share a costly session fixture)
 test: $(STAMP) lint check-generated
-	$(BIN)/pytest -q -n auto --dist worksteal --durations=10
+	$(BIN)/pytest -q -n auto --dist loadgroup --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,7 +14,11 @@ import copy
 from typing import Any
 
 from ideko.compiler.load.include import INCLUDE_KEY, deep_merge
-from ideko.schema.architectures import CANONICAL_ARCHITECTURES, default_activation
+from ideko.schema.architectures import (
+    CANONICAL_ARCHITECTURES,
+    default_search_space,
+    model_parameter_defaults,
+)
 from ideko.schema.defaults import (
     DEFAULT_PROMOTION_MARGIN,
     ROOT,
@@ -93,7 +97,7 @@ def _model(key: str, model: dict[str, Any]) -> dict[str, Any]:
     model["name_parameters"] = _given_first(
         model.get("name_parameters", {}), default_name_parameters(key)
     )
-    params = {"activation_function": default_activation(arch), **defaults_of("modelParameters")}
+    params = model_parameter_defaults(arch)
     model["model_parameters"] = _given_first(model.get("model_parameters", {}), params)
     model["training_parameters"] = with_defaults(
         model.get("training_parameters", {}), "trainingParameters"
@@ -123,6 +127,7 @@ def _hpo(hpo: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
     if "weights" in hpo:
         hpo["weights"] = {**defaults_of("scoreWeights"), **hpo["weights"]}
     hpo = with_defaults(hpo, "hpo")
+    hpo.setdefault("parameters", default_search_space(model["architecture"]))
     for name, param in hpo["parameters"].items():
         param.setdefault("target", default_target(name, model))
     return hpo

@@ -26,6 +26,7 @@ from ideko.schema.architectures import (
     CANONICAL_ARCHITECTURES,
     COMMON_MODEL_PARAMETERS,
     own_parameters,
+    parameter_problems,
 )
 from ideko.schema.durations import parse_duration
 from ideko.schema.metric_lines import metric_goal
@@ -89,6 +90,9 @@ def check_architecture(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:
                 where = params_path if ctx.written(params_path) else path
                 yield ctx.at(where, f"{model.architecture} models need model_parameters."
                              f"{name}", at_key=True)
+        for name, problem in parameter_problems(model.architecture, model.model_parameters):
+            where = (*params_path, name)
+            yield ctx.at(where if ctx.written(where) else params_path, problem, at_key=True)
 
 
 def check_enabled_models(spec: Spec, ctx: CheckContext) -> Iterator[Diagnostic]:

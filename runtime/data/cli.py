@@ -41,6 +41,13 @@ def register(subparsers: Any) -> None:
     synth.add_argument("--max-length", type=int, default=defaults.max_length)
     synth.add_argument("--force", action="store_true", help="replace a non-empty OUT")
     synth.set_defaults(func=_synth)
+    ucr = commands.add_parser(
+        "ucr", help="convert a UCR set shipped by sktime to IDEKO's layout (train/test days)"
+    )
+    ucr.add_argument("name", metavar="NAME", help="data set name, e.g. ArrowHead")
+    ucr.add_argument("out", metavar="OUT", help="output directory")
+    ucr.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+    ucr.set_defaults(func=_ucr)
     inspect = commands.add_parser(
         "inspect", help="print the quality report of a data directory (exit 1 on FAIL)"
     )
@@ -83,6 +90,22 @@ def _synth(args: argparse.Namespace) -> int:
         )
         return 1
     print(f"wrote {count} series to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _ucr(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ideko.runtime.data.ucr import convert, packaged_ts_dir
+
+    try:
+        done = convert(packaged_ts_dir(args.name), args.name, Path(args.out), force=args.force)
+    except DataError as exc:
+        print(f"ideko data ucr: error: {exc}", file=sys.stderr)
+        return 2
+    classes = ", ".join(f"{folder}: {label!r}" for folder, label in done.classes.items())
+    print(f"wrote {done.counts['train']} train + {done.counts['test']} test series to "
+          f"{args.out}; data.classes: {{{classes}}}", file=sys.stderr)
     return 0
 
 

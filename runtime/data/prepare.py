@@ -110,7 +110,7 @@ def preprocessing_section(
     """The metadata's ``preprocessing`` section: everything
     :func:`ideko.runtime.data.series_transform.apply_preprocessing` needs at serving time."""
     return {
-        transform.ORDER_KEY: list(transform.ORDER),
+        "order": list(transform.ORDER),
         "length": config.length.to_dict(),
         "series_normalisation": config.series_normalisation,
         "scaling": scaler,

@@ -26,7 +26,6 @@ import numpy as np
 from ideko.schema.defaults import enum_of
 
 ORDER = ("length", "series_normalisation", "scaling", "non_finite")
-ORDER_KEY = "order"  # where the preprocessing section records ORDER as it was applied
 LENGTH_POLICIES: tuple[str, ...] = enum_of("lengthPolicy", "policy")
 SERIES_NORMALISATIONS: tuple[str, ...] = enum_of("data", "series_normalisation")
 

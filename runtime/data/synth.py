@@ -96,8 +96,8 @@ def _write_tree(root: Path, options: SynthOptions) -> int:
                 rng, kind, length, options.indicators, conditions[d], options.difficulty
             )
             name = f"{folder}_{days[d]}_{index:05d}"
-            text = header + "\n" + _csv_body(values, options.precision)
-            _write_zip(root / folder / days[d] / f"{name}.zip", f"{name}.csv", text)
+            text = header + "\n" + csv_body(values, options.precision)
+            write_zip(root / folder / days[d] / f"{name}.zip", f"{name}.csv", text)
             written += 1
     return written
 
@@ -107,13 +107,15 @@ def _per_class(total: int, classes: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(classes)]
 
 
-def _csv_body(values: np.ndarray, precision: int) -> str:
+def csv_body(values: np.ndarray, precision: int) -> str:
+    """``values`` as ``;``-separated rows of fixed precision (also the UCR converter's)."""
     buffer = io.StringIO()
     np.savetxt(buffer, values, fmt=f"%.{precision}f", delimiter=";")
     return buffer.getvalue()
 
 
-def _write_zip(path: Path, member: str, text: str) -> None:
+def write_zip(path: Path, member: str, text: str) -> None:
+    """One zip holding one CSV member, with fixed timestamp and mode: same text, same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     info = zipfile.ZipInfo(member, date_time=ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED

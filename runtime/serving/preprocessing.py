@@ -42,14 +42,14 @@ def _section(metadata: dict[str, Any]) -> dict[str, Any]:
         return {"scaling": dict(metadata.get("scaling") or {"method": "none"})}
     if not isinstance(section, dict):
         raise UnsupportedPreprocessing("the dataset metadata's preprocessing is not an object")
-    order = section.get(series_transform.ORDER_KEY, list(series_transform.ORDER))
-    if order != list(series_transform.ORDER):
-        # the transforms applied in another order than training's: wrong answers, not an error
+    order = section.get("order", list(series_transform.ORDER))
+    if list(order) != list(series_transform.ORDER):
+        # the same steps in another order give other numbers: refuse rather than mis-serve
         raise UnsupportedPreprocessing(
-            f"the dataset metadata's preprocessing runs in the order {order}; this model "
-            f"server applies {', '.join(series_transform.ORDER)} in that order"
+            f"the dataset metadata applies preprocessing in the order {list(order)}; this "
+            f"model server applies {', '.join(series_transform.ORDER)}, in that order"
         )
-    unknown = sorted(set(section) - set(series_transform.ORDER) - {series_transform.ORDER_KEY})
+    unknown = sorted(set(section) - {*series_transform.ORDER, "order"})
     if unknown:
         # a transform this server would skip: every answer would be silently wrong
         raise UnsupportedPreprocessing(

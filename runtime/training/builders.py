@@ -1,4 +1,4 @@
-"""Keras model builders for the five architectures, with the original IDEKO semantics.
+"""Keras model builders: the original architectures here, fcn/resnet/inception in their modules.
 
 Every model starts with ``Masking(mask_value=<padding value>)`` and ends with
 ``Dense(n_classes, softmax)``:
@@ -7,7 +7,10 @@ Every model starts with ``Masking(mask_value=<padding value>)`` and ends with
 - ``cnn``: one ``Conv1D(f, kernel_size, padding="same", activation)`` + ``MaxPooling1D(pool_size)``
   per ``filters`` element, then ``Flatten``;
 - ``rnn`` / ``lstm`` / ``gru``: stacked ``SimpleRNN`` / ``LSTM`` / ``GRU(h, activation)``, all
-  but the last returning sequences.
+  but the last returning sequences;
+- ``fcn`` / ``resnet`` / ``inception``: the time-series convolutional networks of
+  :mod:`~ideko.runtime.training.fcn`, :mod:`~ideko.runtime.training.resnet` and
+  :mod:`~ideko.runtime.training.inception`, ending in a global average over real steps.
 
 ``dropout > 0`` adds a ``Dropout`` after each block.
 
@@ -35,6 +38,9 @@ from typing import Any
 
 from ideko.runtime.training.config import ConfigError
 from ideko.runtime.training.environment import MASK_WARNING
+from ideko.runtime.training.fcn import fcn_body
+from ideko.runtime.training.inception import inception_body
+from ideko.runtime.training.resnet import resnet_body
 from ideko.schema.architectures import Architecture, layer_key
 
 
@@ -152,6 +158,9 @@ BODIES: dict[Architecture, Body] = {
     "rnn": _recurrent_body,
     "lstm": _recurrent_body,
     "gru": _recurrent_body,
+    "fcn": fcn_body,
+    "resnet": resnet_body,
+    "inception": inception_body,
 }
 
 

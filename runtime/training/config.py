@@ -19,12 +19,13 @@ from ideko.schema.architectures import (
     ARCHITECTURES,
     MASKING_MODES,
     OPTIMIZERS,
-    default_activation,
     layer_key,
+    model_parameter_defaults,
+    parameter_problems,
 )
 from ideko.schema.assignments import parse_scalar as _parse_scalar
 from ideko.schema.assignments import split_assignment
-from ideko.schema.defaults import defaults_of, with_defaults
+from ideko.schema.defaults import with_defaults
 from ideko.schema.documents import DocumentError, check_document
 from ideko.schema.names import default_name_parameters, k8s_name
 
@@ -39,7 +40,6 @@ __all__ = [
     "parse_scalar",
 ]
 
-MODEL_DEFAULTS: dict[str, Any] = defaults_of("modelParameters")
 
 
 class ConfigError(ValueError):
@@ -63,8 +63,7 @@ def normalise_model_config(config: dict[str, Any]) -> dict[str, Any]:
     names = out["name_parameters"]
     if not str(names["model_name"]).endswith(".keras"):
         raise ConfigError("name_parameters.model_name: must end with .keras")
-    model_defaults = {"activation_function": default_activation(arch), **MODEL_DEFAULTS}
-    out["model_parameters"] = _filled(out["model_parameters"], model_defaults)
+    out["model_parameters"] = _filled(out["model_parameters"], model_parameter_defaults(arch))
     out["training_parameters"] = with_defaults(out["training_parameters"], "trainingParameters")
     _check_model_parameters(arch, out["model_parameters"])
     _check_training_parameters(out["training_parameters"])
@@ -91,6 +90,16 @@ def _check_model_parameters(arch: str, params: dict[str, Any]) -> None:
     if arch == "cnn":
         _positive_int(params.get("kernel_size"), "model_parameters.kernel_size")
         _positive_int(params.get("pool_size"), "model_parameters.pool_size")
+    for name in ("kernel_sizes",) if arch in ("fcn", "resnet", "inception") else ():
+        sizes = params.get(name)
+        if not isinstance(sizes, list) or not sizes:
+            raise ConfigError(f"model_parameters.{name}: {arch} needs a non-empty list")
+        for index, size in enumerate(sizes):
+            _positive_int(size, f"model_parameters.{name}.{index}")
+    if arch == "inception":
+        _positive_int(params.get("bottleneck_size"), "model_parameters.bottleneck_size")
+    for name, problem in parameter_problems(arch, params):
+        raise ConfigError(f"model_parameters.{name}: {problem}")
     dropout = params["dropout"]
     if not _is_number(dropout) or not 0.0 <= float(dropout) < 1.0:
         raise ConfigError(f"model_parameters.dropout: {dropout!r} must be in [0, 1)")

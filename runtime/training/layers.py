@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# The padding-aware layers of fcn/resnet/inception register themselves when imported.
+import ideko.runtime.training.masked_layers  # noqa: F401
 import keras
 from keras import ops
 

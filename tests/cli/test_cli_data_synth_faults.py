@@ -11,7 +11,7 @@ from ideko.runtime.data import synth
 
 def test_disk_full_is_one_message_and_leaves_nothing(tmp_path, monkeypatch, capsys):
     written = []
-    real = synth._write_zip
+    real = synth.write_zip
 
     def fill_up(path, member, text):
         if len(written) == 3:
@@ -19,7 +19,7 @@ def test_disk_full_is_one_message_and_leaves_nothing(tmp_path, monkeypatch, caps
         written.append(path)
         real(path, member, text)
 
-    monkeypatch.setattr(synth, "_write_zip", fill_up)
+    monkeypatch.setattr(synth, "write_zip", fill_up)
     out = tmp_path / "data"
     assert main(["data", "synth", str(out), "--series", "12"]) == 1
     err = capsys.readouterr().err

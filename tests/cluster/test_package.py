@@ -5,6 +5,7 @@ import json
 import pytest
 from ideko.cluster.errors import SubmitError
 from ideko.cluster.package import PipelinePackage, load_ir_file
+from ideko.schema.names import experiment_name
 from submit_cases import IR, PIPELINE
 
 TEXT = IR.read_text(encoding="utf-8")
@@ -14,7 +15,10 @@ def test_reads_name_images_and_the_tune_steps_experiments():
     package = load_ir_file(IR, "katib/rbac.yaml")
     assert package.name == PIPELINE
     assert package.images == ["ghcr.io/ideko/ideko-runtime:0.1.0"]
-    assert [e["metadata"]["name"] for e in package.experiments] == [f"{PIPELINE}-lstm"]
+    tuned = ["cnn", "fcn", "lstm", "neural-network", "rnn"]  # every enabled model has hpo
+    assert sorted(e["metadata"]["name"] for e in package.experiments) == sorted(
+        experiment_name(PIPELINE, m) for m in tuned
+    )
     assert set(package.root_inputs) >= {"data_uri", "seed"}
     assert package.rbac_path.endswith("katib/rbac.yaml") and "RoleBinding" in package.rbac_text
 

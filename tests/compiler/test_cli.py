@@ -32,11 +32,15 @@ def test_compile_writes_default_generated_tree(workdir, capsys):
     out = workdir / "generated" / PIPELINE
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml")) == [
         "inferenceservice.yaml",
+        "katib/cnn.yaml",
+        "katib/fcn.yaml",
         "katib/lstm.yaml",
+        "katib/neural-network.yaml",
         "katib/rbac.yaml",
+        "katib/rnn.yaml",
         "pipeline.yaml",
     ]
-    assert "compiled 4 file(s)" in capsys.readouterr().out
+    assert "compiled 8 file(s)" in capsys.readouterr().out
     assert main(["specs/ideko.yaml"]) == 0
     assert "(unchanged)" in capsys.readouterr().out
 
@@ -75,11 +79,12 @@ def test_check_detects_spec_edits(workdir, capsys):
     assert main(["specs/ideko.yaml", "-q"]) == 0
     spec = workdir / "specs" / "ideko.yaml"
     text = spec.read_text()
-    assert "max_trials: 4" in text
-    spec.write_text(text.replace("max_trials: 4", "max_trials: 9"))
+    lstm_budget = "        max_trials: 2 "  # the LSTM's block-style budget
+    assert text.count(lstm_budget) == 1
+    spec.write_text(text.replace(lstm_budget, "        max_trials: 9 "))
     assert main(["specs/ideko.yaml", "--check"]) == 1
     out = capsys.readouterr().out
-    assert "-  maxTrialCount: 4" in out and "+  maxTrialCount: 9" in out
+    assert "-  maxTrialCount: 2" in out and "+  maxTrialCount: 9" in out
 
 
 def test_removed_hpo_removes_its_manifest(workdir):

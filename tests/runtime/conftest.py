@@ -29,6 +29,9 @@ PARAMETERS = {
     "rnn": {"activation_function": "tanh", "hidden_units": [6, 4]},
     "lstm": {"activation_function": "tanh", "hidden_units": [6, 4]},
     "gru": {"activation_function": "tanh", "hidden_units": [6]},
+    "fcn": {"filters": [4, 8], "kernel_sizes": [5, 3]},
+    "resnet": {"filters": [4, 6], "kernel_sizes": [5, 3]},
+    "inception": {"filters": [4, 4, 4], "kernel_sizes": [5, 3], "bottleneck_size": 4},
 }
 
 

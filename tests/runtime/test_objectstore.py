@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -154,7 +151,12 @@ def _tiny_train_split(folder: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
-def test_trial_trains_from_s3_uri(s3, endpoint, tmp_path):
+def test_trial_trains_from_s3_uri(s3, tmp_path, capsys):
+    """The train CLI's main in this process (the s3 fixture set the pod's environment): the
+    same parser and action as the trial's ``python -m ideko.runtime.steps.train``, without a
+    fresh interpreter and TensorFlow import."""
+    from ideko.runtime.steps.train import main
+
     train, metadata = _tiny_train_split(tmp_path)
     prefix = "v2/artifacts/ideko/run-1/preprocess"
     s3.upload_file(str(train), BUCKET, f"{prefix}/train_data")
@@ -167,21 +169,13 @@ def test_trial_trains_from_s3_uri(s3, endpoint, tmp_path):
         "model_parameters": {"activation_function": "tanh", "hidden_units": [4]},
         "training_parameters": {"epochs": 1, "batch_size": 8},
     }
-    env = {
-        **os.environ,
-        **CREDENTIALS,
-        "AWS_ENDPOINT_URL": endpoint,
-        "IDEKO_NUM_THREADS": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
     out = tmp_path / "model"
-    proc = subprocess.run(
-        [sys.executable, "-m", "ideko.runtime.steps.train", "--model-config", json.dumps(config),
-         "--train-data", uri, "--seed", "1", "--output", str(out)],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1].startswith("validation_accuracy=")
+    capsys.readouterr()
+    code = main(["--model-config", json.dumps(config), "--train-data", uri, "--seed", "1",
+                 "--output", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.splitlines()[-1].startswith("validation_accuracy=")
     assert (out / "model_gru.keras").is_file()
     lineage = json.loads((out / "history.json").read_text(encoding="utf-8"))["lineage"]
     assert lineage["train_data"] == uri

@@ -11,7 +11,8 @@ from ideko.schema import architectures, metric_lines, steps
 from ideko.schema.defaults import spec_schema
 from schema_specs import MINIMAL, load, minimal
 
-LAYERS = {"units": [4], "filters": [4], "hidden_units": [4], "kernel_size": 3, "pool_size": 2}
+LAYERS = {"units": [4], "filters": [4], "hidden_units": [4], "kernel_size": 3, "pool_size": 2,
+          "kernel_sizes": [3], "bottleneck_size": 4}
 
 
 def test_step_kinds_are_the_schemas_and_the_compilers(tmp_path: Path) -> None:
@@ -47,7 +48,11 @@ def test_the_compiler_reads_the_architecture_table(tmp_path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("arch", architectures.ARCHITECTURES)
+WRITTEN = [a for a in architectures.ARCHITECTURES if architectures.TABLE[a].defaults_def is None]
+DEFAULTED = [a for a in architectures.ARCHITECTURES if a not in WRITTEN]
+
+
+@pytest.mark.parametrize("arch", WRITTEN)
 def test_an_own_parameter_is_required_and_anothers_refused(tmp_path: Path, arch: str) -> None:
     own = architectures.own_parameters(arch)
     other = next(p for p in LAYERS if p not in own)
@@ -58,6 +63,20 @@ def test_an_own_parameter_is_required_and_anothers_refused(tmp_path: Path, arch:
     text = "\n".join(str(d) for d in info.value.diagnostics)
     assert f"{arch} models need model_parameters.{own[0]}" in text
     assert f"'{other}' is not a parameter of {arch} models" in text
+
+
+@pytest.mark.parametrize("arch", DEFAULTED)
+def test_papers_architectures_default_their_own_and_refuse_anothers(
+    tmp_path: Path, arch: str
+) -> None:
+    """fcn/resnet/inception get their own parameters from $defs.<arch>Parameters."""
+    spec = load(tmp_path, minimal(models=_models(m={"architecture": arch})))
+    params = spec.models[0].model_parameters
+    assert params == {**params, **architectures.model_parameter_defaults(arch)}
+    assert set(architectures.own_parameters(arch)) <= set(params)
+    with pytest.raises(SpecError, match=f"'units' is not a parameter of {arch} models"):
+        load(tmp_path, minimal(models=_models(m={"architecture": arch,
+                                                 "model_parameters": {"units": [4]}})))
 
 
 def test_canonical_keys_imply_their_architecture(tmp_path: Path) -> None:

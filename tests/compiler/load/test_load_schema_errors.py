@@ -35,7 +35,8 @@ def test_enum_lists_allowed_values(errors_of) -> None:
 def test_enum_with_typo_also_suggests(errors_of) -> None:
     (line,) = errors_of(MINIMAL.replace("  LSTM:\n", "  LSTM:\n    architecture: lstmm\n"))
     assert line == ("specs/spec.yaml:16:19: models.LSTM.architecture: 'lstmm' is not allowed; "
-                    "expected one of 'dense', 'cnn', 'rnn', 'lstm', 'gru'; did you mean 'lstm'?")
+                    "expected one of 'dense', 'cnn', 'rnn', 'lstm', 'gru', 'fcn', 'resnet', "
+                    "'inception'; did you mean 'lstm'?")
 
 
 def test_wrong_types(write, errors) -> None:
@@ -58,7 +59,8 @@ def test_missing_required_keys_point_at_the_parent(errors_of) -> None:
 def test_extra_model_without_architecture_suggests_canonical_key(errors_of) -> None:
     (line,) = errors_of(MINIMAL.replace("  LSTM:", "  LTSM:"))
     assert line.startswith("specs/spec.yaml:15:3: models.LTSM: missing required key "
-                           "'architecture' (one of 'dense', 'cnn', 'rnn', 'lstm', 'gru')")
+                           "'architecture' (one of 'dense', 'cnn', 'rnn', 'lstm', 'gru', 'fcn', "
+                           "'resnet', 'inception')")
     assert line.endswith("did you mean 'LSTM'?")
 
 

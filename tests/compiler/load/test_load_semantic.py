@@ -115,7 +115,8 @@ def test_parameter_of_another_architecture(errors_of) -> None:
         "specs/spec.yaml:16:5: models.LSTM.model_parameters: lstm models need "
         "model_parameters.hidden_units",
         "specs/spec.yaml:17:7: models.LSTM.model_parameters.filters: 'filters' is not a "
-        "parameter of lstm models (it belongs to cnn); lstm models take hidden_units",
+        "parameter of lstm models (it belongs to cnn/fcn/resnet/inception); lstm models take "
+        "hidden_units",
     ]
 
 

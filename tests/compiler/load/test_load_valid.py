@@ -22,13 +22,18 @@ def test_example_spec_loads_with_expected_fields(monkeypatch: pytest.MonkeyPatch
     assert spec.data.indicators == ("f3", "f4", "f5")
     assert spec.data.classes[1] == ("mechanical_anomalies", "mechanical anomaly")
     assert spec.data.source.location() == "data/synthetic"
-    assert [m.name for m in spec.models] == ["neural-network", "cnn", "rnn", "lstm"]
-    assert [m.architecture for m in spec.models] == ["dense", "cnn", "rnn", "lstm"]
+    assert [m.name for m in spec.models] == [
+        "neural-network", "cnn", "rnn", "lstm", "fcn", "resnet", "inception",
+    ]  # fmt: skip
+    assert [m.architecture for m in spec.models] == [
+        "dense", "cnn", "rnn", "lstm", "fcn", "resnet", "inception",
+    ]  # fmt: skip
+    assert all(m.hpo is not None for m in spec.models)  # every model is tuned
     lstm = spec.models[3]
     assert lstm.resources.memory_limit == "4Gi"
     assert lstm.hpo is not None
     assert lstm.hpo.algorithm == "tpe"
-    assert lstm.hpo.max_trials == 4 and lstm.hpo.parallel_trials == 2
+    assert lstm.hpo.max_trials == 2 and lstm.hpo.parallel_trials == 2
     targets = {p.name: p.target for p in lstm.hpo.parameters}
     assert targets == {
         "learning_rate": "training_parameters.learning_rate",

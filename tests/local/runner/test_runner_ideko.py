@@ -49,7 +49,7 @@ def write_spec(tmp: Path, data: Path, name: str, only: str | None = None, **chan
     for key, model in spec["models"].items():
         model["training_parameters"]["epochs"] = 1
         model.pop("hpo", None)
-        model["enabled"] = only in (None, key)
+        model["enabled"] = model.get("enabled", True) and only in (None, key)
     for key, value in changes.items():
         target = spec
         *parents, last = key.split(".")

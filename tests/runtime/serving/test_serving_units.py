@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from ideko.runtime.data import series_transform
 from ideko.runtime.errors import UserError
 from ideko.runtime.serving.package import (
     CHECKSUMS_FILE,
@@ -89,14 +90,12 @@ def test_unknown_preprocessing_is_a_load_error(prepared):
         Preprocessing.from_metadata(metadata)
 
 
-def test_the_recorded_transform_order_must_be_the_servers(prepared):
-    """prepare records the order it applied the transforms in; the server reads it and
-    refuses a package whose transforms ran in another order."""
+def test_the_preprocess_steps_recorded_order_is_read_and_checked(prepared):
+    """prepare records the order it applied; the server serves it and refuses another."""
     metadata = dict(prepared[1])
-    section = metadata["preprocessing"]
-    assert section["order"] == ["length", "series_normalisation", "scaling", "non_finite"]
+    assert metadata["preprocessing"]["order"] == list(series_transform.ORDER)
     Preprocessing.from_metadata(metadata)
-    metadata["preprocessing"] = {**section, "order": list(reversed(section["order"]))}
+    metadata["preprocessing"] = {**metadata["preprocessing"], "order": ["scaling", "length"]}
     with pytest.raises(UnsupportedPreprocessing, match="in the order"):
         Preprocessing.from_metadata(metadata)
 

@@ -30,6 +30,22 @@ def run_train(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def train_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    """The train CLI's ``main`` in this process (exit status 0 asserted): its stdout lines.
+
+    The same parser and action a trial's ``python -m ideko.runtime.steps.train`` runs, without
+    a fresh interpreter and TensorFlow import; the one test about what a fresh trial process
+    prints (test_trial_stdout_is_only_metric_lines) keeps its own process.
+    """
+    from ideko.runtime.steps.train import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out.splitlines()
+
+
 @pytest.mark.slow
 def test_trial_stdout_is_only_metric_lines(splits, make_config, tmp_path):
     config = make_config("gru", epochs=2)
@@ -73,14 +89,14 @@ def test_trial_stdout_is_only_metric_lines(splits, make_config, tmp_path):
 
 
 @pytest.mark.slow
-def test_trial_can_prepare_raw_data_itself(raw_data, data_config, make_config):
-    proc = run_train(
+def test_trial_can_prepare_raw_data_itself(raw_data, data_config, make_config, capsys):
+    lines = train_in_process(
+        capsys,
         "--model-config", json.dumps(make_config("dense")),
         "--data-uri", str(raw_data),
         "--data-config", json.dumps(data_config),
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    assert FINAL_LINE.match(proc.stdout.splitlines()[-1])
+    assert FINAL_LINE.match(lines[-1])
 
 
 @pytest.mark.parametrize(
@@ -156,7 +172,7 @@ def _capture(main, args):
 
 
 @pytest.mark.slow
-def test_generated_katib_trial_command_runs(raw_data):
+def test_generated_katib_trial_command_runs(raw_data, capsys):
     """The compiler's trial template (generated/*/katib/*.yaml) is a valid train command line."""
     import re as regex
     from pathlib import Path
@@ -186,9 +202,8 @@ def test_generated_katib_trial_command_runs(raw_data):
         for a in container["args"]
     ]
     args[args.index("--data-uri") + 1] = str(raw_data)
-    proc = run_train(*args, "--set", "training_parameters.epochs=1")
-    assert proc.returncode == 0, proc.stderr
-    final = proc.stdout.splitlines()[-1]
+    lines = train_in_process(capsys, *args, "--set", "training_parameters.epochs=1")
+    final = lines[-1]
     names = {m.group(1) for m in FILTER.finditer(final)}
     assert {
         spec["objective"]["objectiveMetricName"],

@@ -1,8 +1,14 @@
 """Equivalence: the per-step path through files gives the metrics of `ideko baseline`.
 
 Both sides run as separate processes, as they do for real: `ideko baseline` trains every model
-in one process; the step path runs the preprocess step's CLI, then one `train` and one
-`evaluate` process per model, exchanging only the .npz splits and model directories.
+in one fresh process; the step path runs the preprocess step's CLI, then one `train` and one
+`evaluate` process per model, exchanging only the .npz splits and model directories. The step
+processes are forks of one warm interpreter, as `ideko run`'s default launcher starts its tasks
+(the fork server's own child set-up, `ideko.local.launch.fork_server.child`, after the train
+step's WARM_IMPORTS): each step still gets its own process and shares only files with the next,
+and the interpreter start and TensorFlow import are paid once instead of five times. That a
+fork computes exactly what a fresh interpreter does is tested in
+tests/local/launch/test_launch_trials.py.
 
 Tolerances: preprocessing must be bit-identical (same sha256 of X and y). Training uses the same
 seed, `enable_op_determinism()` and the same thread count (IDEKO_NUM_THREADS=1), which makes
@@ -44,12 +50,46 @@ SEED = 2
 EPOCHS = 2
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+STEP_TIMEOUT = 600  # seconds per process (a hang guard, not a speed check)
+
+
+def run(*args: str, timeout: float = STEP_TIMEOUT) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, env=ENV, timeout=600
+        [sys.executable, *args], capture_output=True, text=True, env=ENV, timeout=timeout
     )
     assert proc.returncode == 0, proc.stderr
     return proc
+
+
+# One warm interpreter: the train step's warm set-up, then each step (module, argv) as a fork
+# running `python -m module argv` through the fork server's child code; a failing step stops
+# the driver with its exit code and output.
+STEP_DRIVER = """
+import json, os, sys
+from ideko.local.launch import fork_server
+from ideko.local.launch.warm_server import warm_plan
+
+plan = warm_plan([sys.executable, "-m", "ideko.runtime.steps.train"], {})
+done, failed = fork_server.preload([*plan.imports, plan.module])
+assert not failed, failed
+for index, (module, args) in enumerate(json.loads(sys.argv[1])):
+    log_path = os.path.join(sys.argv[2], f"{index}.log")
+    with open(log_path, "wb") as log:
+        pid = os.fork()
+        if pid == 0:
+            request = {"module": module, "args": args, "env": dict(os.environ), "cwd": os.getcwd()}
+            fork_server.child(request, log.fileno(), [], os.getppid())  # dies with the driver
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if code != 0:
+        sys.stderr.write(f"{module} exited {code}:\\n" + open(log_path).read())
+        sys.exit(1)
+"""
+
+
+def run_steps(steps: list[tuple[str, list[str]]], log_dir: Path) -> None:
+    """Run each ``python -m module args`` as its own fork of one warm interpreter, in order."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    run("-c", STEP_DRIVER, json.dumps(steps), str(log_dir), timeout=STEP_TIMEOUT * len(steps))
 
 
 def fingerprint(path: Path) -> str:
@@ -76,22 +116,29 @@ def test_step_path_matches_baseline(raw_data, data_config, tmp_path):
 
     # Step path: preprocess writes the splits, each model trains and evaluates in its own process.
     steps = tmp_path / "steps"
+    steps.mkdir()
     data_config["split"]["seed"] = SEED
-    _preprocess(raw_data, data_config, steps)
+    configs = [c for c, enabled in model_configs(yaml.safe_load(MODELS_YAML)) if enabled]
+    assert sorted(c["name"] for c in configs) == sorted(summary["models"])
+    commands = [_preprocess(raw_data, data_config, steps)]
+    for config in configs:
+        folder = config["name_parameters"]["folder_name"]
+        commands.append(("ideko.runtime.steps.train", [
+            "--model-config", json.dumps(config),
+            "--set", f"training_parameters.epochs={EPOCHS}", "--seed", str(SEED),
+            "--train-data", str(steps / "train.npz"),
+            "--output", str(steps / folder)]))  # fmt: skip
+        commands.append(("ideko.runtime.steps.evaluate", [
+            "--model-config", json.dumps(config),
+            "--model", str(steps / folder), "--train-data", str(steps / "train.npz"),
+            "--test-data", str(steps / "test.npz"), "--metadata", str(steps / "metadata.json"),
+            "--output", str(steps / f"{folder}.json")]))  # fmt: skip
+    run_steps(commands, tmp_path / "step-logs")
     assert fingerprint(steps / "train.npz") == summary["data_fingerprint"]["train"]
     assert fingerprint(steps / "test.npz") == summary["data_fingerprint"]["test"]
 
-    configs = [c for c, enabled in model_configs(yaml.safe_load(MODELS_YAML)) if enabled]
-    assert sorted(c["name"] for c in configs) == sorted(summary["models"])
     for config in configs:
         folder = config["name_parameters"]["folder_name"]
-        run("-m", "ideko.runtime.steps.train", "--model-config", json.dumps(config),
-            "--set", f"training_parameters.epochs={EPOCHS}", "--seed", str(SEED),
-            "--train-data", str(steps / "train.npz"), "--output", str(steps / folder))  # fmt: skip
-        run("-m", "ideko.runtime.steps.evaluate", "--model-config", json.dumps(config),
-            "--model", str(steps / folder), "--train-data", str(steps / "train.npz"),
-            "--test-data", str(steps / "test.npz"), "--metadata", str(steps / "metadata.json"),
-            "--output", str(steps / f"{folder}.json"))  # fmt: skip
         ours = json.loads((steps / f"{folder}.json").read_text())
         assert ours["data_quality"]["validation"]["resolved"] == "tail"  # random: the original
         theirs = json.loads((base / "metrics" / f"{folder}.json").read_text())
@@ -106,10 +153,9 @@ def test_step_path_matches_baseline(raw_data, data_config, tmp_path):
         assert ours["model_size_bytes"] == pytest.approx(theirs["model_size_bytes"], rel=0.05)
 
 
-def _preprocess(raw: Path, data_config: dict, out: Path) -> None:
-    """The preprocess step's CLI, in its own process, writing the files the steps exchange."""
-    out.mkdir(parents=True, exist_ok=True)
-    run("-m", "ideko.runtime.steps.preprocess", "--data-uri", str(raw),
-        "--data-config", json.dumps(data_config), "--seed", str(SEED),
+def _preprocess(raw: Path, data_config: dict, out: Path) -> tuple[str, list[str]]:
+    """The preprocess step's CLI (module, argv), writing the files the steps exchange."""
+    return ("ideko.runtime.steps.preprocess", [
+        "--data-uri", str(raw), "--data-config", json.dumps(data_config), "--seed", str(SEED),
         "--train-data", str(out / "train.npz"), "--test-data", str(out / "test.npz"),
-        "--metadata", str(out / "metadata.json"), "--report", str(out / "quality.md"))  # fmt: skip
+        "--metadata", str(out / "metadata.json"), "--report", str(out / "quality.md")])  # fmt: skip

@@ -40,7 +40,7 @@ def test_original_models_yaml_is_accepted_verbatim():
 def test_spec_models_section_with_hpo_and_resources_is_accepted():
     spec = yaml.safe_load((ROOT / "specs" / "ideko.yaml").read_text())
     names = [c["name"] for c, _on in model_configs(spec["models"])]
-    assert names == ["neural-network", "cnn", "rnn", "lstm"]
+    assert names == ["neural-network", "cnn", "rnn", "lstm", "fcn", "resnet", "inception"]
 
 
 def test_names_match_the_compilers_normalisation():

@@ -1,0 +1,219 @@
+"""Model-quality benchmark (issue 10): public UCR sets through `ideko run`, beside the papers.
+
+ArrowHead, ItalyPowerDemand and OSULeaf as sktime 1.2.0 ships them (``.ts``, no download),
+converted to IDEKO's layout by ``ideko.runtime.data.ucr`` (class folders, the official TRAIN
+and TEST files as the day folders ``train`` and ``test``), then one spec per set run with
+``ideko run`` and ``split: {strategy: by_day, test_days: [test]}``: the official split. The
+spec declares the four original models (their ``model_parameters`` as in
+``specs/ideko.yaml``, i.e. IDEKO's models.yaml) and FCN, ResNet and Inception with the
+schema's defaults (the papers' settings); every model has the same training settings below.
+Two runs per set: untuned (no ``hpo``) and tuned (every model has an ``hpo`` section with the
+architecture's default search space, ``$defs.searchSpaces``, searched by TPE on
+validation_accuracy). Printed per set and architecture: test accuracy and macro F1, tuned
+and untuned, beside the published MLP / FCN / ResNet accuracies (Ismail Fawaz et al. 2019,
+mean of 10 runs; see bench/README.md). Other UCR sets are held out: do not tune on them.
+
+Usage: python bench/quality_bench.py [--sets A,B] [--models FCN,LSTM] [--epochs 150]
+[--set-epochs OSULeaf=40] [--patience 40] [--trials 4] [--parallel 2] [--tuned-models FCN]
+[--untuned-only OSULeaf] [--workdir DIR] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = ("ArrowHead", "ItalyPowerDemand", "OSULeaf")
+# Ismail Fawaz et al. 2019, "Deep learning for time series classification: a review", Data
+# Min. Knowl. Disc. 33(4), results on the UCR/UEA archive (85 sets), mean accuracy in % over
+# 10 runs: the companion repository's results/results-uea-avg-std.csv (MLP, FCN, ResNet).
+PUBLISHED = {
+    "ArrowHead": {"MLP": 77.8, "FCN": 84.3, "ResNet": 84.5},
+    "ItalyPowerDemand": {"MLP": 95.4, "FCN": 96.1, "ResNet": 96.3},
+    "OSULeaf": {"MLP": 55.7, "FCN": 97.7, "ResNet": 97.9},
+}
+ORIGINAL = ("NeuralNetwork", "CNN", "RNN", "LSTM")
+NEW = {"FCN": "fcn", "Resnet": "resnet", "Inception": "inception"}
+
+
+def original_models() -> dict[str, dict[str, Any]]:
+    """The four original models' architecture settings, as specs/ideko.yaml declares them."""
+    spec = yaml.safe_load((ROOT / "specs" / "ideko.yaml").read_text(encoding="utf-8"))
+    return {k: {"model_parameters": spec["models"][k]["model_parameters"]} for k in ORIGINAL}
+
+
+def model_section(names: list[str], args: argparse.Namespace, epochs: int,
+                  tuned: list[str]) -> dict[str, Any]:
+    """The spec's ``models:``: every model trained alike; tuned ones get the default space."""
+    originals = original_models()
+    training = {"epochs": epochs, "batch_size": args.batch_size, "patience": args.patience}
+    models: dict[str, Any] = {}
+    for name in names:
+        body = dict(originals[name]) if name in originals else {"architecture": NEW[name]}
+        body["training_parameters"] = dict(training)
+        if name in tuned:
+            body["hpo"] = {
+                "algorithm": "tpe",
+                "objective": {"metric": "validation_accuracy", "type": "maximize"},
+                "budget": {"max_trials": args.trials, "parallel_trials": args.parallel,
+                           "max_failed_trials": args.trials},
+            }
+        models[name] = body
+    return models
+
+
+def write_spec(data_dir: Path, classes: dict[str, str], models: dict[str, Any], path: Path,
+               name: str) -> Path:
+    spec = {
+        "apiVersion": "ideko.dev/v1",
+        "metadata": {"name": name, "description": "quality_bench.py: a UCR set, official split"},
+        "runtime": {"image": "ghcr.io/ideko/ideko-runtime:0.1.0"},
+        "data": {
+            "source": {"local": {"path": str(data_dir)}},
+            "indicators": ["f1"],
+            "classes": classes,
+            "padding": {"value": 0.0, "side": "post"},
+            "split": {"strategy": "by_day", "test_days": ["test"], "seed": 2},
+            "quality_gate": {"min_series": 10, "min_per_class": 2, "max_nan_fraction": 0.0,
+                             "required_indicators": ["f1"]},
+        },
+        "models": models,
+        "execution": {"parallelism": 2, "caching": False},
+        "conditions": {"quality_gate": True},
+        "selection": {"criteria": [{"metric": "accuracy", "weight": 1.0}]},
+        "registry": {"uri": str(path.parent / "registry")},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_spec(spec: Path, run_dir: Path, log: Path) -> tuple[float, dict[str, dict[str, float]]]:
+    """``ideko run SPEC``; returns the wall time and ``{model key: evaluation summary}``."""
+    ideko = Path(sys.executable).with_name("ideko")
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        code = subprocess.call(
+            [str(ideko), "run", str(spec), "--run-dir", str(run_dir), "--no-cache"],
+            stdout=out, stderr=subprocess.STDOUT, cwd=spec.parent,
+        )
+    seconds = time.perf_counter() - started
+    if code != 0:
+        raise SystemExit(f"ideko run {spec} failed (exit {code}); see {log}")
+    runs = sorted((p for p in run_dir.iterdir() if (p / "state.json").exists()),
+                  key=lambda p: p.stat().st_mtime)
+    results = {}
+    for path in (runs[-1] / "artifacts").rglob("evaluation"):
+        if path.is_file():
+            document = json.loads(path.read_text(encoding="utf-8"))
+            config = document["model_config"]
+            results[str(document["key"])] = {
+                **document["summary"],
+                "best_epoch": document.get("best_epoch"),
+                "epochs_run": len(document.get("history", {}).get("loss", [])),
+                "model_parameters": config["model_parameters"],
+                "learning_rate": config["training_parameters"]["learning_rate"],
+                "batch_size": config["training_parameters"]["batch_size"],
+            }
+    return seconds, results
+
+
+def bench_set(name: str, args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
+    from ideko.runtime.data.ucr import convert, packaged_ts_dir
+
+    base = args.workdir / name
+    converted = convert(packaged_ts_dir(name), name, base / "data", force=True)
+    print(f"{name}: {converted.counts['train']} train / {converted.counts['test']} test series"
+          f" of {converted.length} steps, {len(converted.classes)} classes", flush=True)
+    out: dict[str, Any] = {"counts": converted.counts, "length": converted.length}
+    epochs = args.set_epochs.get(name, args.epochs)
+    tuned = [m for m in names if m in args.tuned_models]
+    if name in args.untuned_only:
+        tuned = []
+    arms = {"untuned": names, "tuned": tuned}
+    out["epochs"] = epochs
+    for arm, arm_names in arms.items():
+        if not arm_names:
+            continue
+        models = model_section(arm_names, args, epochs, tuned=arm_names if arm == "tuned" else [])
+        spec = write_spec(base / "data", converted.classes, models, base / arm / "spec.yaml",
+                          f"bench-{name.lower()}-{arm}")
+        seconds, results = run_spec(spec, base / arm / "runs", base / arm / "run.log")
+        print(f"  {arm}: ideko run {seconds:.0f} s", flush=True)
+        out[arm] = {"seconds": seconds, "results": results}
+    return out
+
+
+def table(all_results: dict[str, Any], names: list[str]) -> str:
+    lines = [f"{'set':<17}{'model':<14}{'acc':>7}{'F1':>7}{'tuned acc':>11}{'tuned F1':>10}"
+             f"{'gain':>7}   published MLP / FCN / ResNet"]
+    for name, result in all_results.items():
+        pub = PUBLISHED[name]
+        for model in names:
+            base = result["untuned"]["results"].get(model)
+            tuned = result.get("tuned", {}).get("results", {}).get(model)
+            cells = [f"{100 * base['accuracy']:7.1f}{100 * base['macro_f1']:7.1f}" if base
+                     else f"{'-':>7}{'-':>7}"]
+            if tuned:
+                cells.append(f"{100 * tuned['accuracy']:11.1f}{100 * tuned['macro_f1']:10.1f}")
+                gain = 100 * (tuned["accuracy"] - base["accuracy"]) if base else float("nan")
+                cells.append(f"{gain:+7.1f}")
+            else:
+                cells.append(f"{'-':>11}{'-':>10}{'-':>7}")
+            lines.append(f"{name:<17}{model:<14}{''.join(cells)}   "
+                         f"{pub['MLP']:.1f} / {pub['FCN']:.1f} / {pub['ResNet']:.1f}")
+        best = max((r["accuracy"] for arm in ("untuned", "tuned")
+                    for r in result.get(arm, {}).get("results", {}).values()), default=0.0)
+        target = pub["FCN"] - 2.0
+        verdict = "OK" if 100 * best >= target else "MISSED"
+        lines.append(f"{name:<17}best {100 * best:.1f} vs FCN - 2 = {target:.1f}: {verdict}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--models", default=",".join([*ORIGINAL, *NEW]))
+    parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument("--patience", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--trials", type=int, default=4)
+    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--set-epochs", default="", help="per-set epochs, e.g. OSULeaf=40")
+    parser.add_argument("--tuned-models", default=None, help="models of the tuned run (all)")
+    parser.add_argument("--untuned-only", default="", help="sets run without the tuned arm")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "results" / "quality")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    sets = [s for s in args.sets.split(",") if s]
+    unknown = [s for s in sets if s not in SETS]
+    if unknown:
+        parser.error(f"only {', '.join(SETS)} are benchmarked (others are held out): {unknown}")
+    names = [m for m in args.models.split(",") if m]
+    pairs = [item.split("=") for item in args.set_epochs.split(",") if item]
+    args.set_epochs = {key: int(value) for key, value in pairs}
+    args.tuned_models = names if args.tuned_models is None else args.tuned_models.split(",")
+    args.untuned_only = [s for s in args.untuned_only.split(",") if s]
+    args.workdir = args.workdir.resolve()
+    print(f"load average {os.getloadavg()[0]:.1f}; epochs {args.epochs}, patience "
+          f"{args.patience}, batch {args.batch_size}, trials {args.trials}", flush=True)
+    all_results: dict[str, Any] = {}
+    for name in sets:
+        all_results[name] = bench_set(name, args, names)
+        if args.json:  # after every set: a long run's finished sets are kept
+            args.json.write_text(json.dumps(all_results, indent=2), encoding="utf-8")
+    print(table(all_results, names), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
