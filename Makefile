@@ -30,7 +30,8 @@ demo: $(STAMP)
 	@echo "see it:  $(BIN)/ideko models show ideko-anomaly-classification --registry $(REGISTRY)"
 	@echo "         $(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/$(REGISTRY)/mlflow.db"
 	@echo "serve the champion with KServe's model server (Ctrl-C stops it):"
-	@echo "  $(BIN)/ideko serve ideko-anomaly-classification    # then: curl localhost:8080/v2/health/ready"
+	@echo "  $(BIN)/ideko serve ideko-anomaly-classification@champion --registry $(REGISTRY)"
+	@echo "  then: curl localhost:8080/v2/health/ready"
 	@echo "  on a cluster: kubectl apply -f generated/ideko-anomaly-classification/inferenceservice.yaml"
 
 ## test: lint, layer contracts, drift check of generated/, then the whole pytest suite in

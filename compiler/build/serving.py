@@ -3,8 +3,9 @@
 One ``serving.kserve.io/v1beta1`` InferenceService per pipeline, namespace omitted (chosen
 at apply time, like the Katib Experiments). Its predictor is a custom container running the
 generic runtime image's model server, ``python -m ideko.runtime.serving NAME@champion
---registry-uri URI``: KServe's own ``ModelServer`` with the ideko model class, answering
-Open Inference Protocol v2 and v1 on port 8080.
+--registry-uri URI`` (plus ``--registry-backend B`` for a non-default backend): KServe's
+own ``ModelServer`` with the ideko model class, answering Open Inference Protocol v2 and v1
+on port 8080.
 
 **The alias is resolved when the predictor starts, not written as a storageUri.** The
 compiler runs before any model exists, and generated/ is deterministic and reviewed, so a
@@ -25,6 +26,7 @@ from ideko.compiler.build.katib import artifact_store_env
 from ideko.compiler.build.resources import cpu_threads, k8s_resources
 from ideko.compiler.load.spec_model import Spec
 from ideko.schema import env
+from ideko.schema.defaults import DEFAULT_REGISTRY_BACKEND
 from ideko.schema.serving import model_reference
 
 API_VERSION = "serving.kserve.io/v1beta1"
@@ -35,13 +37,18 @@ HTTP_PORT = 8080  # KServe's HTTP port for custom predictors
 
 
 def predictor_args(spec: Spec) -> list[str]:
-    """The model server's arguments: the registry reference, the registry, name and port."""
+    """The model server's arguments: the registry reference, the registry (and its backend
+    when it is not the default one), name and port."""
     serving = spec.serving
     assert serving is not None
+    backend: list[str] = []
+    if spec.registry.backend != DEFAULT_REGISTRY_BACKEND:
+        backend = ["--registry-backend", spec.registry.backend]
     return [
         model_reference(serving.model, serving.ref),
         "--registry-uri",
         spec.registry.uri,
+        *backend,
         "--name",
         serving.name,
         "--port",

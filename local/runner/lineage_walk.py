@@ -97,7 +97,8 @@ def _by_alias(
     store: LineageStore, name: str, alias: str, registry_uri: str | None
 ) -> list[ArtifactRow]:
     """Aliases move after registration (``champion``): only the registry knows where one
-    points now, through its agreed ``open_registry(uri).resolve(name, ref)``."""
+    points now, through its agreed ``open_registry(uri, backend).resolve(name, ref)`` (the
+    backend the register step recorded for that URI, else the URI's own)."""
     try:
         from ideko.runtime.registry import open_registry
     except ImportError as exc:
@@ -106,23 +107,28 @@ def _by_alias(
         ) from exc
     from ideko.runtime.errors import UserError
 
-    uris = [registry_uri] if registry_uri else _recorded_registries(store, name)
+    recorded = _recorded_registries(store, name)
+    uris = [registry_uri] if registry_uri else sorted(recorded)
     if len(uris) != 1:
         seen = ", ".join(uris) or "none recorded"
         raise RunnerError(f"{name}@{alias}: give --registry URI (registries seen: {seen})")
     try:
-        version = open_registry(uris[0]).resolve(name, alias)
+        version = open_registry(uris[0], recorded.get(uris[0])).resolve(name, alias)
     except UserError as exc:
         raise RunnerError(str(exc)) from exc
     return _registry_versions(store, name, str(version.version))
 
 
-def _recorded_registries(store: LineageStore, name: str) -> list[str]:
+def _recorded_registries(store: LineageStore, name: str) -> dict[str, str | None]:
+    """registry URI -> its recorded backend (None when the lineage has none) for ``name``."""
     candidates = store.artifacts_where(
         "t.name = 'system.Model' AND json_extract(a.custom_properties, '$.name') = ?", (name,)
     )
-    entries = (registry_entry(a) for a in candidates)
-    return sorted({str(e["registry_uri"]) for e in entries if e and e.get("registry_uri")})
+    entries = [e for e in (registry_entry(a) for a in candidates) if e and e.get("registry_uri")]
+    return {
+        str(e["registry_uri"]): (str(e["registry_backend"]) if e.get("registry_backend") else None)
+        for e in entries
+    }
 
 
 def _registry_versions(store: LineageStore, name: str, version: str) -> list[ArtifactRow]:

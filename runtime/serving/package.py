@@ -3,8 +3,9 @@
 The compare step packages the winner (``best_model``): the train step's files (the ``.keras``
 file, ``history.json``), its ``evaluation.json``, the dataset metadata the model was trained
 on (``dataset_metadata.json``: indicators, padding, scaling, length policy) and
-``checksums.json``, a sha256 per file. The register step copies the directory as it is, so a
-registry version is the same package. The model server verifies every checksum before it
+``checksums.json``, a sha256 per file. The register step copies the package byte for byte
+(:func:`servable_copy`), so a registry version is the same package: one copy of the dataset
+metadata, one checksum rule. The model server verifies every checksum before it
 loads anything, so a truncated copy or a swapped ``.keras`` file is refused at load time
 instead of serving wrong predictions. Stdlib only: the compare step imports it.
 """
@@ -56,6 +57,25 @@ def write_package_files(folder: Path, dataset_metadata: dict[str, Any]) -> None:
         folder / CHECKSUMS_FILE,
         {"format": CHECKSUMS_FORMAT, "algorithm": "sha256", "files": files},
     )
+
+
+def is_package(folder: Path) -> bool:
+    """Whether ``folder`` already carries its package files (``checksums.json``)."""
+    return (folder / CHECKSUMS_FILE).is_file()
+
+
+def servable_copy(folder: Path, dataset_metadata: dict[str, Any]) -> None:
+    """Make the register step's copy of a best model servable, without a second rule.
+
+    A package (the compare step ran with the dataset metadata) is verified and left as it
+    is: rewriting its ``dataset_metadata.json`` would break its own checksums. A bare model
+    directory (compare ran without metadata) becomes a package by :func:`write_package_files`
+    when ``dataset_metadata`` is given.
+    """
+    if is_package(folder):
+        verify(folder, [])
+    elif dataset_metadata:
+        write_package_files(folder, dataset_metadata)
 
 
 @dataclass(frozen=True)

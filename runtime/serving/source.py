@@ -18,11 +18,12 @@ from ideko.schema.serving import ModelReferenceError, parse_model_reference
 @dataclass(frozen=True)
 class ModelSource:
     """A model directory (``model_dir``) or a registry reference (``reference`` in
-    ``registry_uri``)."""
+    ``registry_uri``; ``registry_backend`` when the URI leaves the backend open)."""
 
     model_dir: str | None = None
     registry_uri: str | None = None
     reference: str | None = None
+    registry_backend: str | None = None
 
     def __post_init__(self) -> None:
         if (self.model_dir is None) == (self.reference is None):
@@ -54,14 +55,16 @@ def parse_reference(text: str) -> tuple[str, str]:
         raise UserError(str(exc)) from None
 
 
-def resolve_registry(registry_uri: str, reference: str) -> ResolvedModel:
-    """The one call into the registry: ``open_registry(uri).resolve(name, ref)``.
+def resolve_registry(
+    registry_uri: str, reference: str, backend: str | None = None
+) -> ResolvedModel:
+    """The one call into the registry: ``open_registry(uri, backend).resolve(name, ref)``,
+    then the registry's own ``verified_files`` (its checksum over the version's files).
 
     The registry raises :class:`UserError` naming the URI, name and ref when the alias or
-    version points nowhere; its ``model_uri`` is read like any artifact URI.
+    version points nowhere, and when the files fail the checksum recorded at registration;
+    the package's ``checksums.json`` is verified after that by :func:`load_package`.
     """
-    from ideko.runtime.artifact_uri import local_dir
-
     name, ref = parse_reference(reference)
     try:
         from ideko.runtime.registry import open_registry
@@ -72,8 +75,9 @@ def resolve_registry(registry_uri: str, reference: str) -> ResolvedModel:
             f"cannot resolve {reference!r}: this build has no model registry "
             "(ideko.runtime.registry); serve a model directory with --model-dir"
         ) from exc
-    version = open_registry(registry_uri).resolve(name, ref)
-    return ResolvedModel(local_dir(version.model_uri, f"model of {reference}"), version.version)
+    registry = open_registry(registry_uri, backend)
+    version = registry.resolve(name, ref)
+    return ResolvedModel(registry.verified_files(version), version.version)
 
 
 def resolve(source: ModelSource) -> ResolvedModel:
@@ -83,4 +87,4 @@ def resolve(source: ModelSource) -> ResolvedModel:
 
         return ResolvedModel(local_path(source.model_dir, "model directory"), None)
     assert source.registry_uri is not None and source.reference is not None
-    return resolve_registry(source.registry_uri, source.reference)
+    return resolve_registry(source.registry_uri, source.reference, source.registry_backend)

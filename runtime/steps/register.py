@@ -29,7 +29,6 @@ from ideko.schema import env
 from ideko.schema.registry import REGISTERED_NAME
 
 EVALUATION_FILE = "evaluation.json"
-METADATA_FILE = "dataset_metadata.json"
 VALIDATION_KEYS = ("validation_accuracy", "best_epoch", "training_time")
 
 
@@ -128,6 +127,7 @@ def run(
     from ideko.runtime.registry.checksum import directory_checksum
     from ideko.runtime.registry.promotion import decide, promotion_lock
     from ideko.runtime.report.ranking import metric_key, passes_promotion
+    from ideko.runtime.serving.package import is_package, servable_copy
 
     config = _config(registry_config)
     if not REGISTERED_NAME.match(model_name or ""):
@@ -152,11 +152,12 @@ def run(
     registry = open_registry(registry_uri, config.get("backend"))
     with tempfile.TemporaryDirectory(prefix="ideko-register-") as scratch:
         files, files_uri = source, best_model_uri or source.resolve().as_uri()
-        if registry.stores_files:  # the version's copy also holds the dataset metadata
+        if registry.stores_files:  # the version's copy is the servable package
             files, files_uri = Path(scratch) / "model", None
             shutil.copytree(source, files)
-            if metadata:
-                (files / METADATA_FILE).write_text(json.dumps(metadata, sort_keys=True), "utf-8")
+            servable_copy(files, metadata)
+        elif is_package(source):  # the registry points at these files: check them first
+            servable_copy(source, metadata)
         values = version_tags(
             evaluation, metadata, config, directory_checksum(files), test_sha, score
         )

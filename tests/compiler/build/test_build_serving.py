@@ -142,3 +142,22 @@ def test_the_predictor_module_is_the_runtime_model_server():
     import importlib.util
 
     assert importlib.util.find_spec(f"{SERVING_MODULE}.__main__") is not None
+
+
+def test_a_non_default_registry_backend_reaches_the_model_server():
+    """The predictor is told the spec's backend when it is not the default one, and the
+    runtime's own parser reads it back into the source it resolves."""
+    from ideko.runtime.serving.cli import build_parser, source_of
+    from ideko.schema.defaults import DEFAULT_REGISTRY_BACKEND
+
+    spec = replace(build_specs.small(), serving=_serving())
+    assert spec.registry.backend == DEFAULT_REGISTRY_BACKEND
+    assert "--registry-backend" not in predictor_args(spec)
+    assert build_parser().parse_args(predictor_args(spec)).registry_backend is None
+    kubeflow = replace(spec, registry=replace(spec.registry, backend="kubeflow",
+                                              uri="http://model-registry:8080"))
+    args = predictor_args(kubeflow)
+    assert args[args.index("--registry-backend") + 1] == "kubeflow"
+    _, source = source_of(build_parser().parse_args(args))
+    assert (source.registry_uri, source.registry_backend) == (
+        "http://model-registry:8080", "kubeflow")

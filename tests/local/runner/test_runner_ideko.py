@@ -254,3 +254,34 @@ def test_lineage_both_ways_on_the_ideko_run(cold, data: Path, capsys):
     assert main(["lineage", query, "--run-dir", str(root)]) == 0
     out = capsys.readouterr().out
     assert "<- preprocess" in out and f"data_uri: {data}" in out
+
+
+def test_the_champion_resolves_in_the_real_registry_for_lineage_and_serving(cold, capsys):
+    """`ideko lineage NAME@champion` asks the run's embedded MLflow registry (no stand-in)
+    and walks back to preprocess; serving's resolution of the same reference passes the
+    registry's checksum and the package's, holding the compare step's bytes unchanged."""
+    from ideko.cli.main import main
+    from ideko.runtime.registry import open_registry
+    from ideko.runtime.serving.package import DATASET_METADATA_FILE, load_package
+    from ideko.runtime.serving.source import resolve_registry
+
+    _, root, result = cold
+    register = result.records["condition-1/condition-2/register-model"]
+    entry = register.outputs.artifacts["registered_model"].metadata
+    name, uri = entry["name"], entry["registry_uri"]
+    champion = open_registry(uri, entry["registry_backend"]).resolve(name, "champion")
+    assert main(["lineage", f"{name}@champion", "--run-dir", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"registry version {name}/{champion.version}" in out
+    assert f"  registry  {uri} (mlflow)" in out and "<- preprocess" in out
+    resolved = resolve_registry(uri, f"{name}@champion", entry["registry_backend"])
+    assert resolved.version == champion.version
+    package = load_package(resolved.folder)
+    best = result.records["condition-1/compare-models"].outputs.artifacts["best_model"]
+    if champion.version == entry["version"]:  # registered from this run's best model
+        assert (package.folder / DATASET_METADATA_FILE).read_bytes() == (
+            Path(best.uri) / DATASET_METADATA_FILE
+        ).read_bytes()
+    assert main(["lineage", f"{name}@nowhere", "--run-dir", str(root)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"model {name!r} has no alias 'nowhere'" in err, err

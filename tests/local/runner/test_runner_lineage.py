@@ -113,7 +113,7 @@ def test_an_alias_is_resolved_by_the_registry_it_was_recorded_in(
     asked = []
 
     class Registry:
-        def __init__(self, uri: str) -> None:
+        def __init__(self, uri: str, backend: str | None = None) -> None:
             self.uri = uri
 
         def resolve(self, name: str, ref: str) -> object:

@@ -39,8 +39,9 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class Server:
     url: str
-    model_dir: Path  # the directory the server loads (a copy the fault tests may damage)
+    model_dir: Path  # the registry's copy the server loads (the fault tests may damage it)
     process: Any  # subprocess.Popen of the model server
+    registry_uri: str  # the embedded registry the server resolves NAME@champion in
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """(status, parsed JSON body) of one HTTP request; error statuses included."""

@@ -1,7 +1,9 @@
 """Real HTTP on loopback against KServe's ModelServer serving a packaged ideko model.
 
-Every test uses the one session server (see conftest). Predictions are compared with what
-the evaluate step computed for the same series: the server gets the RAW series (read from
+Every test uses the one session server (see conftest): ``ideko serve NAME@champion`` on an
+embedded MLflow registry holding the compare step's package. Predictions are compared with
+what the evaluate step computed for the same series and with the model directory served
+in-process: the server gets the RAW series (read from
 the data tree, unscaled, unpadded) and must reproduce the evaluate step's confusion matrix.
 """
 
@@ -180,7 +182,7 @@ def test_unknown_model_is_a_404(server):
     assert status == 404 and "nope" in answer["error"]
 
 
-def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_serving(
+def test_a_reload_failing_the_registry_checksum_is_refused_and_the_old_model_keeps_serving(
     server, package, raw_test
 ):
     series, _ = raw_test
@@ -191,8 +193,8 @@ def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_servin
     try:
         status, answer = server.request("POST", f"/v2/repository/models/{MODEL_NAME}/load")
         assert status == 503, answer
-        assert "failed its checksum" in answer["error"]
-        assert "still serving" in answer["error"]
+        assert "fail their checksum" in answer["error"]  # the registry's check, first
+        assert "still serving version 1" in answer["error"]
         assert server.request("POST", PREDICT, body) == before
         _still_serving(server)
     finally:
@@ -200,3 +202,75 @@ def test_a_reload_failing_its_checksum_is_refused_and_the_old_model_keeps_servin
     status, answer = server.request("POST", f"/v2/repository/models/{MODEL_NAME}/load")
     assert status == 200, answer
     assert server.request("POST", PREDICT, body) == before
+
+
+# ---- the registry's champion against the model directory; registry faults -----------------
+def test_the_champion_answers_like_serving_the_model_directory(server, package, raw_test):
+    """The registered copy is the compare step's package byte for byte, and its answers are
+    those of the same server class loading the ``--model-dir`` (in-process)."""
+    import asyncio
+
+    from ideko.runtime.serving.model import SeriesClassifier
+    from ideko.runtime.serving.package import CHECKSUMS_FILE, DATASET_METADATA_FILE
+    from ideko.runtime.serving.source import ModelSource
+
+    for name in (CHECKSUMS_FILE, DATASET_METADATA_FILE):
+        assert (server.model_dir / name).read_bytes() == (package.model_dir / name).read_bytes()
+    series, _ = raw_test
+    body = {"instances": [s[:, 2:5].tolist() for s in series]}
+    status, served = server.request("POST", PREDICT, body)
+    assert status == 200 and served["model_version"] == "1", served
+    direct = SeriesClassifier(MODEL_NAME, ModelSource(model_dir=str(package.model_dir)))
+    direct.load()
+
+    async def answer() -> dict:
+        return direct.postprocess(direct.predict(await direct.preprocess(body)))
+
+    assert served["predictions"] == asyncio.run(answer())["predictions"]
+
+
+def _refused_in_one_line(reference: str, registry_uri: str, capsys) -> None:
+    """`ideko serve REFERENCE` fails before any server starts: exit 2, one error line."""
+    from ideko.cli.main import main
+
+    code = main(["serve", reference, "--registry", registry_uri])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0, err
+    assert err.startswith("ideko serve: error:") and registry_uri in err and MODEL_NAME in err
+
+
+def test_serve_an_alias_or_version_pointing_nowhere_is_one_line_and_exit_2(server, capsys):
+    for reference in (f"{MODEL_NAME}@challenger", f"{MODEL_NAME}/7"):
+        _refused_in_one_line(reference, server.registry_uri, capsys)
+
+
+def test_a_deleted_champion_on_reload_is_a_5xx_and_version_1_keeps_serving(
+    server, package, raw_test, capsys
+):
+    """Last in this module (it deletes the served version, then registers a new champion):
+    the reload is refused in the protocol's error format while the loaded version answers,
+    and a new `ideko serve` of the same reference is refused at start."""
+    from ideko.runtime.registry import open_registry
+    from ideko.runtime.steps import register
+
+    series, _ = raw_test
+    body = {"instances": [s[:, 2:5].tolist() for s in series[:3]]}
+    before = server.request("POST", PREDICT, body)
+    load = f"/v2/repository/models/{MODEL_NAME}/load"
+    registry = open_registry(server.registry_uri)
+    registry.delete_version(MODEL_NAME, "1")
+    try:
+        status, answer = server.request("POST", load)
+        assert 500 <= status < 600 and set(answer) == {"error"}, answer
+        assert server.registry_uri in answer["error"] and MODEL_NAME in answer["error"]
+        assert "still serving version 1" in answer["error"]
+        assert server.request("POST", PREDICT, body) == before
+        _still_serving(server)
+        _refused_in_one_line(f"{MODEL_NAME}@champion", server.registry_uri, capsys)
+    finally:  # a champion again (version 2, the same package), for any test after this one
+        rule = {"promotion": {"metric": "accuracy", "threshold": 0.0, "margin": 0.0}}
+        again = register.run(MODEL_NAME, server.registry_uri, package.model_dir, rule)
+        registry.set_alias(MODEL_NAME, "champion", again["version"])
+    status, answer = server.request("POST", load)
+    assert status == 200, answer
+    assert server.request("POST", PREDICT, body)[1]["model_version"] == again["version"]
