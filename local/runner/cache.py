@@ -19,6 +19,7 @@ from ideko.local.runner.artifacts import ArtifactRef, Outputs, tree_digest
 from ideko.local.runner.errors import RunnerError, os_error_text
 from ideko.local.runner.inputs import ResolvedInputs
 from ideko.local.runner.ir import TaskNode
+from ideko.local.runner.local_data import local_data_signatures
 
 _ENTRY = "entry.json"
 
@@ -29,7 +30,8 @@ def caching_enabled(node: TaskNode) -> bool:
 
 
 def cache_key(node: TaskNode, inputs: ResolvedInputs) -> str:
-    """Stable key of one execution: what runs, on what inputs (never where or when)."""
+    """Stable key of one execution: what runs, on what inputs (never where or when); a local
+    data folder counts by its files, not its path (:mod:`ideko.local.runner.local_data`)."""
     container = node.executor or {}
     material = {
         "component": {k: node.component.get(k) for k in ("inputDefinitions", "outputDefinitions")},
@@ -40,6 +42,9 @@ def cache_key(node: TaskNode, inputs: ResolvedInputs) -> str:
             for name, ref in sorted(inputs.artifacts.items())
         },
     }
+    local_data = local_data_signatures(inputs.parameters)
+    if local_data:  # only then: keys of tasks without a local folder stay as they were
+        material["local_data"] = local_data
     text = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
