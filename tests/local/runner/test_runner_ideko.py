@@ -123,7 +123,7 @@ def _check_data_findings_shown(result: RunResult, root: Path) -> None:
     for reason in found["reasons"]:
         assert f"  - {reason}" in printed
         assert f"<li>{escape(reason)}</li>" in result.report.read_text()
-    assert f"validation: {found['validation']['rows']} of " in printed
+    assert f"validation: {int(found['validation']['rows'])} of " in printed  # an integer
 
 
 def test_the_best_model_is_a_servable_package(cold):
