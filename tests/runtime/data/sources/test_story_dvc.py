@@ -8,7 +8,6 @@ metrics) → revert the change.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +27,10 @@ def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
 
 
 @pytest.fixture(scope="module")
-def story(
-    tmp_path_factory: pytest.TempPathFactory, datasets: tuple[Path, Path], store_template: Path
-) -> dict:
+def story(tmp_path_factory: pytest.TempPathFactory, datasets: tuple[Path, Path]) -> dict:
     """import → run 1 → branch + changed import → run 2 → rerun of commit 1."""
     first, changed = datasets
     tmp = tmp_path_factory.mktemp("dvc-story")
-    # the spec's registry folder starts as an empty migrated store (a copy of the session's
-    # template): the register task does not pay MLflow's schema migrations
-    (tmp / "registry").mkdir()
-    shutil.copy(store_template, tmp / "registry" / store_template.name)
     repo = git_repo(tmp / "repo")
     uri = f"dvc+{repo}#raw"
     gate = json.dumps({"indicators": ["f3", "f4", "f5"], "quality_gate": {"min_series": 10}})
@@ -48,9 +41,8 @@ def story(
     one = run_spec(spec, runs)
     assert ideko(["data", "branch", "more-data", "--source", uri, "--from", "main"]) == 0
     assert ideko(["data", "import", str(changed), *source, "--to", "more-data", "-m", "new"]) == 0
-    # run 2 stops at the gate, the rerun only registers again: no task of theirs trains
-    two = run_spec(spec, runs, launcher="process", data_ref="more-data")
-    again = run_spec(spec, runs, launcher="process", data_ref=data_version(one)["commit"])
+    two = run_spec(spec, runs, data_ref="more-data")
+    again = run_spec(spec, runs, data_ref=data_version(one)["commit"])
     return {"uri": uri, "runs": runs, "one": one, "two": two, "again": again}
 
 
