@@ -1,7 +1,9 @@
-"""Every architecture trains on tiny data through the step functions and produces every artifact.
+"""The step functions train, evaluate and compare tiny models and produce every artifact.
 
-Steps run in their KFP form (``component(...)`` with real ``kfp.dsl`` artifact objects) and in
-their plain form (``run(...)``); compare and register consume what evaluate wrote.
+Train and evaluate run in their KFP form (``component(...)`` with real ``kfp.dsl`` artifact
+objects), once per model for the whole module; compare runs in both forms on what evaluate
+wrote. (The plain ``run(...)`` forms of train and evaluate are what test_steps_register.py and
+the serving fixtures call.)
 """
 
 from __future__ import annotations
@@ -22,18 +24,57 @@ SUMMARY = {
 }  # fmt: skip
 
 
+# Run through both KFP step forms: the original Flatten model, the custom masked layers
+# (MaskedConvPool1D, masked average) and a recurrent model (SimpleRNN: the recurrent body
+# GRU and LSTM share) through fit, checkpoint, save, load and evaluate. GRU also trains in
+# test_steps_train_cli.py's trial process, LSTM in tests/local/katib/test_hpo_e2e.py's
+# trials; the other model files (original CNN, LSTM, GRU) load back in
+# test_model_file_loads_back_with_its_layers below (no training needed for that).
+TRAINED = (("dense", "original"), ("cnn", "mask-aware"), ("rnn", "original"))
+
+
+@pytest.fixture(scope="module")
+def quality(raw_data):
+    """The preprocess findings of the splits' data (24 series: a validation set below the
+    floor, so one warning), as the preprocess step hands them on."""
+    from ideko.runtime.baseline import data_config
+    from ideko.runtime.data.dataset_io import quality_findings
+    from ideko.runtime.data.prepare import prepare
+
+    return quality_findings(prepare(raw_data, data_config(["f3", "f4", "f5"], 2), 2)[2])
+
+
+@pytest.fixture(scope="module")
+def components(splits, make_config, tmp_path_factory, quality) -> dict[str, dict]:
+    """Each TRAINED model through ``train.component`` then ``evaluate.component`` with real
+    ``kfp.dsl`` artifacts (the train artifact carries the preprocess findings, as in a run),
+    by architecture: what every test of this module reads (trained once: the suite budget)."""
+    made = {}
+    for arch, masking in TRAINED:
+        tmp = tmp_path_factory.mktemp(f"{arch}-component")
+        config = make_config(arch, epochs=2, masking=masking)
+        train_data = dsl.Dataset(
+            name="train_data", uri=str(splits["train"]), metadata={"data_quality": quality}
+        )
+        test_data = dsl.Dataset(name="test_data", uri=str(splits["test"]))
+        model = dsl.Model(name="model", uri=str(tmp / "model"))
+        trained = train.component(json.dumps(config), "{}", 2, train_data, model)
+        metrics = dsl.Metrics(name="metrics", uri=str(tmp / "metrics"))
+        matrix = dsl.ClassificationMetrics(name="cm", uri=str(tmp / "cm"))
+        evaluation = dsl.Artifact(name="evaluation", uri=str(tmp / "evaluation.json"))
+        result = evaluate.component(
+            json.dumps(config), model, train_data, test_data, metrics, matrix, evaluation
+        )
+        made[arch] = {"config": config, "trained": trained, "model": model, "result": result,
+                      "metrics": metrics, "matrix": matrix, "evaluation": evaluation}  # fmt: skip
+    return made
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("arch", "masking"),
-    [("dense", "original"), ("cnn", "original"), ("cnn", "mask-aware"), ("rnn", "original"),
-     ("lstm", "original"), ("gru", "mask-aware")],
-)  # fmt: skip
-def test_component_forms_produce_every_artifact(splits, make_config, tmp_path, arch, masking):
-    config = make_config(arch, epochs=2, masking=masking)
-    train_data = dsl.Dataset(name="train_data", uri=str(splits["train"]))
-    test_data = dsl.Dataset(name="test_data", uri=str(splits["test"]))
-    model = dsl.Model(name="model", uri=str(tmp_path / "model"))
-    outputs = train.component(json.dumps(config), "{}", 2, train_data, model)
+@pytest.mark.parametrize("arch", [arch for arch, _masking in TRAINED])
+def test_component_forms_produce_every_artifact(components, arch):
+    made = components[arch]
+    outputs, model = made["trained"], made["model"]
     assert set(outputs) == {"validation_accuracy", "training_time"}
     assert 0.0 <= outputs["validation_accuracy"] <= 1.0 and outputs["training_time"] > 0
     folder = Path(model.path)
@@ -48,14 +89,9 @@ def test_component_forms_produce_every_artifact(splits, make_config, tmp_path, a
     assert history["epochs_run"] == 2
     assert model.metadata["architecture"] == arch
 
-    metrics = dsl.Metrics(name="metrics", uri=str(tmp_path / "metrics"))
-    matrix = dsl.ClassificationMetrics(name="cm", uri=str(tmp_path / "cm"))
-    evaluation = dsl.Artifact(name="evaluation", uri=str(tmp_path / "evaluation.json"))
-    result = evaluate.component(
-        json.dumps(config), model, train_data, test_data, metrics, matrix, evaluation
-    )
+    metrics, matrix, evaluation = made["metrics"], made["matrix"], made["evaluation"]
     document = json.loads(Path(evaluation.path).read_text())
-    assert result == {
+    assert made["result"] == {
         "accuracy": document["summary"]["accuracy"],
         "macro_f1": document["summary"]["macro_f1"],
     }
@@ -73,31 +109,36 @@ def test_component_forms_produce_every_artifact(splits, make_config, tmp_path, a
     assert document["training_time"] == pytest.approx(outputs["training_time"])
 
 
+@pytest.mark.parametrize("arch", ["cnn", "lstm", "gru"])
+def test_model_file_loads_back_with_its_layers(make_config, tmp_path, arch):
+    """The architectures not trained above: the ``.keras`` file the train step writes loads
+    back (``load_model``, as evaluate and serving read it) and computes the same outputs."""
+    import numpy as np
+    from ideko.runtime.training.builders import build_model
+    from ideko.runtime.training.config import normalise_model_config
+    from ideko.runtime.training.trainer import load_model
+
+    config = normalise_model_config(make_config(arch))  # cnn: the original Flatten model
+    model = build_model(config, (30, 3), 3, 0.0).model
+    path = tmp_path / config["name_parameters"]["model_name"]
+    model.save(str(path))
+    x = np.random.default_rng(0).normal(size=(4, 30, 3)).astype("float32")
+    x[:, 20:] = 0.0  # padded
+    again = load_model(path)
+    assert [type(layer).__name__ for layer in again.layers] == [
+        type(layer).__name__ for layer in model.layers
+    ]
+    np.testing.assert_allclose(
+        np.asarray(again(x, training=False)), np.asarray(model(x, training=False)), rtol=1e-5
+    )
+
+
 @pytest.fixture(scope="module")
-def quality(raw_data):
-    """The preprocess findings of the splits' data (24 series: a validation set below the
-    floor, so one warning), as the preprocess step hands them on."""
-    from ideko.runtime.baseline import data_config
-    from ideko.runtime.data.dataset_io import quality_findings
-    from ideko.runtime.data.prepare import prepare
-
-    return quality_findings(prepare(raw_data, data_config(["f3", "f4", "f5"], 2), 2)[2])
-
-
-@pytest.fixture(scope="module")
-def evaluated(splits, make_config, tmp_path_factory, quality):
-    """Two models trained and evaluated through the plain run(...) forms."""
-    root = tmp_path_factory.mktemp("compare")
-    models, evaluations = {}, {}
-    for arch in ("dense", "gru"):
-        config = make_config(arch, epochs=1)
-        name = config["name"]
-        train.run(config, splits["train"], 2, root / name, emit_metrics=False)
-        evaluate.run(
-            config, root / name, splits["train"], splits["test"], root / f"{name}.json", quality
-        )
-        models[name], evaluations[name] = root / name, root / f"{name}.json"
-    return root, models, evaluations
+def evaluated(components) -> tuple[dict[str, Path], dict[str, Path]]:
+    """The trained models and their evaluation documents, by model name, for compare."""
+    models = {c["config"]["name"]: Path(c["model"].path) for c in components.values()}
+    evaluations = {c["config"]["name"]: Path(c["evaluation"].path) for c in components.values()}
+    return models, evaluations
 
 
 SELECTION = {
@@ -111,7 +152,7 @@ SELECTION = {
 
 @pytest.mark.slow
 def test_compare_writes_report_ranking_and_best_model(evaluated, quality, tmp_path):
-    _root, models, evaluations = evaluated
+    models, evaluations = evaluated
     report = dsl.HTML(name="report", uri=str(tmp_path / "report.html"))
     best = dsl.Model(name="best_model", uri=str(tmp_path / "best"))
     ranking = dsl.Metrics(name="ranking", uri=str(tmp_path / "ranking.json"))
@@ -128,12 +169,13 @@ def test_compare_writes_report_ranking_and_best_model(evaluated, quality, tmp_pa
     assert outputs["best_model_name"] == table["ranking"][0]["name"]
     assert outputs["promote"] is True
     assert outputs["best_score"] == pytest.approx(table["ranking"][0]["score"])
-    assert [row["rank"] for row in table["ranking"]] == [1, 2]
+    assert [row["rank"] for row in table["ranking"]] == list(range(1, len(TRAINED) + 1))
     assert ranking.metadata == {f"score_{row['name']}": row["score"] for row in table["ranking"]}
     html = Path(report.path).read_text()
-    assert html.count("data:image/png;base64,") == 4  # a confusion matrix + curves per model
+    assert html.count("data:image/png;base64,") == 2 * len(TRAINED)  # matrix + curves each
     assert "http://" not in html and "https://" not in html and "<script" not in html
-    for text in ("dense-model", "gru-model", *CLASSES, "Class distribution", "<th>validation</th>"):
+    names = [f"{arch}-model" for arch, _masking in TRAINED]
+    for text in (*names, *CLASSES, "Class distribution", "<th>validation</th>"):
         assert text in html
     assert quality["reasons"] and "Data quality" in html  # every finding of preprocess is listed
     for reason in quality["reasons"]:
@@ -149,7 +191,7 @@ def test_compare_writes_report_ranking_and_best_model(evaluated, quality, tmp_pa
 
 @pytest.mark.slow
 def test_promotion_threshold_blocks(evaluated, tmp_path):
-    _root, models, evaluations = evaluated
+    models, evaluations = evaluated
     outputs = compare.run(
         SELECTION, {"metric": "accuracy", "threshold": 1.01}, evaluations, models,
         tmp_path / "r.html", tmp_path / "best",

@@ -88,17 +88,6 @@ def test_trial_stdout_is_only_metric_lines(splits, make_config, tmp_path):
     assert (out / "model_gru.keras").is_file()
 
 
-@pytest.mark.slow
-def test_trial_can_prepare_raw_data_itself(raw_data, data_config, make_config, capsys):
-    lines = train_in_process(
-        capsys,
-        "--model-config", json.dumps(make_config("dense")),
-        "--data-uri", str(raw_data),
-        "--data-config", json.dumps(data_config),
-    )  # fmt: skip
-    assert FINAL_LINE.match(lines[-1])
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -173,7 +162,8 @@ def _capture(main, args):
 
 @pytest.mark.slow
 def test_generated_katib_trial_command_runs(raw_data, capsys):
-    """The compiler's trial template (generated/*/katib/*.yaml) is a valid train command line."""
+    """The compiler's trial template (generated/*/katib/*.yaml) is a valid train command line,
+    and the trial prepares the raw data itself (``--data-uri`` with ``--data-config``)."""
     import re as regex
     from pathlib import Path
 
@@ -187,8 +177,7 @@ def test_generated_katib_trial_command_runs(raw_data, capsys):
         for doc in yaml.safe_load_all(path.read_text())
         if doc and doc.get("kind") == "Experiment"
     ]
-    if not experiments:
-        pytest.skip("no generated Katib Experiment to check")
+    assert experiments, "generated/ holds the compiled Katib Experiments"
     spec = experiments[0]["spec"]
     container = spec["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"]["containers"][0]
     assert container["command"][:3] == ["python", "-m", "ideko.runtime.steps.train"]
@@ -202,8 +191,10 @@ def test_generated_katib_trial_command_runs(raw_data, capsys):
         for a in container["args"]
     ]
     args[args.index("--data-uri") + 1] = str(raw_data)
+    assert "--data-config" in args
     lines = train_in_process(capsys, *args, "--set", "training_parameters.epochs=1")
     final = lines[-1]
+    assert FINAL_LINE.match(final), final
     names = {m.group(1) for m in FILTER.finditer(final)}
     assert {
         spec["objective"]["objectiveMetricName"],

@@ -87,10 +87,10 @@ def story(lakefs: LakeFSDouble, datasets, tmp_path_factory: pytest.TempPathFacto
             moved.append(lakefs.state.commit_files(REPO, "main", tree(changed), "concurrent"))
 
     lakefs.state.on_request = move_main_once
-    one = run_spec(spec, tmp / "runs")
+    one = run_spec(spec, tmp / "runs", launcher="process")  # no task trains: no warm server
     lakefs.state.on_request = None
-    two = run_spec(spec, tmp / "runs")
-    again = run_spec(spec, tmp / "runs", data_ref=c1)
+    two = run_spec(spec, tmp / "runs", launcher="process")
+    again = run_spec(spec, tmp / "runs", launcher="process", data_ref=c1)
     return {"c1": c1, "c2": moved[0], "one": one, "two": two, "again": again}
 
 

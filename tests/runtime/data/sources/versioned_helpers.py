@@ -42,13 +42,18 @@ def _compiled(spec: Path) -> Any:
     return parse_pipeline(compile_spec_file(spec).pipeline_text, str(spec))
 
 
-def run_spec(spec: Path, run_root: Path, **parameters: Any) -> Any:
-    """Run ``spec`` (compiled in memory once) with the local runner, as ``ideko run`` does."""
+def run_spec(spec: Path, run_root: Path, launcher: str = "warm", **parameters: Any) -> Any:
+    """Run ``spec`` (compiled in memory once) with the local runner, as ``ideko run`` does.
+
+    ``launcher="process"`` (``ideko run --launcher process``) for a run that trains nothing
+    (it stops at the gate, or only uncached register runs): the warm launcher would start a
+    server importing TensorFlow in the background that no task then uses.
+    """
     from ideko.local.progress import LineProgress
     from ideko.local.runner.run import LocalRunner, RunOptions
 
     pipeline = _compiled(spec)
-    options = RunOptions(run_root=run_root, parameters=dict(parameters))
+    options = RunOptions(run_root=run_root, parameters=dict(parameters), launcher=launcher)
     return LocalRunner(options, LineProgress()).run(pipeline)
 
 
