@@ -22,8 +22,9 @@ SET:MODEL=N`` (measure the per-epoch cost first: the ``epoch_seconds`` column of
 
 Usage: python bench/quality_bench.py [--sets A,B] [--models FCN,LSTM] [--epochs 150]
 [--set-epochs OSULeaf=40] [--epochs-for OSULeaf:FCN=200] [--patience 40] [--training
-refit=true] [--trials 4] [--parallel 2] [--tuned-models FCN] [--untuned-only OSULeaf]
-[--tuned-epochs-factor 0.5] [--workdir DIR] [--json FILE]
+[SET:]refit=true] [--trials 4] [--parallel 2] [--tuned-models FCN,ArrowHead:CNN]
+[--untuned-only OSULeaf] [--tuned-epochs-factor 0.5] [--workdir DIR] [--json FILE]
+python bench/quality_bench.py --table-from A.json B.json   (the table of earlier runs)
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def model_section(names: list[str], args: argparse.Namespace, data_set: str,
         body = dict(originals[name]) if name in originals else {"architecture": NEW[name]}
         epochs = max(1, round(epochs_of(args, data_set, name) * factor))
         body["training_parameters"] = {"epochs": epochs, "batch_size": args.batch_size,
-                                       "patience": args.patience, **args.training}
+                                       "patience": args.patience,
+                                       **args.training.get("", {}),
+                                       **args.training.get(data_set, {})}
         if name in tuned:
             body["hpo"] = {
                 "algorithm": "tpe",
@@ -158,7 +161,7 @@ def bench_set(name: str, args: argparse.Namespace, names: list[str]) -> dict[str
     print(f"{name}: {converted.counts['train']} train / {converted.counts['test']} test series"
           f" of {converted.length} steps, {len(converted.classes)} classes", flush=True)
     out: dict[str, Any] = {"counts": converted.counts, "length": converted.length}
-    tuned = [m for m in names if m in args.tuned_models]
+    tuned = [m for m in names if m in args.tuned_models or f"{name}:{m}" in args.tuned_models]
     if name in args.untuned_only:
         tuned = []
     arms = {"untuned": names, "tuned": tuned}
@@ -215,11 +218,16 @@ def table(all_results: dict[str, Any], names: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _setting(text: str, parser: argparse.ArgumentParser) -> tuple[str, Any]:
-    name, sep, value = text.partition("=")
-    if not sep:
-        parser.error(f"--training {text!r}: expected NAME=VALUE")
-    return name.strip(), yaml.safe_load(value)
+def _settings(items: list[str], parser: argparse.ArgumentParser) -> dict[str, dict[str, Any]]:
+    """``[SET:]NAME=VALUE`` items as ``{set or "": {name: value}}`` (values read as YAML)."""
+    out: dict[str, dict[str, Any]] = {}
+    for text in items:
+        target, sep, value = text.partition("=")
+        if not sep:
+            parser.error(f"--training {text!r}: expected [SET:]NAME=VALUE")
+        data_set, _, name = target.rpartition(":")
+        out.setdefault(data_set, {})[name.strip()] = yaml.safe_load(value)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,12 +242,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set-epochs", default="", help="per-set epochs, e.g. OSULeaf=40")
     parser.add_argument("--epochs-for", default="",
                         help="per set and model, e.g. OSULeaf:FCN=200,OSULeaf:LSTM=10")
-    parser.add_argument("--training", action="append", default=[], metavar="NAME=VALUE",
-                        help="a training_parameters setting for every model, e.g. refit=true")
+    parser.add_argument("--training", action="append", default=[], metavar="[SET:]NAME=VALUE",
+                        help="a training_parameters setting for every model (of SET), e.g. "
+                             "ArrowHead:refit=true")
+    parser.add_argument("--table-from", nargs="+", type=Path, metavar="JSON",
+                        help="only print the table of earlier --json files (one run per set)")
     parser.add_argument("--tuned-epochs-factor", type=float, default=1.0,
                         help="the tuned arm's epochs (trials and retrain) as a share of the "
                              "untuned arm's")
-    parser.add_argument("--tuned-models", default=None, help="models of the tuned run (all)")
+    parser.add_argument("--tuned-models", default=None,
+                        help="models of the tuned run (all), each MODEL or SET:MODEL")
     parser.add_argument("--untuned-only", default="", help="sets run without the tuned arm")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "results" / "quality")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -249,11 +261,17 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"only {', '.join(SETS)} are benchmarked (others are held out): {unknown}")
     names = [m for m in args.models.split(",") if m]
+    if args.table_from:
+        merged: dict[str, Any] = {}
+        for path in args.table_from:
+            merged.update(json.loads(path.read_text(encoding="utf-8")))
+        print(table(merged, names), flush=True)
+        return 0
     pairs = [item.split("=") for item in args.set_epochs.split(",") if item]
     args.set_epochs = {key: int(value) for key, value in pairs}
     pairs = [item.split("=") for item in args.epochs_for.split(",") if item]
     args.epochs_for = {key: int(value) for key, value in pairs}
-    args.training = dict(_setting(item, parser) for item in args.training)
+    args.training = _settings(args.training, parser)
     args.tuned_models = names if args.tuned_models is None else args.tuned_models.split(",")
     args.untuned_only = [s for s in args.untuned_only.split(",") if s]
     args.workdir = args.workdir.resolve()
