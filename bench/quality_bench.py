@@ -23,8 +23,9 @@ SET:MODEL=N`` (measure the per-epoch cost first: the ``epoch_seconds`` column of
 Usage: python bench/quality_bench.py [--sets A,B] [--models FCN,LSTM] [--epochs 150]
 [--set-epochs OSULeaf=40] [--epochs-for OSULeaf:FCN=200] [--patience 40] [--training
 [SET:]refit=true] [--trials 4] [--parallel 2] [--tuned-models FCN,ArrowHead:CNN]
-[--untuned-only OSULeaf] [--tuned-epochs-factor 0.5] [--workdir DIR] [--json FILE]
+[--untuned-only OSULeaf] [--arms tuned] [--tuned-epochs-factor 0.5] [--workdir DIR] [--json FILE]
 python bench/quality_bench.py --table-from A.json B.json   (the table of earlier runs)
+python bench/quality_bench.py --sets OSULeaf --workdir DIR --collect   (a run still going)
 """
 
 from __future__ import annotations
@@ -128,10 +129,16 @@ def run_spec(spec: Path, run_dir: Path, log: Path) -> tuple[float, dict[str, dic
     seconds = time.perf_counter() - started
     if code != 0:
         raise SystemExit(f"ideko run {spec} failed (exit {code}); see {log}")
+    return seconds, evaluations(run_dir)
+
+
+def evaluations(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """``{model key: evaluation summary}`` of the latest run in ``run_dir`` (the models
+    evaluated so far, for a run still going or stopped)."""
     runs = sorted((p for p in run_dir.iterdir() if (p / "state.json").exists()),
                   key=lambda p: p.stat().st_mtime)
-    results = {}
-    for path in (runs[-1] / "artifacts").rglob("evaluation"):
+    results: dict[str, dict[str, Any]] = {}
+    for path in (runs[-1] / "artifacts").rglob("evaluation") if runs else ():
         if path.is_file():
             document = json.loads(path.read_text(encoding="utf-8"))
             config = document["model_config"]
@@ -145,7 +152,20 @@ def run_spec(spec: Path, run_dir: Path, log: Path) -> tuple[float, dict[str, dic
                 "learning_rate": config["training_parameters"]["learning_rate"],
                 "batch_size": config["training_parameters"]["batch_size"],
             }
-    return seconds, results
+    return results
+
+
+def collect(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """What the run directories of ``name`` under ``--workdir`` hold, without running: the
+    arms' models evaluated so far (seconds: from the spec's write to the log's last write)."""
+    out: dict[str, Any] = {}
+    for arm in ("untuned", "tuned"):
+        base = args.workdir / name / arm
+        if (base / "runs").is_dir():
+            seconds = (base / "run.log").stat().st_mtime - (base / "spec.yaml").stat().st_mtime
+            out[arm] = {"seconds": seconds, "results": evaluations(base / "runs"),
+                        "collected": True}
+    return out
 
 
 def _median(values: list[float]) -> float | None:
@@ -164,7 +184,8 @@ def bench_set(name: str, args: argparse.Namespace, names: list[str]) -> dict[str
     tuned = [m for m in names if m in args.tuned_models or f"{name}:{m}" in args.tuned_models]
     if name in args.untuned_only:
         tuned = []
-    arms = {"untuned": names, "tuned": tuned}
+    arms = {arm: arm_names for arm, arm_names in (("untuned", names), ("tuned", tuned))
+            if arm in args.arms}
     out["epochs"] = {m: epochs_of(args, name, m) for m in names}
     for arm, arm_names in arms.items():
         if not arm_names:
@@ -253,8 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tuned-models", default=None,
                         help="models of the tuned run (all), each MODEL or SET:MODEL")
     parser.add_argument("--untuned-only", default="", help="sets run without the tuned arm")
+    parser.add_argument("--arms", default="untuned,tuned",
+                        help="the arms to run (e.g. tuned alone, beside an untuned run)")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "results" / "quality")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--collect", action="store_true",
+                        help="run nothing: read the models evaluated so far under --workdir")
     args = parser.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
     unknown = [s for s in sets if s not in SETS]
@@ -263,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     names = [m for m in args.models.split(",") if m]
     if args.table_from:
         merged: dict[str, Any] = {}
-        for path in args.table_from:
-            merged.update(json.loads(path.read_text(encoding="utf-8")))
+        for path in args.table_from:  # a set's arms may come from different runs
+            for name, result in json.loads(path.read_text(encoding="utf-8")).items():
+                merged.setdefault(name, {}).update(result)
         print(table(merged, names), flush=True)
         return 0
     pairs = [item.split("=") for item in args.set_epochs.split(",") if item]
@@ -274,13 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     args.training = _settings(args.training, parser)
     args.tuned_models = names if args.tuned_models is None else args.tuned_models.split(",")
     args.untuned_only = [s for s in args.untuned_only.split(",") if s]
+    args.arms = [a for a in args.arms.split(",") if a]
     args.workdir = args.workdir.resolve()
     print(f"load average {os.getloadavg()[0]:.1f}; epochs {args.epochs} {args.set_epochs} "
           f"{args.epochs_for}, patience {args.patience}, batch {args.batch_size}, trials "
           f"{args.trials}, training {args.training}", flush=True)
     all_results: dict[str, Any] = {}
     for name in sets:
-        all_results[name] = bench_set(name, args, names)
+        all_results[name] = collect(name, args) if args.collect else bench_set(name, args, names)
         if args.json:  # after every set: a long run's finished sets are kept
             args.json.write_text(json.dumps(all_results, indent=2), encoding="utf-8")
     print(table(all_results, names), flush=True)
