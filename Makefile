@@ -35,8 +35,8 @@ demo: $(STAMP)
 	@echo "  on a cluster: kubectl apply -f generated/ideko-anomaly-classification/inferenceservice.yaml"
 
 ## test: lint, layer contracts, drift check of generated/, then the whole pytest suite in
-## parallel (pytest-xdist: one worker per core; tests go out one at a time, except the modules
-## tests/conftest.py pins to one worker because they share a costly session fixture)
+## parallel (pytest-xdist: one worker per core; tests/conftest.py hands out whole modules,
+## those with the most slow tests first)
 test: $(STAMP) lint check-generated
 	$(BIN)/pytest -q -n auto --dist loadgroup --durations=10
 

@@ -50,6 +50,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "local" / "katib"))
+
+from hpo_helpers import manifest  # the Katib Experiment frame the tuner tests build on
 from ideko.runtime.baseline import data_config as baseline_data_config
 from ideko.runtime.document_files import read_yaml
 from ideko.runtime.training.models_yaml import model_configs
@@ -121,60 +124,26 @@ def experiment(
     ]
     for pname, _, _, target in SEARCH:
         args += ["--set", f"{target}=${{trialParameters.{pname}}}"]
-    spec: dict = {
-        "objective": {
-            "type": "maximize",
-            "objectiveMetricName": "validation_accuracy",
-            "additionalMetricNames": ["training_time"],
-        },
-        "algorithm": {
-            "algorithmName": "tpe",
-            "algorithmSettings": [{"name": "random_state", "value": str(sampler_seed)}],
-        },
-        "parallelTrialCount": parallel,
-        "maxTrialCount": trials,
-        "maxFailedTrialCount": trials,
-        "parameters": [
+    return manifest(
+        parameters=[
             {"name": n, "parameterType": t, "feasibleSpace": space} for n, t, space, _ in SEARCH
         ],
-        "trialTemplate": {
-            "primaryContainerName": "training",
-            "trialParameters": [{"name": n, "reference": n} for n, *_ in SEARCH],
-            "trialSpec": {
-                "apiVersion": "batch/v1",
-                "kind": "Job",
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "restartPolicy": "Never",
-                            "containers": [
-                                {
-                                    "name": "training",
-                                    "image": "ideko-runtime",
-                                    "command": ["python"],
-                                    "args": args,
-                                }
-                            ],
-                        }
-                    }
-                },
-            },
-        },
-    }
-    if medianstop:
-        spec["earlyStopping"] = {
-            "algorithmName": "medianstop",
-            "algorithmSettings": [
-                {"name": "min_trials_required", "value": "3"},
-                {"name": "start_step", "value": str(start_step)},
-            ],
-        }
-    return {
-        "apiVersion": "kubeflow.org/v1beta1",
-        "kind": "Experiment",
-        "metadata": {"name": name},
-        "spec": spec,
-    }
+        args=args,
+        algorithm="tpe",
+        settings={"random_state": str(sampler_seed)},
+        max_trials=trials,
+        parallel=parallel,
+        max_failed=trials,
+        early_stopping=(
+            {"min_trials_required": "3", "start_step": str(start_step)} if medianstop else None
+        ),
+        metric="validation_accuracy",
+        container="training",
+        image="ideko-runtime",
+        command=["python"],
+        name=name,
+        namespace=None,
+    )
 
 
 def tune(manifest: dict, out: Path, parallel: int, launcher: str) -> dict:

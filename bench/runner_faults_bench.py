@@ -27,6 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from proc_table import group_members, wait_gone  # shared with the tests of the same stop
+
 ENGINE = textwrap.dedent(
     """
     import os, sys, time
@@ -42,24 +46,6 @@ ENGINE = textwrap.dedent(
 SLEEPY = 'import time\nWARM_IMPORTS = ("json",)\nif __name__ == "__main__":\n    time.sleep(30)\n'
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _group(pgid: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().split(")")[-1].split()[2]) == pgid:
-                found.add(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
 def survive_seconds(pythonpath: str, limit: float) -> float:
     """Seconds from SIGKILL of the engine until all its children are gone (``limit`` if
     some are still alive then; they are killed by us afterwards)."""
@@ -71,15 +57,11 @@ def survive_seconds(pythonpath: str, limit: float) -> float:
         )
         warm, fresh, server = map(int, engine.stdout.readline().split())  # type: ignore[union-attr]
         time.sleep(0.3)
-        victims = {warm, server, *_group(fresh), *_group(warm)}
+        victims = {warm, server, *group_members(fresh), *group_members(warm)}
         engine.send_signal(signal.SIGKILL)
         engine.wait()
-        start = time.monotonic()
-        while any(_alive(p) for p in victims) and time.monotonic() - start < limit:
-            time.sleep(0.002)
-        took = time.monotonic() - start
-        for pid in victims:
-            if _alive(pid):
+        took, left = wait_gone(victims, limit, poll=0.002)
+        for pid in left:
                 os.killpg(pid, signal.SIGKILL) if os.getpgid(pid) == pid else os.kill(pid, 9)
         return took
 

@@ -17,12 +17,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ideko.cluster.errors import SubmitError
+from ideko.schema.ir_file import IRFileError, ir_documents
 
 EXPERIMENT_API = "kubeflow.org/v1beta1"
-# libyaml's loader when present: a compiled pipeline is ~60 kB, 5x slower in pure Python.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHA_CHARS = 12  # of the IR's sha256 in a version name: unique enough, short enough for the UI
 IR_ONLY_LABEL = "ir"  # version label of a pipeline.yaml submitted without its spec
 
@@ -97,19 +95,12 @@ class PipelinePackage:
 
 
 def parse_ir(text: str, source: str) -> dict[str, Any]:
-    """The PipelineSpec document of an IR text; anything else is a one-line error."""
+    """The PipelineSpec document of an IR text (:mod:`ideko.schema.ir_file`); anything else
+    is a one-line ``SubmitError``."""
     try:
-        documents = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
-    except yaml.YAMLError as exc:
-        raise SubmitError(f"{source}: not valid YAML ({_first_line(exc)})") from None
-    first = documents[0] if documents else None
-    if not isinstance(first, dict) or "pipelineInfo" not in first or "root" not in first:
-        raise SubmitError(
-            f"{source}: neither an ideko spec (apiVersion: ideko.dev/v1) nor a compiled KFP "
-            "pipeline (pipelineInfo/root); pass specs/<name>.yaml or "
-            "generated/<name>/pipeline.yaml"
-        )
-    return first
+        return ir_documents(text, source)[0]
+    except IRFileError as exc:
+        raise SubmitError(str(exc)) from None
 
 
 def load_ir_file(path: Path, rbac_file: str) -> PipelinePackage:
@@ -145,7 +136,3 @@ def _json_documents(node: Any) -> Iterator[dict[str, Any]]:
 
 def _is_experiment(document: dict[str, Any]) -> bool:
     return document.get("apiVersion") == EXPERIMENT_API and document.get("kind") == "Experiment"
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

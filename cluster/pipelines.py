@@ -192,6 +192,28 @@ class Pipelines:
         )
         return created.experiment_id
 
+    def start(
+        self,
+        package: PipelinePackage,
+        plan: Plan,
+        experiment: str,
+        run_name: str,
+        parameters: dict[str, Any],
+        service_account: str | None,
+    ) -> tuple[str, str, str, str | None]:
+        """Publish what ``plan`` lacks, then run the version in the experiment (made if
+        missing): (pipeline id, version id, run id, the run's UI link)."""
+        pipeline_id, version_id = self.publish(package, plan)
+        run_id, link = self.run(
+            experiment_id=self.experiment(experiment, plan),
+            run_name=run_name,
+            pipeline_id=pipeline_id,
+            version_id=version_id,
+            parameters=parameters,
+            service_account=service_account,
+        )
+        return pipeline_id, version_id, run_id, link
+
     def run(
         self,
         *,

@@ -45,23 +45,26 @@ def failed(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.status == FAIL]
 
 
+def verdict(passed: bool, ok: str, fail: str) -> Finding:
+    """A check's finding: ``ok`` when it passed, else ``fail`` (which names the fix)."""
+    return Finding(OK, ok) if passed else Finding(FAIL, fail)
+
+
 def static_findings(package: PipelinePackage, arguments: dict[str, Any]) -> list[Finding]:
     """Images pinned and the data location readable by the cluster (no network)."""
     findings = []
     for image in package.images:
         problem = references.image_problem(image)
-        if problem is None:
-            findings.append(Finding(OK, f"image {image} is pinned"))
-        else:
-            findings.append(
-                Finding(
-                    FAIL,
-                    f"image {image} has {problem}, so runs are not reproducible: push a "
-                    "versioned tag (docker build -f runtime/Dockerfile -t <registry>/"
-                    "ideko-runtime:<version> . && docker push ...), set runtime.image in the "
-                    "spec and recompile",
-                )
+        findings.append(
+            verdict(
+                problem is None,
+                f"image {image} is pinned",
+                f"image {image} has {problem}, so runs are not reproducible: push a "
+                "versioned tag (docker build -f runtime/Dockerfile -t <registry>/"
+                "ideko-runtime:<version> . && docker push ...), set runtime.image in the "
+                "spec and recompile",
             )
+        )
     uri = arguments.get(DATA_URI)
     if isinstance(uri, str):
         kind = references.location_kind(uri)
@@ -138,17 +141,15 @@ class ClusterCheck:
                 )
             ]
         findings = [Finding(OK, f"Katib's Experiment CRD is served by {self.kube.host}")]
-        if self.kube.user_may("create", ns):
-            findings.append(Finding(OK, f"you may create Katib Experiments in namespace {ns}"))
-        else:
-            findings.append(
-                Finding(
-                    FAIL,
-                    f"you may not create Katib Experiments in namespace {ns} (kubectl auth can-i "
-                    f"create {PLURAL}.{GROUP} -n {ns}): ask the namespace owner to add you to its "
-                    "Kubeflow profile, or pass --namespace",
-                )
+        findings.append(
+            verdict(
+                self.kube.user_may("create", ns),
+                f"you may create Katib Experiments in namespace {ns}",
+                f"you may not create Katib Experiments in namespace {ns} (kubectl auth can-i "
+                f"create {PLURAL}.{GROUP} -n {ns}): ask the namespace owner to add you to its "
+                "Kubeflow profile, or pass --namespace",
             )
+        )
         labels = self.kube.namespace_labels(ns)
         if labels is None:
             findings.append(
@@ -159,16 +160,14 @@ class ClusterCheck:
                 )
             )
             return findings
-        if labels.get(INJECTION_LABEL) == INJECTION_VALUE:
-            findings.append(Finding(OK, f"namespace {ns} has {INJECTION_LABEL}={INJECTION_VALUE}"))
-        else:
-            findings.append(
-                Finding(
-                    FAIL,
-                    f"namespace {ns} lacks the label Katib's metrics collector needs: "
-                    f"kubectl label namespace {ns} {INJECTION_LABEL}={INJECTION_VALUE}",
-                )
+        findings.append(
+            verdict(
+                labels.get(INJECTION_LABEL) == INJECTION_VALUE,
+                f"namespace {ns} has {INJECTION_LABEL}={INJECTION_VALUE}",
+                f"namespace {ns} lacks the label Katib's metrics collector needs: "
+                f"kubectl label namespace {ns} {INJECTION_LABEL}={INJECTION_VALUE}",
             )
+        )
         findings.extend(self._account(package, self.blocked or bool(failed(findings))))
         return findings
 
@@ -215,18 +214,12 @@ class ClusterCheck:
                 )
             )
             return findings
-        if denied:
-            findings.append(
-                Finding(
-                    FAIL,
-                    f"service account {account} may not {', '.join(denied)} Katib Experiments in "
-                    f"namespace {ns}: kubectl apply -n {ns} -f {rbac} (or rerun with --apply-rbac)",
-                )
+        findings.append(
+            verdict(
+                not denied,
+                f"service account {account} may create and watch Katib Experiments in {ns}",
+                f"service account {account} may not {', '.join(denied)} Katib Experiments in "
+                f"namespace {ns}: kubectl apply -n {ns} -f {rbac} (or rerun with --apply-rbac)",
             )
-        else:
-            findings.append(
-                Finding(
-                    OK, f"service account {account} may create and watch Katib Experiments in {ns}"
-                )
-            )
+        )
         return findings

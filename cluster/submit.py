@@ -83,14 +83,8 @@ class Submitter:
         if request.dry_run:
             self.out("dry run: nothing was created")
             return 0
-        pipeline_id, version_id = pipelines.publish(package, plan)
-        run_id, link = pipelines.run(
-            experiment_id=pipelines.experiment(experiment, plan),
-            run_name=run_name,
-            pipeline_id=pipeline_id,
-            version_id=version_id,
-            parameters=request.overrides,
-            service_account=request.service_account,
+        _, _, run_id, link = pipelines.start(
+            package, plan, experiment, run_name, request.overrides, request.service_account
         )
         self.out(f"run {run_name} ({run_id}) created: {link or 'open the KFP UI, Runs'}")
         if not request.wait:

@@ -105,7 +105,7 @@ def _double() -> Iterator[ModelRegistryDouble]:
 def kubeflow(_double: ModelRegistryDouble) -> str:
     """An empty Model Registry double; the URI names the backend."""
     _double.store.reset()
-    return "kubeflow+" + _double.uri
+    return "kubeflow+" + _double.url
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ideko.local.runner.errors import RunnerError
+from ideko.schema.ir_file import IRFileError
+from ideko.schema.ir_file import ir_documents as read_ir_documents
 
 
 @dataclass(frozen=True)
@@ -95,40 +96,12 @@ def parse_pipeline(text: str, where: str = "<pipeline>") -> Pipeline:
 
 
 def ir_documents(text: str, where: str = "<pipeline>") -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(PipelineSpec, PlatformSpec)`` as plain dicts, both checked against KFP's protobuf
-    messages; the PlatformSpec is ``{}`` when the file has a single document."""
+    """``(PipelineSpec, PlatformSpec)`` of an IR text (:mod:`ideko.schema.ir_file`), as a
+    ``RunnerError`` when the text is not a compiled pipeline."""
     try:
-        documents = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        raise RunnerError(f"{where}: not valid YAML: {exc}") from exc
-    doc = documents[0] if documents else None
-    if not isinstance(doc, dict) or "root" not in doc or "pipelineInfo" not in doc:
-        raise RunnerError(
-            f"{where}: not a compiled KFP pipeline (no 'root'/'pipelineInfo'); "
-            "give a pipeline.yaml written by ideko-compile or an ideko spec"
-        )
-    if len(documents) > 2:
-        raise RunnerError(
-            f"{where}: expected a PipelineSpec and at most one PlatformSpec document, "
-            f"found {len(documents)} documents"
-        )
-    platform = documents[1] if len(documents) == 2 else {}
-    if not isinstance(platform, dict):
-        raise RunnerError(f"{where}: the second document (PlatformSpec) must be a mapping")
-    _validate_protobuf(doc, "PipelineSpec", where)
-    _validate_protobuf(platform, "PlatformSpec", where)
-    return doc, platform
-
-
-def _validate_protobuf(doc: dict[str, Any], message: str, where: str) -> None:
-    """Check a document against KFP's ``message`` (unknown fields, wrong types)."""
-    from google.protobuf import json_format
-    from kfp.pipeline_spec import pipeline_spec_pb2
-
-    try:
-        json_format.ParseDict(doc, getattr(pipeline_spec_pb2, message)())
-    except json_format.ParseError as exc:
-        raise RunnerError(f"{where}: not a valid KFP {message}: {exc}") from exc
+        return read_ir_documents(text, where)
+    except IRFileError as exc:
+        raise RunnerError(str(exc)) from None
 
 
 def _add_dag(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from ideko.runtime.file_digest import update_with_file
 from ideko.runtime.registry.base import RegistryError
 
 PREFIX = "sha256:"
@@ -19,9 +20,7 @@ def directory_checksum(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        update_with_file(digest, path)
         digest.update(b"\0")
     return PREFIX + digest.hexdigest()
 

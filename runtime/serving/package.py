@@ -12,7 +12,6 @@ instead of serving wrong predictions. Stdlib only: the compare step imports it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from ideko.runtime.atomic import write_json
 from ideko.runtime.errors import UserError
+from ideko.runtime.file_digest import file_sha256
 
 DATASET_METADATA_FILE = "dataset_metadata.json"
 CHECKSUMS_FILE = "checksums.json"
@@ -30,15 +30,6 @@ CHECKSUMS_FORMAT = "ideko-model-package/v1"
 
 class PackageError(UserError):
     """A model directory that cannot be served: missing files, failed checksums."""
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of one file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_package_files(folder: Path, dataset_metadata: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from ideko.runtime.artifact_uri import local_path
 from ideko.runtime.cli_args import json_arg, json_object, step_main
 from ideko.runtime.document_files import read_json
 from ideko.runtime.errors import UserError
+from ideko.runtime.file_digest import file_sha256
 from ideko.schema import env
 from ideko.schema.registry import REGISTERED_NAME
 
@@ -51,12 +52,6 @@ def git_commit(folder: Path) -> str | None:
 def pipeline_run_id() -> str | None:
     """The run this task belongs to: the local runner's id, else KFP's."""
     return os.environ.get(env.RUN_ID) or os.environ.get(env.KFP_RUN_ID) or None
-
-
-def _file_sha256(path: Path) -> str:
-    from ideko.runtime.steps.train import file_sha256
-
-    return file_sha256(path)
 
 
 def version_tags(
@@ -148,7 +143,7 @@ def run(
         )
     metadata = _read_metadata(dataset_metadata)
     test_path = local_path(str(test_data), "test data") if test_data is not None else None
-    test_sha = _file_sha256(test_path) if test_path is not None and test_path.is_file() else None
+    test_sha = file_sha256(test_path) if test_path is not None and test_path.is_file() else None
     registry = open_registry(registry_uri, config.get("backend"))
     with tempfile.TemporaryDirectory(prefix="ideko-register-") as scratch:
         files, files_uri = source, best_model_uri or source.resolve().as_uri()

@@ -23,6 +23,7 @@ from typing import Any
 from ideko.runtime.artifact_uri import local_path
 from ideko.runtime.cli_args import int_arg, json_arg, json_object, step_main
 from ideko.runtime.errors import UserError
+from ideko.runtime.file_digest import file_sha256
 from ideko.runtime.training.config import apply_overrides, normalise_model_config, parse_assignment
 
 # What a warm trial server does ahead of forking trials (ideko.local.launch.fork_server): the heavy
@@ -132,17 +133,6 @@ def run(
         "notes": result.notes,
         "model_config": config,
     }
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in chunks."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def padding_of(metadata: dict[str, Any]) -> float:

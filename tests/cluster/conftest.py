@@ -21,18 +21,16 @@ from submit_cases import INJECTION, NS  # noqa: E402
 
 @pytest.fixture
 def kube():
-    server = KatibApiStub(token="kube-token").start()
-    server.namespaces = {NS}
-    server.namespace_labels[NS] = dict(INJECTION)
-    yield server
-    server.stop()
+    with KatibApiStub(token="kube-token") as server:
+        server.namespaces = {NS}
+        server.namespace_labels[NS] = dict(INJECTION)
+        yield server
 
 
 @pytest.fixture
 def kfp_stub():
-    server = KfpApiStub().start()
-    yield server
-    server.stop()
+    with KfpApiStub() as server:
+        yield server
 
 
 @pytest.fixture

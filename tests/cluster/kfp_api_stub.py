@@ -18,28 +18,18 @@ import email.parser
 import email.policy
 import itertools
 import json
-import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
+import loopback_http
 import yaml
+from loopback_http import Received, RecordingDouble
 
 API = "/apis/v2beta1"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # google.rpc.Code of each HTTP status the stub answers with.
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13, 502: 14, 503: 14}
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: Any
 
 
 @dataclass
@@ -54,59 +44,49 @@ class RunScript:
 
 
 @dataclass
-class Fault:
-    """Instead of the answer: ``status`` (0: drop the connection). With ``handled`` the
-    request is carried out first (a create that happened but whose answer was lost)."""
+class Fault(loopback_http.Fault):
+    """With ``handled`` the request is carried out first (a create that happened but whose
+    answer was lost)."""
 
-    status: int = 0
     methods: tuple[str, ...] = ("GET", "POST")
-    path_contains: str = ""
     handled: bool = False
 
 
 @dataclass
-class KfpApiStub:
+class KfpApiStub(RecordingDouble):
     token: str = "kfp-token"
     cookie: str = "authservice_session=cookie-secret"
     multi_user: bool = True
     script: RunScript = field(default_factory=RunScript)
-    faults: list[Fault] = field(default_factory=list)
     pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> version (+spec)
     experiments: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.lock = threading.Lock()
+        super().__init__()
         self._ids = itertools.count(1)
         self._gets: dict[str, int] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def parse_body(self, content_type: str, raw: bytes) -> Any:
+        if content_type.startswith("multipart/form-data"):
+            return _multipart(content_type, raw)
+        return super().parse_body(content_type, raw)
 
-    def start(self) -> KfpApiStub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def requests(self, method: str | None = None, path: str = "") -> list[Received]:
+    def answer(self, request: Received) -> tuple[int, Any] | None:
+        """The API's answer, or the first queued fault's (``None``: drop the connection)."""
         with self.lock:
-            return [
-                r
-                for r in self.received
-                if (method is None or r.method == method) and path in r.path
-            ]
+            fault = self.next_fault(request)
+            if fault is None or fault.handled:
+                reply = self.handle(
+                    request.method, request.path, request.query, request.headers, request.body
+                )
+            if fault is None:
+                return reply
+            if not fault.status:
+                return None
+            phrase = HTTPStatus(fault.status).phrase
+            return rpc_error(fault.status, f"{phrase}: injected fault")
 
     # -- the API -----------------------------------------------------------------------
 
@@ -356,56 +336,3 @@ def _multipart(content_type: str, raw: bytes) -> dict[str, str]:
         part.get_param("name", header="content-disposition"): part.get_payload(decode=True).decode()
         for part in message.iter_parts()
     }
-
-
-def _handler(stub: KfpApiStub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the tests read ``stub.received``."""
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            content_type = self.headers.get("Content-Type", "")
-            if content_type.startswith("multipart/form-data"):
-                body: Any = _multipart(content_type, raw)
-            else:
-                body = json.loads(raw) if raw else None
-            url = urlparse(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            query = parse_qs(url.query)
-            with stub.lock:
-                stub.received.append(Received(self.command, url.path, query, headers, body))
-                fault = next(
-                    (
-                        f
-                        for f in stub.faults
-                        if self.command in f.methods and f.path_contains in url.path
-                    ),
-                    None,
-                )
-                if fault is not None:
-                    stub.faults.remove(fault)
-                    if fault.handled:
-                        stub.handle(self.command, url.path, query, headers, body)
-                    if fault.status:
-                        phrase = HTTPStatus(fault.status).phrase
-                        code, document = rpc_error(fault.status, f"{phrase}: injected fault")
-                else:
-                    code, document = stub.handle(self.command, url.path, query, headers, body)
-            if fault is not None and not fault.status:
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
-            payload = json.dumps(document).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = _serve
-
-    return Handler

@@ -22,16 +22,7 @@ def pipelines(stub, auth=None, lines=None):
 
 def submit(p, package=PACKAGE, experiment="exp", run_name="run 1", parameters=None):
     plan = p.plan(package, experiment)
-    pipeline_id, version_id = p.publish(package, plan)
-    run_id, link = p.run(
-        experiment_id=p.experiment(experiment, plan),
-        run_name=run_name,
-        pipeline_id=pipeline_id,
-        version_id=version_id,
-        parameters=parameters or {},
-        service_account=None,
-    )
-    return plan, pipeline_id, version_id, run_id, link
+    return plan, *p.start(package, plan, experiment, run_name, parameters or {}, None)
 
 
 def test_first_submit_creates_pipeline_version_experiment_and_run(kfp_stub):

@@ -12,7 +12,6 @@ from ideko.cluster.preflight import FAIL, OK, WARN, ClusterCheck, static_finding
 from ideko.cluster.rbac import rbac_documents
 from ideko.cluster.retry import Retry
 from katib_api_stub import Fault
-from kubernetes import client
 from submit_cases import IR, NS
 
 PACKAGE = load_ir_file(IR, "katib/rbac.yaml")
@@ -22,13 +21,8 @@ NO_WAIT = Retry(attempts=3, base_seconds=0.0)
 
 @pytest.fixture
 def api(kube):
-    configuration = client.Configuration()
-    configuration.host = kube.url
-    configuration.api_key = {"authorization": kube.token}
-    configuration.api_key_prefix = {"authorization": "Bearer"}
-    api_client = client.ApiClient(configuration)
-    yield api_client
-    api_client.close()
+    with kube.kubernetes_client() as api_client:
+        yield api_client
 
 
 def check(api, *, apply=None, dry_run=False, account="pipeline-runner", log=None):

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import pytest
 from ideko.schema import defaults as schema_defaults
@@ -21,22 +20,12 @@ from ideko.schema.defaults import (
 )
 from jsonschema import Draft202012Validator
 from schema_specs import MINIMAL, compile_spec, load
-
-
-def _defaulted(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    if isinstance(node, dict):
-        if "default" in node:
-            yield where, node
-        for key, sub in node.items():
-            yield from _defaulted(sub, f"{where}.{key}")
-    elif isinstance(node, list):
-        for i, sub in enumerate(node):
-            yield from _defaulted(sub, f"{where}[{i}]")
+from schema_walk import schema_nodes
 
 
 def test_every_default_is_valid_for_its_property() -> None:
     schema = spec_schema()
-    found = list(_defaulted(schema, "#"))
+    found = [(where, node) for where, node in schema_nodes(schema) if "default" in node]
     assert len(found) > 40
     bad = [
         (where, prop["default"])

@@ -25,6 +25,13 @@ models:
 
 
 
+def with_data(**keys: str) -> str:
+    """MINIMAL with ``data.<key>: <value>`` lines (flow style), in order, from line 11 on."""
+    return MINIMAL.replace(
+        "  classes:", "".join(f"  {key}: {value}\n" for key, value in keys.items()) + "  classes:"
+    )
+
+
 def tuned(parameters: str, algorithm: str = "random", extra: str = "") -> str:
     """MINIMAL with an ``hpo`` section on its LSTM: ``extra`` (lines already indented under
     ``hpo:``, e.g. a budget) sits between the objective and ``parameters``, whose lines

@@ -8,21 +8,16 @@ from typing import Any
 
 from ideko.compiler.load.schema_check import load_schema
 from jsonschema import Draft202012Validator
+from schema_walk import schema_nodes
 
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _properties(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every (path, schema) found under any `properties` mapping, recursively."""
-    if isinstance(node, dict):
+def _properties(schema: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (path, schema) found under any `properties` mapping, outside conditions."""
+    for path, node in schema_nodes(schema, where, skip=frozenset({"if", "then", "else"})):
         for name, sub in node.get("properties", {}).items():
-            yield f"{where}.{name}", sub
-        for key, sub in node.items():
-            if key not in ("if", "then", "else"):  # conditions, not documented fields
-                yield from _properties(sub, f"{where}.{key}")
-    elif isinstance(node, list):
-        for i, sub in enumerate(node):
-            yield from _properties(sub, f"{where}[{i}]")
+            yield f"{path}.{name}", sub
 
 
 def test_schema_is_valid_draft_2020_12() -> None:

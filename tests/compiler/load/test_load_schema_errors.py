@@ -2,34 +2,60 @@
 
 from __future__ import annotations
 
+import pytest
 from spec_texts import MINIMAL
 
-
-def test_unknown_key_suggests_the_closest(errors_of) -> None:
-    assert errors_of(MINIMAL.replace("      hidden_units:", "      hiden_units:")) == [
+# One mistake in MINIMAL and the one line that reports it (position, path, what to do).
+ONE_MISTAKE = [
+    pytest.param(
+        MINIMAL.replace("      hidden_units:", "      hiden_units:"),
         "specs/spec.yaml:17:7: models.LSTM.model_parameters.hiden_units: unknown key "
-        "'hiden_units'; did you mean 'hidden_units'?"
-    ]
-
-
-def test_unknown_key_without_close_match_lists_allowed(errors_of) -> None:
-    assert errors_of(MINIMAL.replace("metadata:\n", "metadata:\n  zzz: 1\n")) == [
+        "'hiden_units'; did you mean 'hidden_units'?",
+        id="unknown_key_suggests_the_closest",
+    ),
+    pytest.param(
+        MINIMAL.replace("metadata:\n", "metadata:\n  zzz: 1\n"),
         "specs/spec.yaml:3:3: metadata.zzz: unknown key 'zzz'; "
-        "allowed keys: name, description, version"
-    ]
-
-
-def test_unknown_top_level_key(errors_of) -> None:
-    assert errors_of(MINIMAL + "selecton: {}\n") == [
-        "specs/spec.yaml:21:1: selecton: unknown key 'selecton'; did you mean 'selection'?"
-    ]
-
-
-def test_enum_lists_allowed_values(errors_of) -> None:
-    assert errors_of(MINIMAL.replace("  indicators:", "  scaling: zscore\n  indicators:")) == [
+        "allowed keys: name, description, version",
+        id="unknown_key_without_close_match_lists_allowed",
+    ),
+    pytest.param(
+        MINIMAL + "selecton: {}\n",
+        "specs/spec.yaml:21:1: selecton: unknown key 'selecton'; did you mean 'selection'?",
+        id="unknown_top_level_key",
+    ),
+    pytest.param(
+        MINIMAL.replace("  indicators:", "  scaling: zscore\n  indicators:"),
         "specs/spec.yaml:10:12: data.scaling: 'zscore' is not allowed; "
-        "expected one of 'none', 'standard', 'minmax'"
-    ]
+        "expected one of 'none', 'standard', 'minmax'",
+        id="enum_lists_allowed_values",
+    ),
+    pytest.param(
+        MINIMAL.replace("      batch_size: 4\n", ""),
+        "specs/spec.yaml:18:5: models.LSTM.training_parameters: missing required key "
+        "'batch_size'",
+        id="missing_required_keys_point_at_the_parent",
+    ),
+    pytest.param(
+        MINIMAL.replace(
+            "      path: data/synthetic\n", "      path: data/synthetic\n    uri: s3://bucket/raw\n"
+        ),
+        "specs/spec.yaml:8:5: data.source: set exactly one of local, lakefs, dvc, uri, "
+        "got local, uri",
+        id="source_needs_exactly_one_location",
+    ),
+    pytest.param(
+        MINIMAL.replace("  name: tiny\n", "  name: tiny\n  version: 1.0\n"),
+        "specs/spec.yaml:4:12: metadata.version: expected a string, got a number (1.0); "
+        "quote it to make it a string",
+        id="unquoted_version_number_is_explained",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "line"), ONE_MISTAKE)
+def test_one_mistake_is_one_exact_line(errors_of, text: str, line: str) -> None:
+    assert errors_of(text) == [line]
 
 
 def test_enum_with_typo_also_suggests(errors_of) -> None:
@@ -46,13 +72,6 @@ def test_wrong_types(write, errors) -> None:
         "specs/spec.yaml:10:15: data.indicators: expected a list, got a string ('f3')",
         "specs/spec.yaml:19:15: models.LSTM.training_parameters.epochs: "
         "expected an integer, got a string ('two')",
-    ]
-
-
-def test_missing_required_keys_point_at_the_parent(errors_of) -> None:
-    assert errors_of(MINIMAL.replace("      batch_size: 4\n", "")) == [
-        "specs/spec.yaml:18:5: models.LSTM.training_parameters: missing required key "
-        "'batch_size'"
     ]
 
 
@@ -74,22 +93,6 @@ def test_three_independent_mistakes_give_three_lines(write, errors) -> None:
         "metadata.name", "data.clases", "models.LSTM.training_parameters.batch_size",
     ]
     assert [line.split(":")[1] for line in lines] == ["3", "11", "20"]
-
-
-def test_source_needs_exactly_one_location(write, errors) -> None:
-    path = write(MINIMAL.replace("      path: data/synthetic\n",
-                                 "      path: data/synthetic\n    uri: s3://bucket/raw\n"))
-    assert errors(path) == [
-        "specs/spec.yaml:8:5: data.source: set exactly one of local, lakefs, dvc, uri, "
-        "got local, uri"
-    ]
-
-
-def test_unquoted_version_number_is_explained(errors_of) -> None:
-    assert errors_of(MINIMAL.replace("  name: tiny\n", "  name: tiny\n  version: 1.0\n")) == [
-        "specs/spec.yaml:4:12: metadata.version: expected a string, got a number (1.0); "
-        "quote it to make it a string"
-    ]
 
 
 def test_schema_and_semantic_mistakes_are_reported_together(write, errors) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ideko.compiler.load.semantic import CHECKS
-from spec_texts import MINIMAL, tuned
+from spec_texts import MINIMAL, tuned, with_data
 
 
 def with_hpo(parameters: str, algorithm: str = "random") -> str:
@@ -126,9 +126,7 @@ def test_canonical_key_keeps_its_architecture(errors_of) -> None:
 
 
 def test_required_indicator_must_be_read(write, errors) -> None:
-    path = write(MINIMAL.replace("  classes:", "  quality_gate: {required_indicators: [f9]}\n"
-                                 "  classes:"))
-    assert errors(path) == [
+    assert errors(write(with_data(quality_gate="{required_indicators: [f9]}"))) == [
         "specs/spec.yaml:11:40: data.quality_gate.required_indicators[0]: 'f9' is not in "
         "data.indicators, so it is never read"
     ]

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
-from spec_texts import MINIMAL
+import pytest
+from spec_texts import MINIMAL, with_data
 
 
-def with_split(split: str) -> str:
-    """MINIMAL with ``data.split`` written on line 11 (flow style)."""
-    return MINIMAL.replace("  classes:", f"  split: {split}\n  classes:")
-
-
-def test_by_day_validation_needs_a_by_day_split(errors_of) -> None:
-    assert errors_of(with_split("{validation: {strategy: by_day}}")) == [
-        "specs/spec.yaml:11:34: data.split.validation.strategy: validation by_day holds out "
-        "training days; it needs split.strategy by_day (or use stratified)"
-    ]
-
-
-def test_validation_days_need_the_by_day_validation(errors_of) -> None:
-    (line,) = errors_of(with_split("{strategy: by_day, validation: {days: [d1]}}"))
-    assert line.startswith("specs/spec.yaml:11:42: data.split.validation.days: validation "
-                           "days are only used by the by_day validation strategy")
-
-
-def test_a_validation_day_cannot_be_a_test_day(errors_of) -> None:
-    split = "{strategy: by_day, test_days: [d2], validation: {strategy: by_day, days: [d2]}}"
-    assert errors_of(with_split(split)) == [
-        "specs/spec.yaml:11:84: data.split.validation.days[0]: day 'd2' is a test day; a "
-        "validation day must be a training day"
-    ]
+@pytest.mark.parametrize(
+    ("split", "line"),
+    [
+        pytest.param(
+            "{validation: {strategy: by_day}}",
+            "specs/spec.yaml:11:34: data.split.validation.strategy: validation by_day holds out "
+            "training days; it needs split.strategy by_day (or use stratified)",
+            id="by_day_validation_needs_a_by_day_split",
+        ),
+        pytest.param(
+            "{strategy: by_day, validation: {days: [d1]}}",
+            "specs/spec.yaml:11:42: data.split.validation.days: validation days are only used "
+            "by the by_day validation strategy (set validation.strategy: by_day)",
+            id="validation_days_need_the_by_day_validation",
+        ),
+        pytest.param(
+            "{strategy: by_day, test_days: [d2], validation: {strategy: by_day, days: [d2]}}",
+            "specs/spec.yaml:11:84: data.split.validation.days[0]: day 'd2' is a test day; a "
+            "validation day must be a training day",
+            id="a_validation_day_cannot_be_a_test_day",
+        ),
+    ],
+)
+def test_the_validation_strategy_fits_the_split(errors_of, split: str, line: str) -> None:
+    assert errors_of(with_data(split=split)) == [line]
 
 
 def test_a_model_validation_split_other_than_the_datasets_is_an_error(errors_of) -> None:

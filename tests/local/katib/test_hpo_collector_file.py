@@ -2,22 +2,18 @@
 
 import pytest
 from collector_helpers import file_manifest
-from hpo_helpers import ScriptedSuggester, categorical
-from ideko.local.katib.tuner import TuneOptions, Tuner
-from ideko.runtime.katib.experiment import plan_from_dict
-
-Q = {"name": "q", "parameterType": "double", "feasibleSpace": {"min": "0.1", "max": "0.9"}}
+from hpo_helpers import (
+    HANG_PARAMETERS,
+    MEDIANSTOP,
+    MEDIANSTOP_ASSIGNMENTS,
+    assert_third_trial_stopped,
+    states,
+    tune_scripted,
+)
 
 
 def tune(tmp_path, document, assignments, **options):
-    plan = plan_from_dict(document)
-    suggester = ScriptedSuggester(assignments)
-    opts = TuneOptions(out_dir=tmp_path, show_progress=False, launcher="process", **options)
-    return Tuner(plan, opts, suggester=suggester).run(), suggester
-
-
-def states(result):
-    return [t.state for t in result.trials]
+    return tune_scripted(tmp_path, document, assignments, launcher="process", **options)
 
 
 def test_text_file_is_collected_not_stdout(tmp_path):
@@ -63,26 +59,15 @@ def test_trial_that_never_writes_the_file_is_metrics_unavailable(tmp_path):
 
 
 def test_medianstop_fires_from_the_file_while_the_trial_runs(tmp_path):
-    params = [Q, categorical("h", ["0", "30"])]
     document = file_manifest(
         ["--epochs", "2", "--hang", "${trialParameters.h}"],
-        parameters=params,
+        parameters=HANG_PARAMETERS,
         max_trials=4,
         parallel=1,
-        early_stopping={"min_trials_required": "2", "start_step": "2"},
+        early_stopping=MEDIANSTOP,
     )
-    assignments = [
-        {"q": "0.9", "h": "0"},  # first-two average 0.675
-        {"q": "0.5", "h": "0"},  # 0.375 -> threshold 0.525
-        {"q": "0.4", "h": "30"},  # best 0.4 < 0.525 at the 2nd file report: stopped, not hung
-        {"q": "0.8", "h": "0"},
-    ]
-    result, suggester = tune(tmp_path, document, assignments)
-    assert states(result) == ["Succeeded", "Succeeded", "EarlyStopped", "Succeeded"]
-    stopped = result.trials[2]
-    assert stopped.seconds < 5  # the 0.2 s poll saw it long before the 30 s hang ended
-    assert "threshold 0.525" in stopped.message
-    assert suggester.told[2][1] == [pytest.approx(0.4)]
+    result, suggester = tune(tmp_path, document, MEDIANSTOP_ASSIGNMENTS)
+    assert_third_trial_stopped(result, suggester, within=5)  # the file is polled every 0.2 s
 
 
 def test_parallel_trials_write_their_own_files(tmp_path):

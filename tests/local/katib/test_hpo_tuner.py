@@ -4,26 +4,23 @@ import json
 
 import pytest
 import yaml
-from hpo_helpers import ScriptedSuggester, categorical, manifest
+from hpo_helpers import (
+    HANG_PARAMETERS,
+    MEDIANSTOP,
+    MEDIANSTOP_ASSIGNMENTS,
+    Q,
+    ScriptedSuggester,
+    assert_third_trial_stopped,
+    categorical,
+    manifest,
+    states,
+)
+from hpo_helpers import tune_scripted as tune
 from ideko.local.katib.tuner import TuneOptions, Tuner, run_experiment
 from ideko.runtime.katib.experiment import plan_from_dict
 
-EXIT_PARAMS = [
-    {"name": "q", "parameterType": "double", "feasibleSpace": {"min": "0.1", "max": "0.9"}},
-    categorical("e", ["0", "1"]),
-]
+EXIT_PARAMS = [Q, categorical("e", ["0", "1"])]
 EXIT_ARGS = ["--quality", "${trialParameters.q}", "--exit", "${trialParameters.e}"]
-
-
-def tune(tmp_path, document, assignments, **options):
-    plan = plan_from_dict(document)
-    suggester = ScriptedSuggester(assignments)
-    opts = TuneOptions(out_dir=tmp_path, show_progress=False, **options)
-    return Tuner(plan, opts, suggester=suggester).run(), suggester
-
-
-def states(result):
-    return [t.state for t in result.trials]
 
 
 def test_failed_trials_beyond_max_fail_the_experiment(tmp_path):
@@ -97,30 +94,12 @@ def test_minimize_goal(tmp_path):
 
 
 def test_medianstop_in_the_loop(tmp_path):
-    params = [
-        {"name": "q", "parameterType": "double", "feasibleSpace": {"min": "0.1", "max": "0.9"}},
-        categorical("h", ["0", "30"]),
-    ]
     args = ["--quality", "${trialParameters.q}", "--hang", "${trialParameters.h}", "--epochs", "2"]
     document = manifest(
-        parameters=params,
-        args=args,
-        max_trials=4,
-        parallel=1,
-        early_stopping={"min_trials_required": "2", "start_step": "2"},
+        parameters=HANG_PARAMETERS, args=args, max_trials=4, parallel=1, early_stopping=MEDIANSTOP
     )
-    assignments = [
-        {"q": "0.9", "h": "0"},  # first-two average 0.675
-        {"q": "0.5", "h": "0"},  # 0.375 -> threshold (mean) 0.525 from here on
-        {"q": "0.4", "h": "30"},  # best 0.4 < 0.525 at report 2: stopped, not left hanging
-        {"q": "0.8", "h": "0"},  # best 0.8: runs to the end
-    ]
-    result, suggester = tune(tmp_path, document, assignments)
-    assert states(result) == ["Succeeded", "Succeeded", "EarlyStopped", "Succeeded"]
-    stopped = result.trials[2]
-    assert stopped.seconds < 10
-    assert "threshold 0.525" in stopped.message
-    assert suggester.told[2][1] == [pytest.approx(0.4)]  # early-stopped trials report their metric
+    result, suggester = tune(tmp_path, document, MEDIANSTOP_ASSIGNMENTS)
+    assert_third_trial_stopped(result, suggester, within=10)
     assert result.reason == "ExperimentMaxTrialsReached"
 
 

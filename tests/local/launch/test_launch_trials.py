@@ -17,6 +17,7 @@ from ideko.local.katib.tuner import TuneOptions, Tuner
 from ideko.local.launch.launcher import FreshProcess, Launcher, WarmProcess
 from ideko.local.launch.warm_server import declared_tuples, warm_plan
 from ideko.runtime.katib.experiment import plan_from_dict
+from proc_table import wait_gone
 
 FAKE = '''
 """A fake trial for launcher tests."""
@@ -356,19 +357,4 @@ def test_sigterm_to_the_tuner_stops_its_trials_and_the_warm_server(modules, tmp_
     assert "running trials were stopped" in err
     for server, trial in pids:
         for pid in (server, trial):
-            assert not _alive(pid), f"process {pid} outlived the tuner"
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie awaiting its parent counts as ended)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return False
-        if state == "Z":
-            return False
-        time.sleep(0.1)
-    return True
+            assert not wait_gone({pid}, 10, poll=0.1)[1], f"process {pid} outlived the tuner"

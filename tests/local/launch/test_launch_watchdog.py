@@ -9,7 +9,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
+
+from proc_table import alive, group_members, wait_gone
 
 SLEEPY = textwrap.dedent(
     """
@@ -35,24 +36,6 @@ ENGINE = textwrap.dedent(
 )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _group(pgid: int) -> set[int]:
-    members = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().split(")")[-1].split()[2]) == pgid:
-                members.add(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return members
-
-
 def test_kill_9_of_the_engine_takes_forks_fresh_groups_and_the_server(tmp_path):
     (tmp_path / "sleepy_trial.py").write_text(SLEEPY)
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
@@ -66,21 +49,16 @@ def test_kill_9_of_the_engine_takes_forks_fresh_groups_and_the_server(tmp_path):
     try:
         warm, fresh, server, watchdog = map(int, engine.stdout.readline().split())
         deadline = time.monotonic() + 10
-        while len(_group(fresh)) < 3 and time.monotonic() < deadline:
+        while len(group_members(fresh)) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)  # sh and both of its sleeps
-        victims = {warm, server, *_group(fresh), *_group(warm)}
-        assert len(victims) >= 5 and all(_alive(p) for p in victims)
-        assert _alive(watchdog)
+        victims = {warm, server, *group_members(fresh), *group_members(warm)}
+        assert len(victims) >= 5 and all(alive(p) for p in victims)
+        assert alive(watchdog)
         engine.send_signal(signal.SIGKILL)
         engine.wait()
-        killed = time.monotonic()
-        while any(_alive(p) for p in victims) and time.monotonic() - killed < 5:
-            time.sleep(0.005)
-        left = sorted(p for p in victims if _alive(p))
-        assert not left, f"alive {time.monotonic() - killed:.2f}s after kill -9: {left}"
-        while _alive(watchdog) and time.monotonic() - killed < 5:
-            time.sleep(0.005)
-        assert not _alive(watchdog)  # it did its job and left
+        took, left = wait_gone(victims, 5, poll=0.005)
+        assert not left, f"alive {took:.2f}s after kill -9: {sorted(left)}"
+        assert not wait_gone({watchdog}, 5, poll=0.005)[1]  # it did its job and left
     finally:
         if engine.poll() is None:
             engine.kill()

@@ -1,5 +1,5 @@
-"""`ideko run` as a separate process the tests can interrupt or kill, and what to look for
-in /proc afterwards."""
+"""`ideko run` as a separate process the tests can interrupt or kill (``proc_table`` reads
+what is left of it afterwards)."""
 
 from __future__ import annotations
 
@@ -40,42 +40,3 @@ def start_until_sleeping(
             return proc
     proc.kill()
     pytest.fail("the run never reached the sleeper task")
-
-
-def alive(pid: int) -> bool:
-    """The process exists and is not a zombie."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid``, and every member of those processes' groups."""
-    parents: dict[int, int] = {}
-    groups: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().split(")")[-1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-        groups[int(stat.parent.name)] = int(fields[2])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {p for p, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    leaders = {groups[p] for p in found if p in groups}
-    return found | {p for p, g in groups.items() if g in leaders and g != groups.get(pid)}
-
-
-def wait_gone(pids: set[int], timeout: float) -> tuple[float, set[int]]:
-    """Seconds until none of ``pids`` is alive (or ``timeout``) and those still alive."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        left = {p for p in pids if alive(p)}
-        if not left:
-            return time.monotonic() - start, set()
-        time.sleep(0.01)
-    return time.monotonic() - start, {p for p in pids if alive(p)}

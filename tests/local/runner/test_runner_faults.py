@@ -16,7 +16,8 @@ from ideko.local.runner import run as run_module
 from ideko.local.runner.cli import main
 from ideko.local.runner.run_lock import RunLock, RunLockedError, holder_of
 from ideko.local.runner.state import RunPaths, load_state
-from runner_processes import alive, descendants, run_id_in, start_until_sleeping, wait_gone
+from proc_table import alive, descendants, wait_gone
+from runner_processes import run_id_in, start_until_sleeping
 
 
 def test_second_runner_refused_then_kill_9_takes_the_children_and_frees_the_lock(

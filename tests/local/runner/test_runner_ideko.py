@@ -1,7 +1,9 @@
-"""The real IDEKO pipeline through `ideko run`: tiny synthetic data, one epoch, four models.
+"""The real IDEKO pipeline through `ideko run`: tiny synthetic data, one epoch, two models.
 
 Needs every runtime step (preprocess, train, evaluate, compare, register); skipped while
-one is missing. Slow-ish: each task process imports TensorFlow.
+one is missing. Two models (the cheapest two of specs/ideko.yaml) are what comparing,
+caching one model's change and lineage need; every architecture's train and evaluate steps
+are covered in tests/runtime/steps, and the tuned recurrent path in tests/local/katib.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(bool(MISSING), reason=f"runtime steps missing: {MISSING}"),
 ]
-MODELS = ("cnn", "lstm", "neural-network", "rnn")
+# The spec's models the shared run enables (keys), and their task names.
+RUN_MODELS = ("NeuralNetwork", "CNN")
+MODELS = ("cnn", "neural-network")
 
 
 @pytest.fixture(scope="session")  # made once per worker that needs it
@@ -39,9 +43,11 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def write_spec(tmp: Path, data: Path, name: str, only: str | None = None, **changes: Any) -> Path:
+def write_spec(
+    tmp: Path, data: Path, name: str, only: tuple[str, ...] = RUN_MODELS, **changes: Any
+) -> Path:
     """specs/ideko.yaml on tiny data, one epoch, no HPO (the benchmark covers tuning),
-    optionally with ``only`` one model enabled, plus ``changes`` (dotted keys)."""
+    with the models ``only`` names enabled, plus ``changes`` (dotted keys)."""
     spec = yaml.safe_load((ROOT / "specs" / "ideko.yaml").read_text())
     spec["data"]["source"] = {"local": {"path": str(data)}}
     spec["data"]["quality_gate"].update(min_series=10, min_per_class=3)
@@ -49,7 +55,7 @@ def write_spec(tmp: Path, data: Path, name: str, only: str | None = None, **chan
     for key, model in spec["models"].items():
         model["training_parameters"]["epochs"] = 1
         model.pop("hpo", None)
-        model["enabled"] = model.get("enabled", True) and only in (None, key)
+        model["enabled"] = key in only
     for key, value in changes.items():
         target = spec
         *parents, last = key.split(".")
@@ -76,14 +82,14 @@ def executed(result: RunResult) -> set[str]:
 
 @pytest.fixture(scope="session")
 def cold(tmp_path_factory: pytest.TempPathFactory, data: Path) -> tuple[Path, Path, RunResult]:
-    """One cold run of the four-model pipeline, shared: (spec, run root, result)."""
+    """One cold run of the two-model pipeline, shared: (spec, run root, result)."""
     tmp = tmp_path_factory.mktemp("cold")
     # threshold 0: the tiny models always register, so lineage has a registry version
     spec = write_spec(tmp, data, "spec", **{"conditions.promotion.threshold": 0.0})
     return spec, tmp / "runs", run_spec(spec, tmp / "runs")
 
 
-def test_all_four_models_trained_evaluated_compared(cold, data: Path):
+def test_every_model_trained_evaluated_compared(cold, data: Path):
     _, root, result = cold
     assert result.status == "succeeded", result.failure
     for model in MODELS:
@@ -194,7 +200,7 @@ def _deterministic(values: dict[str, Any]) -> dict[str, Any]:
 def test_full_run_matches_kfp_local_on_deterministic_steps(tmp_path: Path, data: Path):
     """The same IR (gate rewritten so kfp.local can parse it) through both engines: the same
     tasks run, with the same outputs and metrics apart from measured times."""
-    spec = write_spec(tmp_path, data, "one", only="NeuralNetwork")  # kfp.local is sequential
+    spec = write_spec(tmp_path, data, "one", only=("NeuralNetwork",))  # kfp.local is sequential
     text = compile_spec_file(spec).pipeline_text
     pipeline = tmp_path / "pipeline.yaml"
     pipeline.write_text(text)
@@ -218,7 +224,7 @@ def test_full_run_matches_kfp_local_on_deterministic_steps(tmp_path: Path, data:
 def test_lineage_both_ways_on_the_ideko_run(cold, data: Path, capsys):
     """`ideko lineage` on the real pipeline's lineage: from the selected model's registry
     version back through register, compare, evaluate and train to preprocess and the raw
-    data; from that data's fingerprint forward to the run, its four models and the
+    data; from that data's fingerprint forward to the run, its models and the
     registry version."""
     from ideko.cli.main import main
     from ideko.local.runner.lineage_walk import find_models, trace_back, trace_forward

@@ -35,7 +35,7 @@ def test_bad_files_are_clear_errors(tmp_path: Path, compiled):
     with pytest.raises(RunnerError, match="not valid YAML"):
         load_pipeline(bad)
     bad.write_text("apiVersion: ideko.dev/v1\nmodels: {}\n")
-    with pytest.raises(RunnerError, match="not a compiled KFP pipeline"):
+    with pytest.raises(RunnerError, match="nor a compiled KFP pipeline"):
         load_pipeline(bad)
     text = compiled["fan"].read_text().replace("schemaVersion: 2.1.0", "schemaVersion: [2]")
     bad.write_text(text)

@@ -18,13 +18,13 @@ applying the compiled ``rbac.yaml`` is what turns a denied review into an allowe
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+
+import loopback_http
+from loopback_http import Received, RecordingDouble
 
 GROUP_VERSION = "kubeflow.org/v1beta1"
 PREFIX = f"/apis/{GROUP_VERSION}/namespaces/"
@@ -48,17 +48,6 @@ OPTIMAL = {
 
 
 @dataclass
-class Received:
-    """One request as the server saw it."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
 class Script:
     """How Katib moves an Experiment: Created on create, Running after ``running_after``
     GETs, the outcome after ``finish_after`` GETs (``None``: never finishes); deleted by
@@ -74,20 +63,19 @@ class Script:
 
 
 @dataclass
-class Fault:
+class Fault(loopback_http.Fault):
     """Instead of handling a request: answer ``status`` with a Status or drop the connection
     (``status`` 0); or, with ``delay``, handle it and answer only ``delay`` seconds later
     (the client may have given up: a create that happened but whose answer was lost)."""
 
-    status: int = 0
     delay: float = 0.0
-    methods: tuple[str, ...] = ("GET", "POST", "DELETE")
 
 
-class KatibApiStub:
+class KatibApiStub(RecordingDouble):
     """The server's state; ``url`` is what a ``kubernetes`` Configuration's host points at."""
 
     def __init__(self, token: str = "test-token") -> None:
+        super().__init__()
         self.token = token
         self.crd_installed = True
         self.namespaces: set[str] | None = None  # None: every namespace exists
@@ -99,33 +87,34 @@ class KatibApiStub:
         self.user_denied: set[tuple[str, str]] = set()  # (verb, resource) the user may not do
         self.reviews_forbidden = False  # the user may not create LocalSubjectAccessReviews
         self.rbac: dict[tuple[str, str, str], dict[str, Any]] = {}  # (plural, ns, name) -> obj
-        self.faults: list[Fault] = []
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
         self.gets: dict[tuple[str, str], int] = {}
-        self.received: list[Received] = []
-        self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def kubernetes_client(self) -> Any:
+        """The official client pointed here with this server's token (close it, or ``with``)."""
+        from kubernetes import client
 
-    def start(self) -> KatibApiStub:
-        self._thread.start()
-        return self
+        configuration = client.Configuration()
+        configuration.host = self.url
+        configuration.api_key = {"authorization": self.token}
+        configuration.api_key_prefix = {"authorization": "Bearer"}
+        return client.ApiClient(configuration)
 
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def requests(self, method: str | None = None) -> list[Received]:
+    def answer(self, request: Received) -> tuple[int, Any] | None:
+        """The API's answer, or the first queued fault's (``None``: drop the connection)."""
         with self.lock:
-            return [r for r in self.received if method is None or r.method == method]
+            fault = self.next_fault(request)
+        if fault is not None and not fault.status and not fault.delay:
+            return None
+        with self.lock:
+            if fault is not None and fault.status:
+                phrase = HTTPStatus(fault.status).phrase.replace(" ", "")
+                reply = status(fault.status, phrase, "injected fault")
+            else:
+                reply = self.handle(request.method, request.path, request.headers, request.body)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        return reply
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple:
         """``(status, document)`` for one request (the state machine; no I/O)."""
@@ -154,34 +143,19 @@ class KatibApiStub:
                 },
             )
         if self.namespaces is not None and namespace not in self.namespaces:
-            return status(
-                404,
-                "NotFound",
-                f'namespaces "{namespace}" not found',
-                {"name": namespace, "kind": "namespaces"},
-            )
+            return missing("namespaces", namespace)
         if verb == "create":
             return self._create(namespace, body)
         key = (namespace, name)
         if key not in self.objects:
-            return status(
-                404,
-                "NotFound",
-                f'experiments.kubeflow.org "{name}" not found',
-                {"name": name, "group": "kubeflow.org", "kind": "experiments"},
-            )
+            return missing("experiments", name, "kubeflow.org")
         if verb == "delete":
             return 200, self.objects.pop(key)
         self.gets[key] = self.gets.get(key, 0) + 1
         vanish = self.script.deleted_after
         if vanish is not None and self.gets[key] >= vanish:  # someone deleted it meanwhile
             del self.objects[key]
-            return status(
-                404,
-                "NotFound",
-                f'experiments.kubeflow.org "{name}" not found',
-                {"name": name, "group": "kubeflow.org", "kind": "experiments"},
-            )
+            return missing("experiments", name, "kubeflow.org")
         self.objects[key]["status"] = self._status(self.gets[key])
         return 200, self.objects[key]
 
@@ -204,12 +178,7 @@ class KatibApiStub:
             )
         key = (namespace, metadata.get("name", ""))
         if key in self.objects:
-            return status(
-                409,
-                "AlreadyExists",
-                f'experiments.kubeflow.org "{key[1]}" already exists',
-                {"name": key[1], "group": "kubeflow.org", "kind": "experiments"},
-            )
+            return already_exists("experiments", key[1], "kubeflow.org")
         stored = json.loads(json.dumps(body))
         stored["metadata"].update(
             namespace=namespace, uid=f"uid-{len(self.objects)}", resourceVersion="1"
@@ -240,12 +209,7 @@ class KatibApiStub:
         if parts[:3] == ["api", "v1", "namespaces"] and len(parts) == 4 and method == "GET":
             name = parts[3]
             if self.namespaces is not None and name not in self.namespaces:
-                return status(
-                    404,
-                    "NotFound",
-                    f'namespaces "{name}" not found',
-                    {"name": name, "kind": "namespaces"},
-                )
+                return missing("namespaces", name)
             labels = {"kubernetes.io/metadata.name": name, **self.namespace_labels.get(name, {})}
             return 200, {
                 "kind": "Namespace",
@@ -284,21 +248,11 @@ class KatibApiStub:
         if method == "POST" and name is None:
             key = (plural, namespace, body["metadata"]["name"])
             if key in self.rbac:
-                return status(
-                    409,
-                    "AlreadyExists",
-                    f'{plural}.rbac.authorization.k8s.io "{key[2]}" already exists',
-                    {"name": key[2], "group": "rbac.authorization.k8s.io", "kind": plural},
-                )
+                return already_exists(plural, key[2], "rbac.authorization.k8s.io")
             return 201, self._store_rbac(key, body, version=1)
         key = (plural, namespace, name or "")
         if key not in self.rbac:
-            return status(
-                404,
-                "NotFound",
-                f'{plural}.rbac.authorization.k8s.io "{name}" not found',
-                {"name": name, "group": "rbac.authorization.k8s.io", "kind": plural},
-            )
+            return missing(plural, name or "", "rbac.authorization.k8s.io")
         if method == "GET":
             return 200, self.rbac[key]
         if method == "PUT":
@@ -371,6 +325,22 @@ def condition(kind: str, reason: str, message: str) -> dict[str, str]:
     return {"type": kind, "status": "True", "reason": reason, "message": message}
 
 
+def missing(plural: str, name: str, group: str = "") -> tuple:
+    """404 as the API server words it: ``<plural>[.<group>] "<name>" not found``."""
+    return _about(404, "NotFound", "not found", plural, name, group)
+
+
+def already_exists(plural: str, name: str, group: str) -> tuple:
+    """409 for a create whose name is taken, worded as the API server does."""
+    return _about(409, "AlreadyExists", "already exists", plural, name, group)
+
+
+def _about(code: int, reason: str, what: str, plural: str, name: str, group: str) -> tuple:
+    resource = f"{plural}.{group}" if group else plural
+    details = {"name": name, "kind": plural, **({"group": group} if group else {})}
+    return status(code, reason, f'{resource} "{name}" {what}', details)
+
+
 def status(code: int, reason: str, message: str, details: dict | None = None) -> tuple:
     """A Kubernetes ``Status`` failure document."""
     return code, {
@@ -383,47 +353,3 @@ def status(code: int, reason: str, message: str, details: dict | None = None) ->
         "details": details or {},
         "code": code,
     }
-
-
-def _handler(stub: KatibApiStub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the tests read ``stub.received``."""
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
-            url = urlparse(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            with stub.lock:
-                stub.received.append(
-                    Received(self.command, url.path, parse_qs(url.query), headers, body)
-                )
-                fault = next((f for f in stub.faults if self.command in f.methods), None)
-                if fault is not None:
-                    stub.faults.remove(fault)
-            if fault is not None and not fault.status and not fault.delay:
-                self.close_connection = True
-                self.connection.shutdown(2)  # no answer at all: the client sees a dropped link
-                return
-            with stub.lock:
-                if fault is not None and fault.status:
-                    phrase = HTTPStatus(fault.status).phrase.replace(" ", "")
-                    code, document = status(fault.status, phrase, "injected fault")
-                else:
-                    code, document = stub.handle(self.command, url.path, headers, body)
-            if fault is not None and fault.delay:
-                time.sleep(fault.delay)
-            payload = json.dumps(document).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_DELETE = do_PUT = _serve
-
-    return Handler

@@ -33,20 +33,14 @@ COLLECTION = f"{PREFIX}{NS}/experiments"
 
 @pytest.fixture
 def stub():
-    server = KatibApiStub().start()
-    yield server
-    server.stop()
+    with KatibApiStub() as server:
+        yield server
 
 
 @pytest.fixture
 def api(stub):
-    configuration = client.Configuration()
-    configuration.host = stub.url
-    configuration.api_key = {"authorization": stub.token}
-    configuration.api_key_prefix = {"authorization": "Bearer"}
-    api_client = client.ApiClient(configuration)
-    yield client.CustomObjectsApi(api_client)
-    api_client.close()
+    with stub.kubernetes_client() as api_client:
+        yield client.CustomObjectsApi(api_client)
 
 
 @pytest.fixture

@@ -23,9 +23,10 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from loopback_http import LoopbackHandler, LoopbackServer
 
 LAKEFS_VERSION = "1.88.0"
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -139,33 +140,14 @@ def _error(status: int, message: str) -> _Reply:
     return _Reply(status, {"message": message})
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(LoopbackHandler):
     state: LakeFSState  # set on the subclass the server builds
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
 
     def setup(self) -> None:
         super().setup()
         # headers and body are two writes: without this, delayed ACKs cost ~40 ms a request
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    # -- plumbing --------------------------------------------------------------------------
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
 
     def _send(self, reply: _Reply, head: bool = False) -> None:
         if isinstance(reply.body, bytes):
@@ -176,18 +158,13 @@ class Handler(BaseHTTPRequestHandler):
             payload = json.dumps(reply.body).encode()
         else:
             payload = str(reply.body).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in getattr(reply, "headers", {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if not head:
-            self.wfile.write(payload)
+        headers = getattr(reply, "headers", {})
+        self.send_bytes(reply.status, payload, reply.content_type, headers, head=head)
 
-    def _handle(self, method: str) -> None:
+    def _handle(self) -> None:
+        method = self.command
         url = urlparse(self.path)
-        body = self._body() if method in ("POST", "PUT") else b""
+        body = self.read_body() if method in ("POST", "PUT") else b""
         self.state.requests.append((method, url.path, dict(self.headers)))
         if self.state.on_request is not None:
             self.state.on_request(method, url.path)
@@ -214,20 +191,7 @@ class Handler(BaseHTTPRequestHandler):
         if header != expected:
             raise _error(401, "error authenticating request")
 
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_HEAD(self) -> None:
-        self._handle("HEAD")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _handle
 
 
 def _repo(state: LakeFSState, name: str) -> Repository:
@@ -448,10 +412,8 @@ def _dispatch(
     if tail == "/branches" and method == "GET":
         raise _Reply(200, _ref_list(repo.branches))
     if tail == "/branches":
-        if data["name"] in repo.branches:
-            raise _error(409, f"branch already exists: {data['name']}")
-        repo.branches[data["name"]] = _resolve(repo, data["source"]).id
-        raise _Reply(201, repo.branches[data["name"]], "text/html")
+        commit = _new_ref(repo, repo.branches, "branch", data["name"], data["source"])
+        raise _Reply(201, commit, "text/html")
     if tail.endswith("/objects/delete"):
         staged = _staging(repo, p["branch"])
         for path in data["paths"]:
@@ -501,14 +463,20 @@ def _dispatch(
     if tail == "/tags" and method == "GET":
         raise _Reply(200, _ref_list(repo.tags))
     if tail == "/tags":
-        if data["id"] in repo.tags:
-            raise _error(409, f"tag already exists: {data['id']}")
-        repo.tags[data["id"]] = _resolve(repo, data["ref"]).id
-        raise _Reply(201, {"id": data["id"], "commit_id": repo.tags[data["id"]]})
+        commit = _new_ref(repo, repo.tags, "tag", data["id"], data["ref"])
+        raise _Reply(201, {"id": data["id"], "commit_id": commit})
     if "/tags/" in tail:
         if p["tag"] not in repo.tags:
             raise _error(404, f"tag not found: {p['tag']}")
         raise _Reply(200, {"id": p["tag"], "commit_id": repo.tags[p["tag"]]})
+
+
+def _new_ref(repo: Repository, refs: dict[str, str], kind: str, name: str, at: str) -> str:
+    """Point a new branch or tag ``name`` at what ``at`` resolves to (409 if it exists)."""
+    if name in refs:
+        raise _error(409, f"{kind} already exists: {name}")
+    refs[name] = _resolve(repo, at).id
+    return refs[name]
 
 
 def _staging(repo: Repository, branch: str) -> dict[str, bytes | None]:
@@ -541,32 +509,18 @@ def _merge_base(repo: Repository, left: str, right: str) -> Commit:
     return repo.commits[next(c for c in ancestors(left) if c in right_side)]
 
 
-class LakeFSDouble:
-    """Start/stop the double on a free loopback port; ``endpoint`` is lakectl's URL form."""
+class LakeFSDouble(LoopbackServer):
+    """The double on a free loopback port; ``url`` is the endpoint lakectl and the SDK use."""
 
     def __init__(self) -> None:
         self.state = LakeFSState()
-        handler = type("BoundHandler", (Handler,), {"state": self.state})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__(type("BoundHandler", (Handler,), {"state": self.state}))
 
     def environ(self) -> dict[str, str]:
         from ideko.schema import env
 
         return {
-            env.LAKEFS_ENDPOINT: self.endpoint,
+            env.LAKEFS_ENDPOINT: self.url,
             env.LAKEFS_ACCESS_KEY_ID: ACCESS_KEY,
             env.LAKEFS_SECRET_ACCESS_KEY: SECRET_KEY,
         }
-
-    def __enter__(self) -> LakeFSDouble:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -96,7 +96,7 @@ def test_missing_credentials_are_named(lakefs):
     with pytest.raises(
         DataError, match="LAKECTL_CREDENTIALS_ACCESS_KEY_ID, LAKECTL_CREDENTIALS_SECRET"
     ):
-        pin(f"lakefs://{REPO}/raw", "main", {"LAKECTL_SERVER_ENDPOINT_URL": lakefs.endpoint})
+        pin(f"lakefs://{REPO}/raw", "main", {"LAKECTL_SERVER_ENDPOINT_URL": lakefs.url})
     wrong = {**lakefs.environ(), "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY": "wrong"}
     with pytest.raises(DataError, match="refused the credentials"):
         pin(f"lakefs://{REPO}/raw", "main", wrong)

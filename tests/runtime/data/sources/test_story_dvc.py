@@ -10,10 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from ideko.cli.main import main as ideko
-from versioned_helpers import artifact_file, data_version, git_repo, run_spec, versioned_spec
+from versioned_helpers import (
+    artifact_file,
+    data_version,
+    git_repo,
+    preprocess_again,
+    run_spec,
+    versioned_spec,
+)
 
 pytestmark = pytest.mark.slow  # one pipeline run that trains one tiny model
 
@@ -92,26 +98,8 @@ def test_rerun_of_the_first_commit_is_the_first_run(story):
 
 def test_preprocessing_a_commit_again_gives_byte_identical_arrays(story, tmp_path: Path):
     """A fresh preprocess (no cache) of the first commit, after the branch moved on."""
-    from ideko.runtime.steps.preprocess import run
-
-    one = story["one"]
-    commit = data_version(one)["commit"]
-    config = json.loads(artifact_file(one, "preprocess", "dataset_metadata").read_text())
-    paths = {k: str(tmp_path / k) for k in ("train", "test", "meta", "report")}
-    run(
-        data_uri=story["uri"],
-        data_ref=commit,
-        data_config=config["data_config"],
-        seed=2,
-        train_data=paths["train"],
-        test_data=paths["test"],
-        metadata=paths["meta"],
-        report=paths["report"],
-    )
-    for side, name in (("train", "train_data"), ("test", "test_data")):
-        with np.load(paths[side]) as fresh, np.load(artifact_file(one, "preprocess", name)) as old:
-            assert fresh["X"].tobytes() == old["X"].tobytes()
-            assert fresh["y"].tobytes() == old["y"].tobytes()
+    commit = data_version(story["one"])["commit"]
+    paths = preprocess_again(story["one"], story["uri"], commit, tmp_path)
     assert commit in Path(paths["report"]).read_text()
 
 

@@ -63,3 +63,31 @@ def data_version(result: Any) -> dict[str, Any]:
     return json.loads(artifact_file(result, "preprocess", "dataset_metadata").read_text())[
         "data_version"
     ]
+
+
+def preprocess_again(result: Any, uri: str, ref: str, folder: Path) -> dict[str, str]:
+    """Preprocess ``ref`` of ``uri`` afresh (no cache) with ``result``'s data config, its
+    seed 2, into ``folder``; the output paths, and they hold the same arrays as the run's."""
+    import json
+
+    import numpy as np
+    from ideko.runtime.steps.preprocess import run
+
+    config = json.loads(artifact_file(result, "preprocess", "dataset_metadata").read_text())
+    paths = {k: str(folder / k) for k in ("train", "test", "meta", "report")}
+    run(
+        data_uri=uri,
+        data_ref=ref,
+        data_config=config["data_config"],
+        seed=2,
+        train_data=paths["train"],
+        test_data=paths["test"],
+        metadata=paths["meta"],
+        report=paths["report"],
+    )
+    for side, name in (("train", "train_data"), ("test", "test_data")):
+        recorded = artifact_file(result, "preprocess", name)
+        with np.load(paths[side]) as fresh, np.load(recorded) as old:
+            assert fresh["X"].tobytes() == old["X"].tobytes(), f"{name}: X differs"
+            assert fresh["y"].tobytes() == old["y"].tobytes(), f"{name}: y differs"
+    return paths
