@@ -13,9 +13,19 @@ validation_accuracy). Printed per set and architecture: test accuracy and macro 
 and untuned, beside the published MLP / FCN / ResNet accuracies (Ismail Fawaz et al. 2019,
 mean of 10 runs; see bench/README.md). Other UCR sets are held out: do not tune on them.
 
+Training settings not given on the command line are the schema's defaults for the model's
+architecture (``$defs.trainingParameters``; fcn/resnet/inception: ``convTrainingParameters``);
+``--training NAME=VALUE`` sets one for every model (e.g. ``refit=true``). Epochs are chosen
+per set and model: ``--epochs``, then ``--set-epochs SET=N``, then ``--epochs-for
+SET:MODEL=N`` (measure the per-epoch cost first: the ``epoch_seconds`` column of
+``history.json``).
+
 Usage: python bench/quality_bench.py [--sets A,B] [--models FCN,LSTM] [--epochs 150]
-[--set-epochs OSULeaf=40] [--patience 40] [--trials 4] [--parallel 2] [--tuned-models FCN]
-[--untuned-only OSULeaf] [--workdir DIR] [--json FILE]
+[--set-epochs OSULeaf=40] [--epochs-for OSULeaf:FCN=200] [--patience 40] [--training
+[SET:]refit=true] [--trials 4] [--parallel 2] [--tuned-models FCN,ArrowHead:CNN]
+[--untuned-only OSULeaf] [--arms tuned] [--tuned-epochs-factor 0.5] [--workdir DIR] [--json FILE]
+python bench/quality_bench.py --table-from A.json B.json   (the table of earlier runs)
+python bench/quality_bench.py --sets OSULeaf --workdir DIR --collect   (a run still going)
 """
 
 from __future__ import annotations
@@ -51,15 +61,25 @@ def original_models() -> dict[str, dict[str, Any]]:
     return {k: {"model_parameters": spec["models"][k]["model_parameters"]} for k in ORIGINAL}
 
 
-def model_section(names: list[str], args: argparse.Namespace, epochs: int,
-                  tuned: list[str]) -> dict[str, Any]:
-    """The spec's ``models:``: every model trained alike; tuned ones get the default space."""
+def epochs_of(args: argparse.Namespace, data_set: str, model: str) -> int:
+    """``--epochs-for SET:MODEL``, else ``--set-epochs SET``, else ``--epochs``."""
+    return int(args.epochs_for.get(f"{data_set}:{model}",
+                                   args.set_epochs.get(data_set, args.epochs)))
+
+
+def model_section(names: list[str], args: argparse.Namespace, data_set: str,
+                  tuned: list[str], factor: float = 1.0) -> dict[str, Any]:
+    """The spec's ``models:``: every model trained alike but for its epochs; tuned ones get
+    the default search space (their trials and retrain run ``factor`` x the epochs)."""
     originals = original_models()
-    training = {"epochs": epochs, "batch_size": args.batch_size, "patience": args.patience}
     models: dict[str, Any] = {}
     for name in names:
         body = dict(originals[name]) if name in originals else {"architecture": NEW[name]}
-        body["training_parameters"] = dict(training)
+        epochs = max(1, round(epochs_of(args, data_set, name) * factor))
+        body["training_parameters"] = {"epochs": epochs, "batch_size": args.batch_size,
+                                       "patience": args.patience,
+                                       **args.training.get("", {}),
+                                       **args.training.get(data_set, {})}
         if name in tuned:
             body["hpo"] = {
                 "algorithm": "tpe",
@@ -109,10 +129,16 @@ def run_spec(spec: Path, run_dir: Path, log: Path) -> tuple[float, dict[str, dic
     seconds = time.perf_counter() - started
     if code != 0:
         raise SystemExit(f"ideko run {spec} failed (exit {code}); see {log}")
+    return seconds, evaluations(run_dir)
+
+
+def evaluations(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """``{model key: evaluation summary}`` of the latest run in ``run_dir`` (the models
+    evaluated so far, for a run still going or stopped)."""
     runs = sorted((p for p in run_dir.iterdir() if (p / "state.json").exists()),
                   key=lambda p: p.stat().st_mtime)
-    results = {}
-    for path in (runs[-1] / "artifacts").rglob("evaluation"):
+    results: dict[str, dict[str, Any]] = {}
+    for path in (runs[-1] / "artifacts").rglob("evaluation") if runs else ():
         if path.is_file():
             document = json.loads(path.read_text(encoding="utf-8"))
             config = document["model_config"]
@@ -120,11 +146,31 @@ def run_spec(spec: Path, run_dir: Path, log: Path) -> tuple[float, dict[str, dic
                 **document["summary"],
                 "best_epoch": document.get("best_epoch"),
                 "epochs_run": len(document.get("history", {}).get("loss", [])),
+                "epoch_seconds": _median(document.get("epoch_seconds", [])),
+                "training_parameters": config["training_parameters"],
                 "model_parameters": config["model_parameters"],
                 "learning_rate": config["training_parameters"]["learning_rate"],
                 "batch_size": config["training_parameters"]["batch_size"],
             }
-    return seconds, results
+    return results
+
+
+def collect(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """What the run directories of ``name`` under ``--workdir`` hold, without running: the
+    arms' models evaluated so far (seconds: from the spec's write to the log's last write)."""
+    out: dict[str, Any] = {}
+    for arm in ("untuned", "tuned"):
+        base = args.workdir / name / arm
+        if (base / "runs").is_dir():
+            seconds = (base / "run.log").stat().st_mtime - (base / "spec.yaml").stat().st_mtime
+            out[arm] = {"seconds": seconds, "results": evaluations(base / "runs"),
+                        "collected": True}
+    return out
+
+
+def _median(values: list[float]) -> float | None:
+    ordered = sorted(float(v) for v in values)
+    return ordered[len(ordered) // 2] if ordered else None
 
 
 def bench_set(name: str, args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
@@ -135,48 +181,74 @@ def bench_set(name: str, args: argparse.Namespace, names: list[str]) -> dict[str
     print(f"{name}: {converted.counts['train']} train / {converted.counts['test']} test series"
           f" of {converted.length} steps, {len(converted.classes)} classes", flush=True)
     out: dict[str, Any] = {"counts": converted.counts, "length": converted.length}
-    epochs = args.set_epochs.get(name, args.epochs)
-    tuned = [m for m in names if m in args.tuned_models]
+    tuned = [m for m in names if m in args.tuned_models or f"{name}:{m}" in args.tuned_models]
     if name in args.untuned_only:
         tuned = []
-    arms = {"untuned": names, "tuned": tuned}
-    out["epochs"] = epochs
+    arms = {arm: arm_names for arm, arm_names in (("untuned", names), ("tuned", tuned))
+            if arm in args.arms}
+    out["epochs"] = {m: epochs_of(args, name, m) for m in names}
     for arm, arm_names in arms.items():
         if not arm_names:
             continue
-        models = model_section(arm_names, args, epochs, tuned=arm_names if arm == "tuned" else [])
+        factor = args.tuned_epochs_factor if arm == "tuned" else 1.0
+        models = model_section(arm_names, args, name,
+                               tuned=arm_names if arm == "tuned" else [], factor=factor)
         spec = write_spec(base / "data", converted.classes, models, base / arm / "spec.yaml",
                           f"bench-{name.lower()}-{arm}")
+        load_before = os.getloadavg()[0]
         seconds, results = run_spec(spec, base / arm / "runs", base / arm / "run.log")
-        print(f"  {arm}: ideko run {seconds:.0f} s", flush=True)
-        out[arm] = {"seconds": seconds, "results": results}
+        load = (load_before, os.getloadavg()[0])
+        print(f"  {arm}: ideko run {seconds:.0f} s, load average {load[0]:.1f} -> {load[1]:.1f}",
+              flush=True)
+        out[arm] = {"seconds": seconds, "results": results, "load": load}
     return out
 
 
+def _cells(row: dict[str, Any] | None) -> str:
+    if not row:
+        return f"{'-':>6}{'-':>6}{'-':>9}"
+    kept = f"{row.get('best_epoch')}/{row.get('epochs_run')}"
+    return f"{100 * row['accuracy']:6.1f}{100 * row['macro_f1']:6.1f}{kept:>9}"
+
+
 def table(all_results: dict[str, Any], names: list[str]) -> str:
-    lines = [f"{'set':<17}{'model':<14}{'acc':>7}{'F1':>7}{'tuned acc':>11}{'tuned F1':>10}"
-             f"{'gain':>7}   published MLP / FCN / ResNet"]
+    """One row per set and model: untuned and tuned accuracy / macro F1 / kept epoch of
+    epochs run, the gain, the published figures; then each set's target verdict."""
+    lines = [f"{'set':<17}{'model':<14}{'acc':>6}{'F1':>6}{'kept':>9}  |{'acc':>6}{'F1':>6}"
+             f"{'kept':>9}{'gain':>7}   published MLP / FCN / ResNet",
+             f"{'':<31}{'untuned':^21}  |{'tuned':^21}"]
     for name, result in all_results.items():
         pub = PUBLISHED[name]
         for model in names:
-            base = result["untuned"]["results"].get(model)
+            base = result.get("untuned", {}).get("results", {}).get(model)
             tuned = result.get("tuned", {}).get("results", {}).get(model)
-            cells = [f"{100 * base['accuracy']:7.1f}{100 * base['macro_f1']:7.1f}" if base
-                     else f"{'-':>7}{'-':>7}"]
-            if tuned:
-                cells.append(f"{100 * tuned['accuracy']:11.1f}{100 * tuned['macro_f1']:10.1f}")
-                gain = 100 * (tuned["accuracy"] - base["accuracy"]) if base else float("nan")
-                cells.append(f"{gain:+7.1f}")
-            else:
-                cells.append(f"{'-':>11}{'-':>10}{'-':>7}")
-            lines.append(f"{name:<17}{model:<14}{''.join(cells)}   "
+            gain = (f"{100 * (tuned['accuracy'] - base['accuracy']):+7.1f}"
+                    if base and tuned else f"{'-':>7}")
+            lines.append(f"{name:<17}{model:<14}{_cells(base)}  |{_cells(tuned)}{gain}   "
                          f"{pub['MLP']:.1f} / {pub['FCN']:.1f} / {pub['ResNet']:.1f}")
-        best = max((r["accuracy"] for arm in ("untuned", "tuned")
-                    for r in result.get(arm, {}).get("results", {}).values()), default=0.0)
+        rows = [(r["accuracy"], f"{model} {arm}") for arm in ("untuned", "tuned")
+                for model, r in result.get(arm, {}).get("results", {}).items()]
+        best, which = max(rows, default=(0.0, "-"))
         target = pub["FCN"] - 2.0
-        verdict = "OK" if 100 * best >= target else "MISSED"
-        lines.append(f"{name:<17}best {100 * best:.1f} vs FCN - 2 = {target:.1f}: {verdict}")
+        verdict = "OK" if 100 * best >= target else f"MISSED by {target - 100 * best:.1f}"
+        loads = [f"{arm} {result[arm]['seconds']:.0f} s at load {result[arm]['load'][0]:.1f}-"
+                 f"{result[arm]['load'][1]:.1f}" for arm in ("untuned", "tuned")
+                 if arm in result and "load" in result[arm]]
+        lines.append(f"{name:<17}best {100 * best:.1f} ({which}) vs FCN - 2 = {target:.1f}: "
+                     f"{verdict}; {'; '.join(loads)}")
     return "\n".join(lines)
+
+
+def _settings(items: list[str], parser: argparse.ArgumentParser) -> dict[str, dict[str, Any]]:
+    """``[SET:]NAME=VALUE`` items as ``{set or "": {name: value}}`` (values read as YAML)."""
+    out: dict[str, dict[str, Any]] = {}
+    for text in items:
+        target, sep, value = text.partition("=")
+        if not sep:
+            parser.error(f"--training {text!r}: expected [SET:]NAME=VALUE")
+        data_set, _, name = target.rpartition(":")
+        out.setdefault(data_set, {})[name.strip()] = yaml.safe_load(value)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,26 +261,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=4)
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--set-epochs", default="", help="per-set epochs, e.g. OSULeaf=40")
-    parser.add_argument("--tuned-models", default=None, help="models of the tuned run (all)")
+    parser.add_argument("--epochs-for", default="",
+                        help="per set and model, e.g. OSULeaf:FCN=200,OSULeaf:LSTM=10")
+    parser.add_argument("--training", action="append", default=[], metavar="[SET:]NAME=VALUE",
+                        help="a training_parameters setting for every model (of SET), e.g. "
+                             "ArrowHead:refit=true")
+    parser.add_argument("--table-from", nargs="+", type=Path, metavar="JSON",
+                        help="only print the table of earlier --json files (one run per set)")
+    parser.add_argument("--tuned-epochs-factor", type=float, default=1.0,
+                        help="the tuned arm's epochs (trials and retrain) as a share of the "
+                             "untuned arm's")
+    parser.add_argument("--tuned-models", default=None,
+                        help="models of the tuned run (all), each MODEL or SET:MODEL")
     parser.add_argument("--untuned-only", default="", help="sets run without the tuned arm")
+    parser.add_argument("--arms", default="untuned,tuned",
+                        help="the arms to run (e.g. tuned alone, beside an untuned run)")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "results" / "quality")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--collect", action="store_true",
+                        help="run nothing: read the models evaluated so far under --workdir")
     args = parser.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
     unknown = [s for s in sets if s not in SETS]
     if unknown:
         parser.error(f"only {', '.join(SETS)} are benchmarked (others are held out): {unknown}")
     names = [m for m in args.models.split(",") if m]
+    if args.table_from:
+        merged: dict[str, Any] = {}
+        for path in args.table_from:  # a set's arms may come from different runs
+            for name, result in json.loads(path.read_text(encoding="utf-8")).items():
+                merged.setdefault(name, {}).update(result)
+        print(table(merged, names), flush=True)
+        return 0
     pairs = [item.split("=") for item in args.set_epochs.split(",") if item]
     args.set_epochs = {key: int(value) for key, value in pairs}
+    pairs = [item.split("=") for item in args.epochs_for.split(",") if item]
+    args.epochs_for = {key: int(value) for key, value in pairs}
+    args.training = _settings(args.training, parser)
     args.tuned_models = names if args.tuned_models is None else args.tuned_models.split(",")
     args.untuned_only = [s for s in args.untuned_only.split(",") if s]
+    args.arms = [a for a in args.arms.split(",") if a]
     args.workdir = args.workdir.resolve()
-    print(f"load average {os.getloadavg()[0]:.1f}; epochs {args.epochs}, patience "
-          f"{args.patience}, batch {args.batch_size}, trials {args.trials}", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f}; epochs {args.epochs} {args.set_epochs} "
+          f"{args.epochs_for}, patience {args.patience}, batch {args.batch_size}, trials "
+          f"{args.trials}, training {args.training}", flush=True)
     all_results: dict[str, Any] = {}
     for name in sets:
-        all_results[name] = bench_set(name, args, names)
+        all_results[name] = collect(name, args) if args.collect else bench_set(name, args, names)
         if args.json:  # after every set: a long run's finished sets are kept
             args.json.write_text(json.dumps(all_results, indent=2), encoding="utf-8")
     print(table(all_results, names), flush=True)

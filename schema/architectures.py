@@ -25,12 +25,15 @@ COMMON_MODEL_PARAMETERS: tuple[str, ...] = ("activation_function", "dropout", "m
 class ArchitectureInfo:
     """One row of the table: ``layer_key`` is the list with one element per hidden layer
     (block, module); ``defaults_def`` names the schema ``$defs`` object holding the values
-    of its own parameters when the spec leaves them out (``None``: they must be written)."""
+    of its own parameters when the spec leaves them out (``None``: they must be written);
+    ``training_defaults_def`` the one holding its ``training_parameters`` defaults that differ
+    from ``$defs.trainingParameters`` (``None``: the original script's training)."""
 
     layer_key: str
     own_parameters: tuple[str, ...]
     default_activation: str
     defaults_def: str | None = None
+    training_defaults_def: str | None = None
 
 
 TABLE: dict[Architecture, ArchitectureInfo] = {
@@ -39,12 +42,16 @@ TABLE: dict[Architecture, ArchitectureInfo] = {
     "rnn": ArchitectureInfo("hidden_units", ("hidden_units",), "tanh"),
     "lstm": ArchitectureInfo("hidden_units", ("hidden_units",), "tanh"),
     "gru": ArchitectureInfo("hidden_units", ("hidden_units",), "tanh"),
-    "fcn": ArchitectureInfo("filters", ("filters", "kernel_sizes"), "relu", "fcnParameters"),
+    "fcn": ArchitectureInfo(
+        "filters", ("filters", "kernel_sizes"), "relu", "fcnParameters", "convTrainingParameters"
+    ),
     "resnet": ArchitectureInfo(
-        "filters", ("filters", "kernel_sizes"), "relu", "resnetParameters"
+        "filters", ("filters", "kernel_sizes"), "relu", "resnetParameters",
+        "convTrainingParameters",
     ),
     "inception": ArchitectureInfo(
-        "filters", ("filters", "kernel_sizes", "bottleneck_size"), "relu", "inceptionParameters"
+        "filters", ("filters", "kernel_sizes", "bottleneck_size"), "relu", "inceptionParameters",
+        "convTrainingParameters",
     ),
 }
 
@@ -86,6 +93,15 @@ def model_parameter_defaults(architecture: Architecture) -> dict[str, Any]:
     info = TABLE[architecture]
     own = defaults_of(info.defaults_def) if info.defaults_def else {}
     return {"activation_function": info.default_activation, **defaults_of("modelParameters"), **own}
+
+
+def training_parameter_defaults(architecture: Architecture) -> dict[str, Any]:
+    """Every ``training_parameters`` default of ``architecture``: ``$defs.trainingParameters``
+    (the original script's training), then its own (``$defs.convTrainingParameters`` for
+    fcn, resnet and inception: their papers' schedule) on top."""
+    info = TABLE[architecture]
+    own = defaults_of(info.training_defaults_def) if info.training_defaults_def else {}
+    return {**defaults_of("trainingParameters"), **own}
 
 
 def default_search_space(architecture: Architecture) -> dict[str, dict[str, Any]]:

@@ -18,6 +18,7 @@ from ideko.schema.architectures import (
     CANONICAL_ARCHITECTURES,
     default_search_space,
     model_parameter_defaults,
+    training_parameter_defaults,
 )
 from ideko.schema.defaults import (
     DEFAULT_PROMOTION_MARGIN,
@@ -99,8 +100,8 @@ def _model(key: str, model: dict[str, Any]) -> dict[str, Any]:
     )
     params = model_parameter_defaults(arch)
     model["model_parameters"] = _given_first(model.get("model_parameters", {}), params)
-    model["training_parameters"] = with_defaults(
-        model.get("training_parameters", {}), "trainingParameters"
+    model["training_parameters"] = _given_first(
+        model.get("training_parameters", {}), training_parameter_defaults(arch)
     )
     model["resources"] = _resources(model.get("resources", {}))
     if "hpo" in model:

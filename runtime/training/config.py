@@ -22,10 +22,10 @@ from ideko.schema.architectures import (
     layer_key,
     model_parameter_defaults,
     parameter_problems,
+    training_parameter_defaults,
 )
 from ideko.schema.assignments import parse_scalar as _parse_scalar
 from ideko.schema.assignments import split_assignment
-from ideko.schema.defaults import with_defaults
 from ideko.schema.documents import DocumentError, check_document
 from ideko.schema.names import default_name_parameters, k8s_name
 
@@ -64,7 +64,9 @@ def normalise_model_config(config: dict[str, Any]) -> dict[str, Any]:
     if not str(names["model_name"]).endswith(".keras"):
         raise ConfigError("name_parameters.model_name: must end with .keras")
     out["model_parameters"] = _filled(out["model_parameters"], model_parameter_defaults(arch))
-    out["training_parameters"] = with_defaults(out["training_parameters"], "trainingParameters")
+    out["training_parameters"] = _filled(
+        out["training_parameters"], training_parameter_defaults(arch)
+    )
     _check_model_parameters(arch, out["model_parameters"])
     _check_training_parameters(out["training_parameters"])
     try:

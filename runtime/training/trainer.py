@@ -3,9 +3,18 @@
 ``model.fit(validation_data=…)`` on the dataset's validation rows (the split's ``validation``
 mask; without one, the last ``validation_split`` of the rows, which is exactly what the
 original's ``validation_split`` used), with ``EarlyStopping(val_loss, patience, min_delta)``
-and a best-only ``ModelCheckpoint`` on ``val_accuracy`` (mode max); the best checkpoint is
-reloaded afterwards, so the saved model is the best epoch, not the last. Keras runs with
-``verbose=0``: stdout carries only metric lines (see :mod:`ideko.runtime.training.metric_output`).
+and the epoch kept by ``training_parameters.checkpoint``:
+
+- ``val_accuracy`` (the original): a best-only ``ModelCheckpoint`` on ``val_accuracy`` (mode
+  max), reloaded afterwards; Keras' strict improvement keeps the *first* epoch of the maximum;
+- ``val_accuracy_then_loss`` / ``val_loss``: the best epoch's weights kept in memory
+  (:func:`selection_key`); a small validation set reaches 1.0 accuracy within a few epochs,
+  and the lowest validation loss among those epochs is a better pick than the first.
+
+``reduce_lr_patience > 0`` adds the papers' ``ReduceLROnPlateau`` on the training loss;
+``refit`` trains a fresh model on every training row for the kept number of epochs and saves
+that one. Keras runs with ``verbose=0``: stdout carries only metric lines (see
+:mod:`ideko.runtime.training.metric_output`).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from ideko.runtime.training.environment import prepare_tensorflow, set_seeds
 
 HISTORY_FILE = "history.json"
 HISTORY_PLOT = "history.png"
+ORIGINAL_CHECKPOINT = "val_accuracy"  # the original script's rule: ModelCheckpoint, file-based
 
 
 @dataclass
@@ -148,20 +158,21 @@ def train_model(
     set_seeds(seed)
     import keras
 
+    rule = str(training["checkpoint"])
     built = build_model(config, tuple(x_train.shape[1:]), int(y_train.shape[1]), padding_value)
     started: list[float] = []
     epoch_ends: list[float] = []
     with tempfile.TemporaryDirectory(prefix="ideko-train-") as scratch:
         checkpoint = Path(scratch) / config["name_parameters"]["model_name"]
+        keeper = _checkpoint_callback(rule, checkpoint)
         callbacks = [
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",
                 patience=int(training["patience"]),
                 min_delta=float(training["min_delta"]),
             ),
-            keras.callbacks.ModelCheckpoint(
-                str(checkpoint), monitor="val_accuracy", mode="max", save_best_only=True
-            ),
+            keeper,
+            *_schedule_callbacks(training),
             _epoch_callback(score_weights, started, emit_metrics, epoch_ends),
         ]
         fit = built.model.fit(
@@ -175,18 +186,27 @@ def train_model(
         )
         training_time = time.perf_counter() - started[-1]
         history = {k: [float(v) for v in values] for k, values in fit.history.items()}
-        best_model = load_model(checkpoint) if checkpoint.exists() else built.model
-        result = _result(best_model, history, training_time, built.notes)
+        if rule != ORIGINAL_CHECKPOINT:
+            if keeper.weights is not None:
+                built.model.set_weights(keeper.weights)
+            best_model = built.model
+        else:
+            best_model = load_model(checkpoint) if checkpoint.exists() else built.model
+        result = _result(best_model, history, training_time, built.notes, rule)
         marks = [started[-1], *epoch_ends]
         result.epoch_seconds = [b - a for a, b in itertools.pairwise(marks)]
+        if bool(training["refit"]) and output_dir is not None:
+            result.model = _refit(config, x_train, y_train, seed, padding_value, result)
+            result.training_time = time.perf_counter() - started[-1]
+            checkpoint.unlink(missing_ok=True)  # the refitted model is the one saved
         if emit_metrics:
             final = {
                 "validation_accuracy": result.validation_accuracy,
-                "training_time": training_time,
+                "training_time": result.training_time,
             }
             if score_weights is not None:
                 final["score"] = metric_output.score(
-                    result.validation_accuracy, training_time, score_weights
+                    result.validation_accuracy, result.training_time, score_weights
                 )
             metric_output.emit(final)
         if output_dir is not None:
@@ -195,13 +215,122 @@ def train_model(
     return result
 
 
+def _checkpoint_callback(rule: str, checkpoint: Path) -> Any:
+    """The original's best-only ``ModelCheckpoint`` for ``val_accuracy``, else best weights
+    kept in memory (no ``.keras`` file written per improving epoch)."""
+    import keras
+
+    if rule == ORIGINAL_CHECKPOINT:
+        return keras.callbacks.ModelCheckpoint(
+            str(checkpoint), monitor="val_accuracy", mode="max", save_best_only=True
+        )
+    return _keep_best_callback(rule)
+
+
+def _schedule_callbacks(training: dict[str, Any]) -> list[Any]:
+    """``ReduceLROnPlateau`` on the training loss when ``reduce_lr_patience`` > 0."""
+    import keras
+
+    patience = int(training["reduce_lr_patience"])
+    if patience == 0:
+        return []
+    return [
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="loss",
+            factor=float(training["reduce_lr_factor"]),
+            patience=patience,
+            min_lr=float(training["min_learning_rate"]),
+        )
+    ]
+
+
+def _refit(
+    config: dict[str, Any],
+    x_train: Any,
+    y_train: Any,
+    seed: int,
+    padding_value: float,
+    selected: TrainResult,
+) -> Any:
+    """A fresh model (same seed) trained on every row for the epochs the checkpoint kept."""
+    set_seeds(seed)
+    training = config["training_parameters"]
+    built = build_model(config, tuple(x_train.shape[1:]), int(y_train.shape[1]), padding_value)
+    fit = built.model.fit(
+        x_train,
+        y_train,
+        epochs=selected.best_epoch,
+        batch_size=int(training["batch_size"]),
+        callbacks=_schedule_callbacks(training),
+        verbose=0,
+    )
+    selected.history.update(
+        {f"refit_{k}": [float(v) for v in values] for k, values in fit.history.items()}
+    )
+    selected.notes.append(
+        f"refit: trained again on all {len(x_train)} training series for the "
+        f"{selected.best_epoch} epochs the checkpoint kept; the saved model is that one"
+    )
+    return built.model
+
+
+def selection_key(
+    rule: str, val_accuracy: float, val_loss: float, epoch: int
+) -> tuple[float, ...]:
+    """Sort key of one epoch under a checkpoint rule: the kept epoch has the largest key.
+
+    Ties on every metric go to the earlier epoch (``-epoch``), as Keras' strict improvement
+    does; a non-finite metric ranks below every finite one.
+    """
+    acc = val_accuracy if math.isfinite(val_accuracy) else -math.inf
+    loss = val_loss if math.isfinite(val_loss) else math.inf
+    if rule == ORIGINAL_CHECKPOINT:
+        return (acc, -epoch)
+    if rule == "val_accuracy_then_loss":
+        return (acc, -loss, -epoch)
+    if rule == "val_loss":
+        return (-loss, -epoch)
+    raise ValueError(f"training_parameters.checkpoint: unknown rule {rule!r}")
+
+
+def _keep_best_callback(rule: str) -> Any:
+    """A callback keeping the best epoch's weights under ``rule`` in memory
+    (:func:`selection_key`); ``.weights`` is ``None`` until an epoch ends."""
+    import keras
+
+    class KeepBestWeights(keras.callbacks.Callback):
+        weights: list[Any] | None = None
+        best: tuple[float, ...] | None = None
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            logs = logs or {}
+            key = selection_key(
+                rule,
+                float(logs.get("val_accuracy", math.nan)),
+                float(logs.get("val_loss", math.nan)),
+                epoch + 1,
+            )
+            if self.best is None or key > self.best:
+                self.best = key
+                self.weights = self.model.get_weights()
+
+    return KeepBestWeights()
+
+
 def _result(
-    model: Any, history: dict[str, list[float]], seconds: float, notes: list[str]
+    model: Any,
+    history: dict[str, list[float]],
+    seconds: float,
+    notes: list[str],
+    rule: str = "val_accuracy",
 ) -> TrainResult:
     val = history.get("val_accuracy", [])
-    finite = [(v, i) for i, v in enumerate(val) if math.isfinite(v)]
-    # Keras keeps the first epoch reaching the maximum (strict improvement), so ties go early.
-    best_value, best_index = max(finite, key=lambda p: (p[0], -p[1])) if finite else (0.0, 0)
+    losses = history.get("val_loss", [math.nan] * len(val))
+    if not val:
+        return TrainResult(model, history, seconds, 0.0, 1, list(notes))
+    keys = [selection_key(rule, v, losses[i], i + 1) for i, v in enumerate(val)]
+    best_index = max(range(len(val)), key=keys.__getitem__)
+    best_value = val[best_index] if math.isfinite(val[best_index]) else 0.0
     return TrainResult(model, history, seconds, float(best_value), best_index + 1, list(notes))
 
 

@@ -43,3 +43,31 @@ def test_one_set_one_model_through_ideko_run(tmp_path: Path, capsys) -> None:
 def test_held_out_sets_are_refused() -> None:
     with pytest.raises(SystemExit):
         _bench().main(["--sets", "Coffee"])
+
+
+def test_epochs_and_training_settings_per_set_and_model() -> None:
+    """``--epochs-for SET:MODEL`` beats ``--set-epochs SET`` beats ``--epochs``; a
+    ``--training SET:NAME=VALUE`` setting reaches only that set's models, on top of the
+    settings for every set; tuned models are listed per set."""
+    import argparse
+
+    bench = _bench()
+    parser = argparse.ArgumentParser()
+    args = argparse.Namespace(
+        epochs=100, set_epochs={"OSULeaf": 30}, epochs_for={"OSULeaf:FCN": 200},
+        batch_size=16, patience=1000, trials=2, parallel=1,
+        training=bench._settings(["refit=true", "OSULeaf:refit=false",
+                                  "checkpoint=val_loss"], parser),
+    )
+    assert [bench.epochs_of(args, s, m) for s, m in
+            [("OSULeaf", "FCN"), ("OSULeaf", "CNN"), ("ArrowHead", "FCN")]] == [200, 30, 100]
+    osu = bench.model_section(["FCN", "CNN"], args, "OSULeaf", tuned=["CNN"])
+    arrow = bench.model_section(["FCN"], args, "ArrowHead", tuned=[], factor=0.5)
+    assert osu["FCN"]["training_parameters"] == {
+        "epochs": 200, "batch_size": 16, "patience": 1000, "refit": False,
+        "checkpoint": "val_loss"}
+    assert "hpo" in osu["CNN"] and "hpo" not in osu["FCN"]
+    assert arrow["FCN"]["training_parameters"]["epochs"] == 50
+    assert arrow["FCN"]["training_parameters"]["refit"] is True
+    with pytest.raises(SystemExit):
+        bench._settings(["refit"], parser)

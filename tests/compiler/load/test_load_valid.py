@@ -65,6 +65,8 @@ def test_minimal_spec_gets_every_default(write, repo, monkeypatch) -> None:
     assert model.training_parameters == {
         "epochs": 2, "batch_size": 4, "optimizer": "adam", "learning_rate": None,
         "patience": 10, "min_delta": 0.0001, "validation_split": 0.2,
+        "checkpoint": "val_accuracy", "reduce_lr_patience": 0, "reduce_lr_factor": 0.5,
+        "min_learning_rate": 0.0001, "refit": False,
     }
     assert model.hpo is None
     assert set(spec.execution.steps) == set(STEP_KINDS)

@@ -24,6 +24,11 @@ def test_defaults_are_filled_like_the_compiler(make_config):
         "patience": 10,
         "min_delta": 1e-4,
         "validation_split": 0.2,
+        "checkpoint": "val_accuracy",
+        "reduce_lr_patience": 0,
+        "reduce_lr_factor": 0.5,
+        "min_learning_rate": 1e-4,
+        "refit": False,
     }
 
 
