@@ -33,7 +33,7 @@ def test_example_spec_loads_with_expected_fields(monkeypatch: pytest.MonkeyPatch
     assert lstm.resources.memory_limit == "4Gi"
     assert lstm.hpo is not None
     assert lstm.hpo.algorithm == "tpe"
-    assert lstm.hpo.max_trials == 2 and lstm.hpo.parallel_trials == 2
+    assert lstm.hpo.max_trials == 2 and lstm.hpo.parallel_trials == 1
     targets = {p.name: p.target for p in lstm.hpo.parameters}
     assert targets == {
         "learning_rate": "training_parameters.learning_rate",
