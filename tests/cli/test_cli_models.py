@@ -8,6 +8,8 @@ import pytest
 from ideko.cli.main import main
 from ideko.runtime.steps import register
 
+pytestmark = pytest.mark.slow  # real registry stores for every backend
+
 CONFIG = {"promotion": {"metric": "accuracy", "threshold": 0.5, "margin": 0.01}}
 
 

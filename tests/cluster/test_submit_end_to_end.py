@@ -9,6 +9,8 @@ from ideko.cli.main import main
 from kfp_api_stub import RunScript
 from submit_cases import IR, NS, SPEC
 
+pytestmark = pytest.mark.slow  # whole submissions against the KFP and Kubernetes doubles
+
 DATA = "data_uri=s3://mlpipeline/ideko/raw"
 
 

@@ -9,6 +9,8 @@ import pytest
 from ideko.runtime.registry import RegistryError, open_registry
 from ideko.runtime.registry.checksum import directory_checksum
 
+pytestmark = pytest.mark.slow  # an MLflow server and the Kubeflow double per backend
+
 BACKENDS = ("embedded", "mlflow_server", "kubeflow")
 
 

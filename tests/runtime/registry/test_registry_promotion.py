@@ -10,6 +10,8 @@ from ideko.runtime.registry import RegistryError, open_registry
 from ideko.runtime.registry import tags as keys
 from ideko.runtime.registry.promotion import crown, decide, history, rollback
 
+pytestmark = pytest.mark.slow  # real registry stores for every backend
+
 SAME_TEST = "aa" * 32
 NEW_TEST = "bb" * 32
 

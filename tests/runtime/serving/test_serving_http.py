@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from serving_fixtures import MODEL_NAME, SERVE_CONFIG
 
+pytestmark = pytest.mark.slow  # trains a package and starts KServe's model server
+
 INFER = f"/v2/models/{MODEL_NAME}/infer"
 PREDICT = f"/v1/models/{MODEL_NAME}:predict"
 ALL_COLUMNS = ["f1", "f2", "f3", "f4", "f5"]

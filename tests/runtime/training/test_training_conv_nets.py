@@ -7,6 +7,8 @@ import pytest
 from ideko.runtime.training.builders import build_model
 from ideko.runtime.training.config import ConfigError, normalise_model_config
 
+pytestmark = pytest.mark.slow  # builds and runs every time-series network
+
 NETS = ("fcn", "resnet", "inception")
 
 

@@ -17,6 +17,8 @@ from ideko.cli.main import main as ideko
 from lakefs_double import LakeFSDouble
 from versioned_helpers import data_version, preprocess_again, run_spec, versioned_spec
 
+pytestmark = pytest.mark.slow  # three pipeline runs against the lakeFS double
+
 REPO = "ideko-data"
 URI = f"lakefs://{REPO}/raw"
 GATE = json.dumps({"indicators": ["f3", "f4", "f5"], "quality_gate": {"min_series": 10}})
