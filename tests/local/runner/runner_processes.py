@@ -17,12 +17,26 @@ def run_id_in(run_root: Path) -> str:
     return run_dir.name
 
 
+# `python -m ideko.local.runner.cli ARGS` as a user's shell starts it: Ctrl-C's default
+# disposition and an unblocked SIGINT. A pytest-xdist worker may have inherited or been left
+# with SIGINT ignored by an earlier module's code (an ignored signal survives exec, and
+# Python then never installs its KeyboardInterrupt handler); the interrupted-run test then
+# timed out in both fresh-clone CI runs and never alone.
+AS_FROM_A_SHELL = (
+    "import runpy, signal, sys;"
+    "signal.signal(signal.SIGINT, signal.default_int_handler);"
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT});"
+    "sys.argv[0] = 'ideko.local.runner.cli';"
+    "runpy.run_module('ideko.local.runner.cli', run_name='__main__', alter_sys=True)"
+)
+
+
 def start_until_sleeping(
     compiled: dict[str, Path], run_root: Path, marker: Path, *extra: str
 ) -> subprocess.Popen:
     """Start `ideko run` on the resumable pipeline; return once make-data finished and the
     sleeper task is running."""
-    cmd = [sys.executable, "-m", "ideko.local.runner.cli", "run", str(compiled["resumable"])]
+    cmd = [sys.executable, "-c", AS_FROM_A_SHELL, "run", str(compiled["resumable"])]
     cmd += ["--run-dir", str(run_root), "-p", f"marker={marker}", *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
