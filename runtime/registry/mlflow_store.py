@@ -1,9 +1,10 @@
 """Opening an MLflow store: one client per process, a quiet log, a safe first start.
 
 The registry backend and the training steps' tracking both come through here. A fresh
-SQLite store runs MLflow's schema migrations on first open; parallel training tasks opening
-the same new store at once would race on them, so the first open of an embedded store holds
-a file lock beside it.
+SQLite store runs MLflow's schema migrations as soon as a client is made (MLflow resolves
+the store in ``MlflowClient()``); parallel training tasks opening the same new store at once
+would race on them and leave it half-migrated, so making an embedded store's client holds a
+file lock beside it.
 """
 
 from __future__ import annotations
@@ -50,11 +51,12 @@ def open_client(location: RegistryLocation) -> Any:
     quiet_mlflow()
     from mlflow import MlflowClient
 
-    client = MlflowClient(location.tracking_uri, location.tracking_uri)
-    if location.artifact_root is not None:
-        location.artifact_root.mkdir(parents=True, exist_ok=True)
-        with store_lock(location):
-            client.search_experiments(max_results=1)  # creates / migrates the SQLite schema
+    if location.artifact_root is None:
+        return MlflowClient(location.tracking_uri, location.tracking_uri)
+    location.artifact_root.mkdir(parents=True, exist_ok=True)
+    with store_lock(location):  # making the client creates / migrates the SQLite schema
+        client = MlflowClient(location.tracking_uri, location.tracking_uri)
+        client.search_registered_models(max_results=1)  # and the registry's store, lazily made
     return client
 
 

@@ -8,6 +8,7 @@ import multiprocessing
 import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ideko.runtime.registry import RegistryError, open_registry
@@ -110,3 +111,30 @@ def test_files_failing_their_checksum_are_refused(embedded, model_dir):
     (stored / "evaluation.json").write_text("{}")  # damaged after registration
     with pytest.raises(RegistryError, match="fail their checksum"):
         registry.verified_files(registry.resolve("ideko", "1"))
+
+
+def _open_fresh_store(folder: str, barrier: Any) -> None:
+    from ideko.runtime.registry.mlflow_store import open_client
+    from ideko.runtime.registry.uri import parse_location
+
+    barrier.wait(60)
+    open_client(parse_location(folder)).search_registered_models()
+
+
+def test_first_opens_of_a_new_store_racing_migrate_it_once(tmp_path):
+    """Two training tasks' tracking and a register task may be the first to open a new
+    embedded store at the same moment: MLflow migrates the schema as the client is made, so
+    one of them migrates while the others wait, and each then works."""
+    import mlflow  # noqa: F401  (imported before the fork, as in a warm engine)
+
+    folder = tmp_path / "registry"
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(3)
+    children = [
+        context.Process(target=_open_fresh_store, args=(str(folder), barrier)) for _ in range(3)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(120)
+    assert [child.exitcode for child in children] == [0, 0, 0]
