@@ -1,6 +1,6 @@
 """End to end: the compiler's Katib manifest for the example LSTM, tuned locally with real
-Keras trials (`python -m ideko.runtime.steps.train`) on tiny synthetic data: 4 trials, 2 in
-parallel, 1 epoch, through the pipeline's tune step (local backend, --train-data injected)."""
+Keras trials (`python -m ideko.runtime.steps.train`) on tiny synthetic data: 3 trials, 2 in
+parallel, 1 epoch, one recurrent layer, through the pipeline's tune step (local backend, --train-data injected)."""
 
 import copy
 import json
@@ -18,13 +18,14 @@ DATA_CONFIG = data_config(["f3", "f4", "f5"], SEED)
 
 
 def tiny_manifest() -> tuple[dict, dict]:
-    """The compiled LSTM Experiment, shrunk: 4 trials, 2 parallel, 1 epoch, small units."""
+    """The compiled LSTM Experiment, shrunk: 3 trials, 2 parallel, 1 epoch, one small layer
+    (tracing the LSTM's training graph is most of a trial's CPU: ~5 s a layer)."""
     from ideko.compiler.build.katib import build_katib
     from ideko.compiler.load import load_spec
 
     manifest = copy.deepcopy(build_katib(load_spec(ROOT / "specs" / "ideko.yaml"))["lstm"])
     spec = manifest["spec"]
-    spec["maxTrialCount"], spec["parallelTrialCount"] = 4, 2
+    spec["maxTrialCount"], spec["parallelTrialCount"] = 3, 2
     spec["algorithm"]["algorithmSettings"] = [{"name": "random_state", "value": "1"}]
     for param in spec["parameters"]:
         if param["name"] == "hidden_units_0":
@@ -33,7 +34,7 @@ def tiny_manifest() -> tuple[dict, dict]:
     args = container["args"]
     config = json.loads(args[args.index("--model-config") + 1])
     config["training_parameters"]["epochs"] = 1
-    config["model_parameters"]["hidden_units"] = [8, 4]
+    config["model_parameters"]["hidden_units"] = [8]
     args[args.index("--model-config") + 1] = json.dumps(config)
     args[args.index("--data-config") + 1] = json.dumps(DATA_CONFIG)
     return manifest, config
@@ -75,13 +76,13 @@ def test_tune_lstm_end_to_end(tmp_path, monkeypatch):
 
     status = yaml.safe_load((tmp_path / "tuning" / "status.yaml").read_text())
     experiment, *trials = status["items"]
-    assert len(trials) == 4
+    assert len(trials) == 3
     assert experiment["status"]["conditions"][-1]["reason"] in (
         "ExperimentMaxTrialsReached",
         "ExperimentGoalReached",
     )
     succeeded = [t for t in trials if t["status"]["conditions"][0]["type"] == "Succeeded"]
-    assert len(succeeded) >= 3, [t["status"]["conditions"][0]["message"] for t in trials]
+    assert len(succeeded) >= 2, [t["status"]["conditions"][0]["message"] for t in trials]
     scores = [t["status"]["objectiveValue"] for t in succeeded]
     assert out["best_objective"] == pytest.approx(max(scores))
     log = (tmp_path / "tuning" / "trials" / "1.log").read_text()
