@@ -7,9 +7,11 @@ and the epoch kept by ``training_parameters.checkpoint``:
 
 - ``val_accuracy`` (the original): a best-only ``ModelCheckpoint`` on ``val_accuracy`` (mode
   max), reloaded afterwards; Keras' strict improvement keeps the *first* epoch of the maximum;
-- ``val_accuracy_then_loss`` / ``val_loss``: the best epoch's weights kept in memory
-  (:func:`selection_key`); a small validation set reaches 1.0 accuracy within a few epochs,
-  and the lowest validation loss among those epochs is a better pick than the first.
+- ``val_accuracy_then_loss`` / ``val_loss`` / ``loss``: the best epoch's weights kept in
+  memory (:func:`selection_key`); a small validation set reaches 1.0 accuracy within a few
+  epochs, and the lowest validation loss among those epochs is a better pick than the first;
+  ``loss`` (the lowest *training* loss) is Ismail Fawaz et al. 2019's rule, for validation
+  sets too small to rank epochs at all.
 
 ``reduce_lr_patience > 0`` adds the papers' ``ReduceLROnPlateau`` on the training loss;
 ``refit`` trains a fresh model on every training row for the kept number of epochs and saves
@@ -275,7 +277,7 @@ def _refit(
 
 
 def selection_key(
-    rule: str, val_accuracy: float, val_loss: float, epoch: int
+    rule: str, val_accuracy: float, val_loss: float, epoch: int, loss: float = math.nan
 ) -> tuple[float, ...]:
     """Sort key of one epoch under a checkpoint rule: the kept epoch has the largest key.
 
@@ -283,6 +285,7 @@ def selection_key(
     does; a non-finite metric ranks below every finite one.
     """
     acc = val_accuracy if math.isfinite(val_accuracy) else -math.inf
+    train = loss
     loss = val_loss if math.isfinite(val_loss) else math.inf
     if rule == ORIGINAL_CHECKPOINT:
         return (acc, -epoch)
@@ -290,6 +293,8 @@ def selection_key(
         return (acc, -loss, -epoch)
     if rule == "val_loss":
         return (-loss, -epoch)
+    if rule == "loss":  # the training loss
+        return (-(train if math.isfinite(train) else math.inf), -epoch)
     raise ValueError(f"training_parameters.checkpoint: unknown rule {rule!r}")
 
 
@@ -309,6 +314,7 @@ def _keep_best_callback(rule: str) -> Any:
                 float(logs.get("val_accuracy", math.nan)),
                 float(logs.get("val_loss", math.nan)),
                 epoch + 1,
+                float(logs.get("loss", math.nan)),
             )
             if self.best is None or key > self.best:
                 self.best = key
@@ -328,7 +334,8 @@ def _result(
     losses = history.get("val_loss", [math.nan] * len(val))
     if not val:
         return TrainResult(model, history, seconds, 0.0, 1, list(notes))
-    keys = [selection_key(rule, v, losses[i], i + 1) for i, v in enumerate(val)]
+    train = history.get("loss", [math.nan] * len(val))
+    keys = [selection_key(rule, v, losses[i], i + 1, train[i]) for i, v in enumerate(val)]
     best_index = max(range(len(val)), key=keys.__getitem__)
     best_value = val[best_index] if math.isfinite(val[best_index]) else 0.0
     return TrainResult(model, history, seconds, float(best_value), best_index + 1, list(notes))

@@ -16,14 +16,18 @@ import pytest
 # (val_accuracy, val_loss) per epoch: accuracy saturates at epoch 2, loss keeps falling to
 # epoch 4, then rises.
 EPOCHS = [(0.5, 0.9), (1.0, 0.6), (1.0, 0.3), (1.0, 0.2), (1.0, 0.4), (0.75, 0.1)]
+# The training loss per epoch: lowest at epoch 5 (epoch 6 overfits nothing, it just rises).
+TRAINING_LOSS = [1.0, 0.8, 0.5, 0.3, 0.1, 0.2]
 
 
 def _history() -> dict[str, list[float]]:
-    return {"val_accuracy": [a for a, _ in EPOCHS], "val_loss": [loss for _, loss in EPOCHS]}
+    return {"val_accuracy": [a for a, _ in EPOCHS], "val_loss": [loss for _, loss in EPOCHS],
+            "loss": list(TRAINING_LOSS)}
 
 
 @pytest.mark.parametrize(
-    ("rule", "kept"), [("val_accuracy", 2), ("val_accuracy_then_loss", 4), ("val_loss", 6)]
+    ("rule", "kept"),
+    [("val_accuracy", 2), ("val_accuracy_then_loss", 4), ("val_loss", 6), ("loss", 5)],
 )
 def test_each_rule_reports_its_epoch(rule: str, kept: int) -> None:
     from ideko.runtime.training.trainer import _result
@@ -50,6 +54,13 @@ def test_the_in_memory_checkpoint_keeps_the_tied_epoch_of_lowest_loss() -> None:
         model.epoch = epoch + 1
         keeper.on_epoch_end(epoch, {"val_accuracy": acc, "val_loss": loss})
     assert keeper.weights == [4]
+    by_training_loss = _keep_best_callback("loss")
+    by_training_loss.set_model(model)
+    for epoch, ((acc, loss), train) in enumerate(zip(EPOCHS, TRAINING_LOSS, strict=True)):
+        model.epoch = epoch + 1
+        by_training_loss.on_epoch_end(epoch, {"val_accuracy": acc, "val_loss": loss,
+                                              "loss": train})
+    assert by_training_loss.weights == [5]
 
 
 def test_a_nan_epoch_is_never_kept() -> None:
