@@ -1,6 +1,7 @@
 """End to end: the compiler's Katib manifest for the example LSTM, tuned locally with real
 Keras trials (`python -m ideko.runtime.steps.train`) on tiny synthetic data: 3 trials, 2 in
-parallel, 1 epoch, one recurrent layer, through the pipeline's tune step (local backend, --train-data injected)."""
+parallel, 1 epoch, one recurrent layer, through the pipeline's tune step (local backend,
+--train-data injected)."""
 
 import copy
 import json
