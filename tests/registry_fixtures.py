@@ -102,8 +102,17 @@ def _double() -> Iterator[ModelRegistryDouble]:
 
 
 @pytest.fixture
-def kubeflow(_double: ModelRegistryDouble) -> str:
-    """An empty Model Registry double; the URI names the backend."""
+def kubeflow(_double: ModelRegistryDouble, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty Model Registry double; the URI names the backend.
+
+    The official client builds a fresh ``ssl.create_default_context()`` for every request,
+    even over plain http where it is never used: loading the system CA bundle each time was
+    ~60 ms of CPU per request, most of a kubeflow test. The double speaks http on loopback,
+    so no CA is needed: OpenSSL's default bundle is pointed at nothing for the test (and
+    the processes it starts).
+    """
+    monkeypatch.setenv("SSL_CERT_FILE", os.devnull + ".no-ca-bundle")
+    monkeypatch.setenv("SSL_CERT_DIR", os.devnull + ".no-ca-dir")
     _double.store.reset()
     return "kubeflow+" + _double.url
 

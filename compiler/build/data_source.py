@@ -9,6 +9,7 @@ repository URL is in ``data_uri`` and git/DVC remotes authenticate as the pod is
 
 from typing import Any
 
+from ideko.compiler.build.task_fields import set_env
 from ideko.compiler.load.spec_model import DataSource
 from ideko.schema import env
 
@@ -18,7 +19,7 @@ def configure_data_source(task: Any, source: DataSource) -> None:
     lakefs = source.lakefs
     if lakefs is None:
         return
-    task.set_env_variable(env.LAKEFS_ENDPOINT, lakefs.endpoint)
+    set_env(task, env.LAKEFS_ENDPOINT, lakefs.endpoint)
     credentials = lakefs.credentials
     if credentials.secret is None:
         return

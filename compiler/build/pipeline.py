@@ -18,46 +18,19 @@ from ideko.compiler.build import components
 from ideko.compiler.build.data_source import configure_data_source
 from ideko.compiler.build.platform import with_ideko_settings
 from ideko.compiler.build.resources import cpu_threads, task_resources
+from ideko.compiler.build.task_fields import container_spec, resource_spec, set_env
 from ideko.compiler.load.spec_model import Model, Spec, canonical_json
 from ideko.schema import env
 from ideko.schema.durations import parse_duration
 from ideko.schema.steps import StepKind
 from kfp import dsl
 from kfp.compiler import pipeline_spec_builder as builder
-from kfp.dsl import structures
 from kfp.dsl.types import type_utils
 
 
 def _seconds(duration: str) -> int:
     """Whole seconds of a spec duration (the schema admits only ``<int>[smh]``)."""
     return int(parse_duration(duration))
-
-
-def _container_spec(task: dsl.PipelineTask) -> structures.ContainerSpecImplementation:
-    """The task's container, as kfp's resource and env setters would write it.
-
-    kfp's ``set_cpu_request``/``set_env_variable``/… each call ``inspect.stack()`` (source
-    context of every frame) only to name themselves in an error for tasks without a
-    container; that was ~95 % of a compile. The same fields are written here directly, with
-    kfp's own value validators and the same error for a container-less task.
-    """
-    if task.container_spec is None:
-        raise ValueError(f"task {task.name!r} has no container: resources and env need one")
-    return task.container_spec
-
-
-def _resource_spec(container: structures.ContainerSpecImplementation) -> structures.ResourceSpec:
-    """The container's resource block, created empty on first use (as kfp's setters do)."""
-    if container.resources is None:
-        container.resources = structures.ResourceSpec()
-    return container.resources
-
-
-def _set_env(container: structures.ContainerSpecImplementation, name: str, value: str) -> None:
-    """One environment variable on the container (what ``set_env_variable`` writes)."""
-    if container.env is None:
-        container.env = {}
-    container.env[name] = value
 
 
 def configure(
@@ -76,36 +49,36 @@ def configure(
             backoff_max_duration=f"{_seconds(retries.max_backoff)}s",
         )
     resources = task_resources(spec, kind, model)
-    container = _container_spec(task)
+    container = container_spec(task)
     if resources.cpu_request:
-        _resource_spec(container).cpu_request = task._validate_cpu_request_limit(
+        resource_spec(container).cpu_request = task._validate_cpu_request_limit(
             resources.cpu_request
         )
     if resources.cpu_limit:
-        _resource_spec(container).cpu_limit = task._validate_cpu_request_limit(resources.cpu_limit)
+        resource_spec(container).cpu_limit = task._validate_cpu_request_limit(resources.cpu_limit)
     if resources.memory_request:
-        _resource_spec(container).memory_request = task._validate_memory_request_limit(
+        resource_spec(container).memory_request = task._validate_memory_request_limit(
             resources.memory_request
         )
     if resources.memory_limit:
-        _resource_spec(container).memory_limit = task._validate_memory_request_limit(
+        resource_spec(container).memory_limit = task._validate_memory_request_limit(
             resources.memory_limit
         )
     cpu = resources.cpu_limit or resources.cpu_request
     if cpu:
         # the runtime sizes TensorFlow's thread pools to the task's CPU (the local runner
         # overrides it with its own scheduler's share)
-        _set_env(container, env.NUM_THREADS, str(cpu_threads(cpu)))
+        set_env(task, env.NUM_THREADS, str(cpu_threads(cpu)))
     if settings.timeout:
-        _set_env(container, env.STEP_TIMEOUT_SECONDS, str(_seconds(settings.timeout)))
+        set_env(task, env.STEP_TIMEOUT_SECONDS, str(_seconds(settings.timeout)))
     return task
 
 
 def track(task: dsl.PipelineTask, spec: Spec) -> None:
     """Where a task logs MLflow runs when the cluster sets no MLFLOW_TRACKING_URI."""
     if spec.registry.tracks:
-        task.set_env_variable(env.TRACKING_URI, spec.registry.uri)
-        task.set_env_variable(env.TRACKING_EXPERIMENT, spec.metadata.name)
+        set_env(task, env.TRACKING_URI, spec.registry.uri)
+        set_env(task, env.TRACKING_EXPERIMENT, spec.metadata.name)
 
 
 class _Builder:

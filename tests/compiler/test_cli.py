@@ -152,7 +152,12 @@ def test_usage_errors_exit_2(argv, workdir):
     assert exc.value.code == 2
 
 
-def test_console_scripts_and_unified_cli_agree(tmp_path):
+def test_console_scripts_and_unified_cli_agree(tmp_path, monkeypatch):
+    """The ``ideko-compile`` console script (a real process: the entry point is the point)
+    and ``ideko compile`` (the unified CLI's dispatch, in-process: the ``ideko`` script's
+    own process boundary is exercised by the serving tests' ``ideko serve``) agree."""
+    from ideko.cli.main import main as ideko_main
+
     bin_dir = Path(sys.executable).parent
     a = subprocess.run(
         [str(bin_dir / "ideko-compile"), str(EXAMPLE), "--out", str(tmp_path / "a"), "-q"],
@@ -160,13 +165,12 @@ def test_console_scripts_and_unified_cli_agree(tmp_path):
         text=True,
         cwd=ROOT,
     )
-    b = subprocess.run(
-        [str(bin_dir / "ideko"), "compile", str(EXAMPLE), "--out", str(tmp_path / "b"), "-q"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    monkeypatch.chdir(ROOT)
+    b = ideko_main(["compile", str(EXAMPLE), "--out", str(tmp_path / "b"), "-q"])
+    assert (a.returncode, b) == (0, 0), a.stderr
+    assert sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.yaml")) == (
+        sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.yaml"))
     )
-    assert (a.returncode, b.returncode) == (0, 0), a.stderr + b.stderr
     for path in (tmp_path / "a").rglob("*.yaml"):
         assert (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes() == path.read_bytes()
     usage = subprocess.run([str(bin_dir / "ideko-compile")], capture_output=True, text=True)

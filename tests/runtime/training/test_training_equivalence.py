@@ -1,14 +1,15 @@
 """Equivalence: the per-step path through files gives the metrics of `ideko baseline`.
 
-Both sides run as separate processes, as they do for real: `ideko baseline` trains every model
-in one fresh process; the step path runs the preprocess step's CLI, then one `train` and one
-`evaluate` process per model, exchanging only the .npz splits and model directories. The step
-processes are forks of one warm interpreter, as `ideko run`'s default launcher starts its tasks
-(the fork server's own child set-up, `ideko.local.launch.fork_server.child`, after the train
-step's WARM_IMPORTS): each step still gets its own process and shares only files with the next,
-and the interpreter start and TensorFlow import are paid once instead of five times. That a
-fork computes exactly what a fresh interpreter does is tested in
-tests/local/launch/test_launch_trials.py.
+Both sides run as separate processes, as they do for real: `ideko baseline` (the original
+script's path) trains every model in one process of its own; the step path runs the
+preprocess step's CLI, then one `train` and one `evaluate` process per model, exchanging only
+the .npz splits and model directories. Every one of these processes is a fork of one warm
+interpreter, as `ideko run`'s default launcher starts its tasks (the fork server's own child
+set-up, `ideko.local.launch.fork_server.child`, after the train step's WARM_IMPORTS; nothing
+but imports is shared: TensorFlow's runtime starts in each child): each still gets its own
+process and shares only files with the next, and the interpreter start and TensorFlow import
+are paid once instead of six times. That a fork computes exactly what a fresh interpreter
+does is tested in tests/local/launch/test_launch_trials.py.
 
 Tolerances: preprocessing must be bit-identical (same sha256 of X and y). Training uses the same
 seed, `enable_op_determinism()` and the same thread count (IDEKO_NUM_THREADS=1), which makes
@@ -88,10 +89,12 @@ for index, (module, args) in enumerate(json.loads(sys.argv[1])):
 """
 
 
-def run_steps(steps: list[tuple[str, list[str]]], log_dir: Path) -> None:
-    """Run each ``python -m module args`` as its own fork of one warm interpreter, in order."""
+def run_steps(steps: list[tuple[str, list[str]]], log_dir: Path) -> list[str]:
+    """Run each ``python -m module args`` as its own fork of one warm interpreter, in order;
+    each process's output (stdout and stderr), by step."""
     log_dir.mkdir(parents=True, exist_ok=True)
     run("-c", STEP_DRIVER, json.dumps(steps), str(log_dir), timeout=STEP_TIMEOUT * len(steps))
+    return [(log_dir / f"{index}.log").read_text() for index in range(len(steps))]
 
 
 def fingerprint(path: Path) -> str:
@@ -109,20 +112,16 @@ def test_step_path_matches_baseline(raw_data, data_config, tmp_path):
     models_file = tmp_path / "models.yaml"
     models_file.write_text(MODELS_YAML)
     base = tmp_path / "baseline"
-    baseline = run("-m", "ideko.cli.main", "baseline", "--data", str(raw_data),
+    baseline = ("ideko.cli.main", ["baseline", "--data", str(raw_data),
         "--models", str(models_file), "--seed", str(SEED), "--epochs-override", str(EPOCHS),
-        "--out", str(base))  # fmt: skip
-    summary = json.loads((base / "summary.json").read_text())
-    assert "data quality: PASS" in baseline.stderr  # the data findings are printed
-    assert "validation: " in baseline.stderr
+        "--out", str(base)])  # fmt: skip
 
     # Step path: preprocess writes the splits, each model trains and evaluates in its own process.
     steps = tmp_path / "steps"
     steps.mkdir()
     data_config["split"]["seed"] = SEED
     configs = [c for c, enabled in model_configs(yaml.safe_load(MODELS_YAML)) if enabled]
-    assert sorted(c["name"] for c in configs) == sorted(summary["models"])
-    commands = [_preprocess(raw_data, data_config, steps)]
+    commands = [baseline, _preprocess(raw_data, data_config, steps)]
     for config in configs:
         folder = config["name_parameters"]["folder_name"]
         commands.append(("ideko.runtime.steps.train", [
@@ -135,7 +134,11 @@ def test_step_path_matches_baseline(raw_data, data_config, tmp_path):
             "--model", str(steps / folder), "--train-data", str(steps / "train.npz"),
             "--test-data", str(steps / "test.npz"), "--metadata", str(steps / "metadata.json"),
             "--output", str(steps / f"{folder}.json")]))  # fmt: skip
-    run_steps(commands, tmp_path / "step-logs")
+    baseline_output = run_steps(commands, tmp_path / "step-logs")[0]
+    summary = json.loads((base / "summary.json").read_text())
+    assert "data quality: PASS" in baseline_output  # the data findings are printed
+    assert "validation: " in baseline_output
+    assert sorted(c["name"] for c in configs) == sorted(summary["models"])
     assert fingerprint(steps / "train.npz") == summary["data_fingerprint"]["train"]
     assert fingerprint(steps / "test.npz") == summary["data_fingerprint"]["test"]
 
