@@ -103,8 +103,10 @@ def fan_pipeline(n: int = 2):
 
 @dsl.pipeline(name="threads")
 def threads_pipeline():
+    """Two thread budgets; the third task shares the first's (it may fork from its server)."""
     threads_seen().set_cpu_request("2")
     threads_seen().set_cpu_request("500m")
+    threads_seen().set_cpu_request("2")
 
 
 @dsl.pipeline(name="heavy")
