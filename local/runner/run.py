@@ -70,6 +70,7 @@ from ideko.local.runner.state import (
     save_state,
 )
 from ideko.local.runner.task_process import TaskProcess, log_tail, stop_leftover
+from ideko.local.runner.warm_need import only_while_tasks_remain
 from ideko.runtime.atomic import write_text
 from ideko.schema.env import RUN_ID, STEP_TIMEOUT_SECONDS
 
@@ -138,6 +139,7 @@ class LocalRunner:
             if self.options.launcher == "warm"
             else Launcher("process", paths.run_dir, engine="ideko run", children="tasks")
         )
+        self.launcher.fork_rule = only_while_tasks_remain(self.launcher.fork_rule, self._to_start)
         self.observer.start(state.run_id, self._container_records())
         try:
             self._restore_finished()
@@ -503,6 +505,14 @@ class LocalRunner:
             self.pool.release(path)
             self._finish(path, INTERRUPTED, why)
         self.running.clear()
+
+    def _to_start(self) -> bool:
+        """Whether a container task other than the ones started may still start."""
+        return any(
+            self.state.tasks[path].state in (PENDING, RETRYING)
+            for path, node in self.pipeline.nodes.items()
+            if not node.is_dag
+        )
 
     # --- records ----------------------------------------------------------------------
     def _container_records(self) -> dict[str, TaskRecord]:

@@ -10,7 +10,7 @@ from hpo_helpers import manifest
 
 HERE = Path(__file__).parent
 FAKE_FILE_TRIAL = str(HERE / "fake_file_trial.py")
-FAKE_TFEVENT_TRIAL = str(HERE / "fake_tfevent_trial.py")
+FAKE_TFEVENT_MODULE = "fake_tfevent_trial"  # HERE / "fake_tfevent_trial.py", run with -m
 KATIB_FILE = "/var/log/katib/metrics.log"
 KATIB_DIR = "/var/log/katib/tfevent/"
 
@@ -49,11 +49,12 @@ def file_manifest(
 
 
 def tfevent_manifest(metric: str, additional: list[str]) -> dict[str, Any]:
-    """``fake_tfevent_trial.py --log-dir DIR`` under a TensorFlowEvent collector."""
+    """``python -m fake_tfevent_trial --log-dir DIR`` under a TensorFlowEvent collector (the
+    trials find the module when the test puts :data:`HERE` on ``PYTHONPATH``)."""
     document = manifest(additional=additional, max_trials=2, parallel=2)
     document["spec"]["objective"]["objectiveMetricName"] = metric
     c = container(document)
-    c["command"] = ["python", FAKE_TFEVENT_TRIAL]
+    c["command"] = ["python", "-m", FAKE_TFEVENT_MODULE]
     c["args"] = ["--log-dir", KATIB_DIR, "--quality", "${trialParameters.q}"]
     document["spec"]["metricsCollectorSpec"] = {
         "collector": {"kind": "TensorFlowEvent"},

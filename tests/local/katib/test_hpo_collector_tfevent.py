@@ -1,18 +1,24 @@
 """The TensorFlowEvent collector on a trial writing real TensorBoard scalars (imports TF)."""
 
+import os
+
 import pytest
-from collector_helpers import FAKE_FILE_TRIAL, KATIB_DIR, container, tfevent_manifest
+from collector_helpers import FAKE_FILE_TRIAL, HERE, KATIB_DIR, container, tfevent_manifest
 from hpo_helpers import ScriptedSuggester
 from ideko.local.katib.tuner import TuneOptions, Tuner
 from ideko.runtime.katib.experiment import plan_from_dict
 
 
 @pytest.mark.slow
-def test_tfevent_scalars_by_katib_tag_rules(tmp_path):
+def test_tfevent_scalars_by_katib_tag_rules(tmp_path, monkeypatch):
+    """The two trials (``python -m``, declaring ``WARM_IMPORTS``) fork from one warm
+    interpreter: one TensorFlow import, not one per trial."""
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(HERE), path) if p))
     document = tfevent_manifest("train/accuracy", ["test/accuracy", "loss", "legacy/accuracy"])
     plan = plan_from_dict(document)
     suggester = ScriptedSuggester([{"q": "0.6"}, {"q": "0.9"}])
-    options = TuneOptions(out_dir=tmp_path, show_progress=False, launcher="process")
+    options = TuneOptions(out_dir=tmp_path, show_progress=False, launcher="warm")
     result = Tuner(plan, options, suggester=suggester).run()
     assert [t.state for t in result.trials] == ["Succeeded", "Succeeded"]
     best = result.best

@@ -35,7 +35,14 @@ def run_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def run_pipeline(run_root: Path) -> Callable[..., RunResult]:
+    """Run through LocalRunner; tasks start as fresh processes unless ``launcher="warm"`` is
+    given (test_runner_kfp_fork.py's warm-server tests do; `ideko run` through the CLI and
+    test_runner_ideko.py use the warm default). A warm server importing TensorFlow for these
+    stdlib-only tasks would be paid in every run and forked by hardly any of them: a run of
+    these pipelines is over before the server is ready."""
+
     def run(source: Path | None, **options: object) -> RunResult:
+        options.setdefault("launcher", "process")
         opts = RunOptions(run_root=run_root, poll_interval=0.02, **options)  # type: ignore[arg-type]
         return LocalRunner(opts, LineProgress()).run(source)
 

@@ -103,8 +103,12 @@ def fan_pipeline(n: int = 2):
 
 @dsl.pipeline(name="threads")
 def threads_pipeline():
-    threads_seen().set_cpu_request("2")
-    threads_seen().set_cpu_request("500m")
+    """Two thread budgets; the third task, after both, shares the first's (so each budget's
+    server is started while a later task may still use it, in either start order; uncached:
+    requests are not part of a cache key, it would reuse the 500m task's output)."""
+    two = threads_seen().set_cpu_request("2")
+    half = threads_seen().set_cpu_request("500m")
+    threads_seen().set_cpu_request("2").after(two, half).set_caching_options(False)
 
 
 @dsl.pipeline(name="heavy")

@@ -161,7 +161,7 @@ def test_cached_rerun_then_one_model_changed(cold, data: Path):
 
 def test_quality_fail_skips_training(tmp_path: Path, data: Path):
     spec = write_spec(tmp_path, data, "strict", **{"data.quality_gate.min_series": 100000})
-    result = run_spec(spec, tmp_path / "runs")
+    result = run_spec(spec, tmp_path / "runs", launcher="process")  # no task trains
     assert result.status == "succeeded", result.failure
     assert result.records["preprocess"].outputs.parameters["verdict"] == "FAIL"
     assert all(r.state == "skipped" for p, r in result.records.items() if p != "preprocess")
@@ -197,17 +197,24 @@ def _deterministic(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if not any(t in k for t in TIME_DEPENDENT)}
 
 
-def test_full_run_matches_kfp_local_on_deterministic_steps(tmp_path: Path, data: Path):
+def test_full_run_matches_kfp_local_on_deterministic_steps(cold, tmp_path: Path, data: Path):
     """The same IR (gate rewritten so kfp.local can parse it) through both engines: the same
-    tasks run, with the same outputs and metrics apart from measured times."""
-    spec = write_spec(tmp_path, data, "one", only=("NeuralNetwork",))  # kfp.local is sequential
+    tasks run, with the same outputs and metrics apart from measured times. Ours runs in the
+    shared run's folder with its registry (task environments are part of a cache key), so
+    the tasks it shares with that run (preprocess, the dense model's training and evaluation)
+    are cache hits: outputs our engine produced. The gate of 0.7 keeps both engines from
+    registering, as each would number its version differently."""
+    shared, root, _ = cold
+    registry = {"registry.uri": str(shared.parent / "registry")}
+    spec = write_spec(tmp_path, data, "one", only=("NeuralNetwork",), **registry)  # sequential
     text = compile_spec_file(spec).pipeline_text
     pipeline = tmp_path / "pipeline.yaml"
     pipeline.write_text(text)
     variant = tmp_path / "pipeline-kfp-local.yaml"
     variant.write_text(kfp_local_variant(text))
     reference = run_with_kfp_local(variant, tmp_path / "kfp-local")
-    ours = LocalRunner(RunOptions(run_root=tmp_path / "runs"), LineProgress()).run(pipeline)
+    assert "register-model" not in reference  # the tiny model stays below the gate
+    ours = LocalRunner(RunOptions(run_root=root), LineProgress()).run(pipeline)
     assert ours.status == "succeeded", ours.failure
     ran = {p.rsplit("/", 1)[-1]: r for p, r in ours.records.items() if r.state == "succeeded"}
     assert set(ran) == set(reference)

@@ -104,9 +104,25 @@ def test_warm_and_fresh_runs_give_the_same_outputs(
 def test_tasks_with_other_thread_budgets_get_their_own_server(compiled, run_pipeline):
     result = run_pipeline(compiled["threads"], launcher="warm")
     seen = {p: r.outputs.parameters["Output"] for p, r in result.records.items()}
-    assert seen["threads-seen"] == "2,2,2"
+    assert seen["threads-seen"] == seen["threads-seen-3"] == "2,2,2"
     assert seen["threads-seen-2"] == "1,1,1"
     assert len(list((result.run_dir / "warm").glob("warm-server-*.log"))) == 2
+
+
+def test_the_last_task_to_start_starts_no_server(compiled, run_pipeline, tmp_path):
+    """A re-run where every task but the uncached register is a cache hit: a server for it
+    alone would import TensorFlow for nothing, so the task starts fresh and no server."""
+    registry = str(tmp_path / "registry")
+    first = run_pipeline(compiled["lineage"], parameters={"registry": registry}, launcher="process")
+    assert first.status == "succeeded", first.failure
+    again = run_pipeline(compiled["lineage"], parameters={"registry": registry}, launcher="warm")
+    assert again.status == "succeeded", again.failure
+    ran = {p for p, r in again.records.items() if r.state == "succeeded" and not r.cached}
+    assert ran == {"register-best"}
+    registered = again.records["register-best"].outputs.artifacts["registered_model"]
+    assert registered.metadata["version"] == "2"  # it ran again: the second registration
+    assert (again.run_dir / "tasks" / "register-best" / "attempt-1.log").is_file()
+    assert not list(again.run_dir.glob("warm/warm-server-*.log"))
 
 
 def test_a_fork_left_by_a_crashed_runner_is_found_by_its_run_marker(tmp_path):

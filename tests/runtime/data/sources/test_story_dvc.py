@@ -47,7 +47,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, datasets: tuple[Path, Path])
     one = run_spec(spec, runs)
     assert ideko(["data", "branch", "more-data", "--source", uri, "--from", "main"]) == 0
     assert ideko(["data", "import", str(changed), *source, "--to", "more-data", "-m", "new"]) == 0
-    two = run_spec(spec, runs, data_ref="more-data")
+    two = run_spec(spec, runs, launcher="process", data_ref="more-data")  # stops at the gate
     again = run_spec(spec, runs, data_ref=data_version(one)["commit"])
     return {"uri": uri, "runs": runs, "one": one, "two": two, "again": again}
 

@@ -20,11 +20,13 @@ def git_repo(path: Path) -> Path:
 
 def versioned_spec(tmp: Path, source: dict[str, Any], name: str = "spec", **gate: Any) -> Path:
     """specs/ideko.yaml reading ``source``: one small model, one epoch, no HPO, a gate
-    sized for 24 series (``gate`` overrides it)."""
+    sized for 24 series (``gate`` overrides it). The training logs no MLflow run (tracking
+    is tested in tests/runtime/steps/test_steps_register.py and in tests/local/runner's
+    ideko run; here it would only add the creation of an MLflow store)."""
     spec = yaml.safe_load((ROOT / "specs" / "ideko.yaml").read_text())
     spec["data"]["source"] = source
     spec["data"]["quality_gate"].update({"min_series": 10, "min_per_class": 3, **gate})
-    spec["registry"] = {"uri": str(tmp / "registry")}
+    spec["registry"] = {"uri": str(tmp / "registry"), "tracking": False}
     for key, model in spec["models"].items():
         model["training_parameters"]["epochs"] = 1
         model.pop("hpo", None)
@@ -45,9 +47,10 @@ def _compiled(spec: Path) -> Any:
 def run_spec(spec: Path, run_root: Path, launcher: str = "warm", **parameters: Any) -> Any:
     """Run ``spec`` (compiled in memory once) with the local runner, as ``ideko run`` does.
 
-    ``launcher="process"`` (``ideko run --launcher process``) for a run that trains nothing
-    (it stops at the gate, or only uncached register runs): the warm launcher would start a
-    server importing TensorFlow in the background that no task then uses.
+    ``launcher="process"`` (``ideko run --launcher process``) for a run that stops at the
+    gate: the warm launcher would start a server importing TensorFlow in the background
+    for the trainings that are then skipped. (A run where only the uncached register
+    runs starts no server either way: it is the last task to start.)
     """
     from ideko.local.progress import LineProgress
     from ideko.local.runner.run import LocalRunner, RunOptions
