@@ -71,7 +71,7 @@ from ideko.local.runner.state import (
 )
 from ideko.local.runner.task_process import TaskProcess, log_tail, stop_leftover
 from ideko.runtime.atomic import write_text
-from ideko.schema.env import RUN_ID, STEP_TIMEOUT_SECONDS
+from ideko.schema.env import MLFLOW_TRACKING_URI, RUN_ID, STEP_TIMEOUT_SECONDS, TRACKING_URI
 
 
 @dataclass
@@ -134,7 +134,7 @@ class LocalRunner:
         self.failure = ""
         self._stopping = False  # set while stopping: a failed state save must not raise
         self.launcher = (
-            warm_task_launcher(paths.run_dir / "warm")
+            warm_task_launcher(paths.run_dir / "warm", tracking=self._tracks(pipeline))
             if self.options.launcher == "warm"
             else Launcher("process", paths.run_dir, engine="ideko run", children="tasks")
         )
@@ -411,6 +411,18 @@ class LocalRunner:
         self.pool.acquire(node.path, request)
         self.running[node.path] = _Attempt(process, prepared, inputs, request, record.cache_key)
         self._changed(node.path)
+
+    @staticmethod
+    def _tracks(pipeline: Pipeline) -> bool:
+        """Whether some task will log to MLflow (its env, or ours, names a tracking URI)."""
+        names = (MLFLOW_TRACKING_URI, TRACKING_URI)
+        if any(os.environ.get(name) for name in names):
+            return True
+        return any(
+            item.get("name") in names and item.get("value")
+            for node in pipeline.nodes.values()
+            for item in (node.executor or {}).get("env", [])
+        )
 
     def _environment(self, node: TaskNode, request: Request) -> dict[str, str]:
         """The current environment stands in for the image: its python3 runs the step."""
