@@ -365,7 +365,7 @@ class LocalRunner:
                 del self.retry_at[path]
                 self.ready.append(path)
         started = False
-        self.ready.sort(key=lambda p: -self.priority[p])  # longest chain first, else IR order
+        self.ready.sort(key=self._rank)
         for path in list(self.ready):
             if self.failure:
                 self.ready.remove(path)  # after a failure nothing new starts
@@ -379,6 +379,13 @@ class LocalRunner:
             self._launch(node, request)
             started = True
         return started
+
+    def _rank(self, path: str) -> tuple[int, float, float]:
+        """Start order: the longest chain first; among equal chains the larger declared
+        request (cpu, then memory) first, as in largest-first packing: a model whose spec
+        asks for more (the demo's LSTM) is the likelier long pole; else IR order."""
+        request = Request.from_container(self.pipeline.nodes[path].executor or {})
+        return (-self.priority[path], -request.cpu, -request.memory)
 
     def _launch(self, node: TaskNode, request: Request) -> None:
         record = self.state.tasks[node.path]
