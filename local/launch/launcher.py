@@ -13,8 +13,8 @@ if the engine itself is killed, its :mod:`~ideko.local.launch.watchdog` stops th
 Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
 with the first trial's environment (thread caps included) and waited for. ``ideko run`` gives tasks
 different thread budgets, so it keeps one server per set-up environment (``per_setup``),
-started with the first such task's environment and warmed in the background: that task
-starts fresh, later ones wait for the server (``wait_warming``).
+started with the first such task's environment and warmed in the background: tasks ready
+before their server start fresh instead of waiting.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from ideko.local.launch.warm_server import (
-    READY_TIMEOUT,
     Forked,
     WarmPlan,
     WarmServer,
@@ -185,10 +184,7 @@ class Launcher:
     the server may be a fork of this process when it is safe (:func:`fork_safe_here`) and
     this process' set-up is the child's — the tune step, a task forked from ``ideko run``'s
     server, then hands its trials the TensorFlow it already imported (call :meth:`prepare`
-    from the main thread before any other thread starts). ``wait_warming`` (``per_setup``):
-    the first child of a set-up starts fresh while its server warms in the background; later
-    ones wait for the server rather than start fresh (for ``ideko run``: the wait is shorter
-    than the TensorFlow import a fresh tune or training task then pays itself).
+    from the main thread before any other thread starts).
     """
 
     def __init__(
@@ -201,7 +197,6 @@ class Launcher:
         engine: str = "ideko tune",
         children: str = "trials",
         serve_here: bool = False,
-        wait_warming: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"launcher mode must be one of {MODES}, not {mode!r}")
@@ -209,7 +204,6 @@ class Launcher:
         self.fork_rule, self.per_setup = fork_rule, per_setup
         self.engine, self.children = engine, children
         self.serve_here = serve_here and not per_setup
-        self.wait_warming = wait_warming
         self.notice: str | None = None  # why warm starts were given up, if they were
         self._servers: dict[tuple[object, ...], WarmServer] = {}
         self._warming: dict[tuple[object, ...], threading.Thread] = {}
@@ -307,13 +301,6 @@ class Launcher:
             if server is not None:
                 if server.plan != plan:  # one server per experiment: one trial module
                     return None
-                if self.wait_warming and key in self._warming:
-                    self._warm_news.wait_for(
-                        lambda: key in self._warmed or self.notice is not None or self._closing,
-                        READY_TIMEOUT,
-                    )
-                    if self.notice is not None:
-                        return None
                 if (key in self._warming and key not in self._warmed) or not server.ready:
                     return None
                 return server

@@ -13,9 +13,8 @@ script, a ``pip install`` line, another program — starts fresh, as before.
 Servers are keyed by the variables TensorFlow's set-up reads (the runner gives tasks
 different thread budgets) and started with the first such task's environment, which holds
 the run's marker: a fork's ``/proc/PID/environ`` is its server's, which is what
-``stop_leftover`` checks when a run is resumed. A server warms up in the background while
-the first task of its set-up starts fresh; later tasks wait for it (a fresh tune or
-training task would pay the ~10 s TensorFlow import the server is finishing).
+``stop_leftover`` checks when a run is resumed. A server warms up in the background: tasks
+that are ready before it start fresh instead of waiting, so a run never waits on it.
 """
 
 from __future__ import annotations
@@ -107,7 +106,6 @@ def warm_task_launcher(log_dir: Path, tracking: bool = False) -> Launcher:
         log_dir,
         fork_rule=kfp_fork_rule(tracking),
         per_setup=True,
-        wait_warming=True,
         engine="ideko run",
         children="tasks",
     )

@@ -111,24 +111,5 @@ def test_wait_until_warm_reports_when_a_background_server_can_fork(fake, tmp_pat
     assert launcher.wait_until_warm(timeout=60) is False  # closed: returns at once
 
 
-def test_with_wait_warming_only_the_first_launch_of_a_set_up_starts_fresh(fake, tmp_path):
-    """``ideko run``'s launcher: the launch right after the one that started the server
-    waits for it to warm up and is forked (no second TensorFlow import in a fresh task)."""
-    launcher = Launcher(
-        "warm", tmp_path / "logs", per_setup=True, wait_warming=True, engine="t", children="c"
-    )
-    argv = [sys.executable, "-m", "strategy_fake"]
-    env = dict(os.environ)
-    log = os.open(tmp_path / "out.log", os.O_WRONLY | os.O_CREAT)
-    try:
-        first = launcher.launch(argv, env, stdout_fd=log)
-        second = launcher.launch(argv, env, stdout_fd=log)  # no wait_until_warm before it
-        assert [type(c).__name__ for c in (first, second)] == ["FreshProcess", "WarmProcess"]
-        assert first.wait(60) == 0 and second.wait(60) == 0
-    finally:
-        os.close(log)
-        launcher.close()
-
-
 def test_wait_until_warm_is_false_without_a_server(tmp_path):
     assert Launcher("process", tmp_path).wait_until_warm(timeout=0.1) is False
