@@ -98,14 +98,16 @@ def primary_container(job: dict[str, Any], primary: str) -> dict[str, Any]:
 
 
 def trial_threads(container: dict[str, Any]) -> dict[str, str]:
-    """Thread caps from the trial container's cpu (limit, else request), as a task's.
+    """Thread caps from the trial container's cpu (request, else limit), as a task's.
 
     Parallel trials share the machine as pods share a node: without this each trial's
     TensorFlow would size its pools to every core (two trials on two cores: four busy
-    threads). Variables the container sets itself win.
+    threads). The request, as ``ideko run`` sizes a task's threads: a tune task is admitted
+    with ``parallel_trials`` times the trial's request, so trials using their limit would
+    oversubscribe what it holds. Variables the container sets itself win.
     """
     resources = container.get("resources") or {}
-    cpu = (resources.get("limits") or {}).get("cpu") or (resources.get("requests") or {}).get("cpu")
+    cpu = (resources.get("requests") or {}).get("cpu") or (resources.get("limits") or {}).get("cpu")
     if cpu is None:
         return {}
     return thread_environment(Request(cpu=parse_quantity(cpu)), available_cores())
@@ -170,7 +172,7 @@ class TrialProcess:
         result = self.result
         result.started, result.state = time.time(), "Running"
         result.log_path = str(self.log_path)
-        env = {**os.environ, **self.threads, **self.env, "PYTHONUNBUFFERED": "1"}
+        env = self.launch_env()
         # line-buffered: `tail -f trials/N.log` follows a running trial
         with open(self.log_path, "w", encoding="utf-8", buffering=1) as log:
             log.write("# " + " ".join(self.argv) + "\n")
@@ -206,6 +208,10 @@ class TrialProcess:
             elif self.collector.kind == TFEVENT:
                 self._read_tfevents(log)
         return self._finish(code)
+
+    def launch_env(self) -> dict[str, str]:
+        """The trial process' whole environment: ours, its thread caps, the Job's own."""
+        return {**os.environ, **self.threads, **self.env, "PYTHONUNBUFFERED": "1"}
 
     def _fresh_metrics_dir(self) -> None:
         """An empty per-trial metrics directory (a rerun into the same --out reads no old file)."""

@@ -58,6 +58,7 @@ class TuneOptions:
     show_progress: bool = True
     log_trials: bool = False  # without the progress bar: one plain stderr line per trial
     launcher: str = "warm"  # "warm": python -m trials fork a warm interpreter; "process"
+    serve_here: bool = False  # warm: the trials' server may be a fork of this process
 
 
 @dataclass
@@ -96,7 +97,7 @@ class Tuner:
         )
         self.trials: list[TrialResult] = []
         self.logs = options.out_dir / "trials"
-        self.launcher = Launcher(options.launcher, self.logs)
+        self.launcher = Launcher(options.launcher, self.logs, serve_here=options.serve_here)
 
     def run(self) -> ExperimentResult:
         """Create, run and account trials until a terminal condition; never raises for trials.
@@ -149,6 +150,8 @@ class Tuner:
                     exhausted = True
                     break
                 process = self._create(suggestion)
+                if len(self.trials) == 1:  # before the pool's first thread: see serve_here
+                    self.launcher.prepare(process.argv, process.launch_env(), process.env)
                 active[pool.submit(process.run)] = (process, suggestion)
             progress.update(self.trials, len(active))
             if not active:

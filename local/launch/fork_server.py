@@ -85,6 +85,36 @@ def preload(entries: list[str]) -> tuple[list[str], dict[str, str]]:
     return done, failed
 
 
+def become_server(sock: socket.socket, entries: list[str], log_path: str, parent: int) -> None:
+    """Run as the server in a fresh ``os.fork()`` of a single-threaded client (never returns).
+
+    The client's imports and set-up are inherited, so ``preload`` only completes them: a
+    tune task forked from ``ideko run``'s task server already holds TensorFlow, and its
+    trials need no second import (``WarmServer(here=True)``). Otherwise as :func:`main`:
+    a session of its own, output to ``log_path``, dies with ``parent``."""
+    code = 0
+    try:
+        os.setsid()
+        die_with_parent(parent)
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        sys.stdout = _line_writer(1)
+        sys.stderr = _line_writer(2)
+        preloaded, failed = preload(entries)
+        send(sock, {"ready": True, "preloaded": preloaded, "failed": failed})
+        serve(sock)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        os._exit(code)
+
+
 def send(sock: socket.socket, message: dict[str, Any]) -> None:
     sock.send(json.dumps(message).encode())
 

@@ -11,7 +11,7 @@ when killed) and the child's CPU seconds. Stopping one is :mod:`ideko.local.laun
 if the engine itself is killed, its :mod:`~ideko.local.launch.watchdog` stops them all.
 
 Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
-with its own environment on the first trial and waited for. ``ideko run`` gives tasks
+with the first trial's environment (thread caps included) and waited for. ``ideko run`` gives tasks
 different thread budgets, so it keeps one server per set-up environment (``per_setup``),
 started with the first such task's environment and warmed in the background: tasks ready
 before their server start fresh instead of waiting.
@@ -29,7 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from ideko.local.launch.warm_server import Forked, WarmPlan, WarmServer, setup_key, warm_plan
+from ideko.local.launch.warm_server import (
+    Forked,
+    WarmPlan,
+    WarmServer,
+    fork_safe_here,
+    same_setup,
+    setup_key,
+    warm_plan,
+)
 from ideko.local.launch.watchdog import Watchdog
 
 MODES = ("warm", "process")
@@ -172,7 +180,11 @@ class Launcher:
     """Starts children in ``mode`` ("warm" or "process"); owns its warm servers while open.
 
     ``engine`` and ``children`` word the one notice printed when warm starts are given up
-    (``ideko tune: ...; trials start fresh interpreters``).
+    (``ideko tune: ...; trials start fresh interpreters``). ``serve_here`` (one server only):
+    the server may be a fork of this process when it is safe (:func:`fork_safe_here`) and
+    this process' set-up is the child's — the tune step, a task forked from ``ideko run``'s
+    server, then hands its trials the TensorFlow it already imported (call :meth:`prepare`
+    from the main thread before any other thread starts).
     """
 
     def __init__(
@@ -184,12 +196,14 @@ class Launcher:
         per_setup: bool = False,
         engine: str = "ideko tune",
         children: str = "trials",
+        serve_here: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"launcher mode must be one of {MODES}, not {mode!r}")
         self.mode, self.log_dir = mode, log_dir
         self.fork_rule, self.per_setup = fork_rule, per_setup
         self.engine, self.children = engine, children
+        self.serve_here = serve_here and not per_setup
         self.notice: str | None = None  # why warm starts were given up, if they were
         self._servers: dict[tuple[object, ...], WarmServer] = {}
         self._warming: dict[tuple[object, ...], threading.Thread] = {}
@@ -203,6 +217,17 @@ class Launcher:
     def server(self) -> WarmServer | None:
         """The first server started (the tuner's only one), if any."""
         return next(iter(self._servers.values()), None)
+
+    def prepare(
+        self, argv: list[str], env: dict[str, str], container_env: dict[str, str] | None = None
+    ) -> None:
+        """Start now, from this thread, the server a later :meth:`launch` of ``argv`` with
+        ``env`` would start (no-op when it would start fresh or a server exists)."""
+        fork = None
+        if self.mode == "warm" and self.notice is None:
+            fork = self.fork_rule(argv, env, container_env or {}, None)
+        if fork is not None:
+            self._server(fork.plan, env)
 
     def launch(
         self,
@@ -281,8 +306,18 @@ class Launcher:
                 return server
             self.log_dir.mkdir(parents=True, exist_ok=True)
             if not self.per_setup:
+                # with the child's environment, not ours: a tune task's trials get thread
+                # caps of their own (trial_threads), and a server started with the task's
+                # would accept none of them (each would pay a fresh TensorFlow import)
+                here = (
+                    self.serve_here
+                    and same_setup(frozenset(plan.env), env, dict(os.environ))
+                    and fork_safe_here()
+                )
                 try:
-                    server = WarmServer(plan, self.log_dir / "warm-server.log")
+                    server = WarmServer(
+                        plan, self.log_dir / "warm-server.log", env=None if here else env, here=here
+                    )
                 except OSError as exc:
                     self._say(f"{exc}; {self.children} start fresh interpreters")
                     return None

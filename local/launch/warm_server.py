@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,51 @@ class Forked:
         return self._cpu
 
 
+class ForkedChild:
+    """A child made by ``os.fork``, with the part of ``Popen`` a :class:`WarmServer` uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+        except ProcessLookupError:
+            pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, 0 if deadline is None else os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                self.returncode = -1
+                break
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                break
+            assert deadline is not None
+            if time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"fork server {self.pid}", timeout or 0.0)
+            time.sleep(0.05)
+        return self.returncode
+
+
+def fork_safe_here() -> bool:
+    """Whether this process may fork a server of itself: one thread, and TensorFlow (if
+    imported) has not started its runtime, whose thread pools would not survive a fork."""
+    if threading.active_count() != 1:
+        return False
+    context = sys.modules.get("tensorflow.python.eager.context")
+    if context is None:
+        return True
+    try:  # private, hence the fallback: unknown means "no", and the server starts fresh
+        return not context.context()._initialized
+    except Exception:
+        return False
+
+
 class WarmServer:
     """The client side of one fork server process: start it, fork children, route exits."""
 
@@ -90,35 +136,28 @@ class WarmServer:
         log_path: Path,
         env: dict[str, str] | None = None,
         wait: bool = True,
+        here: bool = False,
     ) -> None:
         """Start the server with ``env`` (default: this process' environment).
 
+        ``here``: the server is a fork of this process (:func:`fork_safe_here` must hold),
+        keeping its imports, with its environment; else a fresh interpreter.
         With ``wait`` (default) return once it is ready; otherwise :meth:`wait_ready` must
         be called before :meth:`fork` (``close`` may be called at any time).
         """
         self.plan = plan
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = ours
+        if here and env is not None:
+            raise ValueError("a server forked here has this process' environment")
         self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
-        with open(log_path, "ab") as log:
-            self._proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "ideko.local.launch.fork_server",
-                    "--fd",
-                    str(theirs.fileno()),
-                    "--parent",
-                    str(os.getpid()),
-                    *(f"--preload={entry}" for entry in (*plan.imports, plan.module)),
-                ],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=self.env,
-                start_new_session=True,
+        entries = [*plan.imports, plan.module]
+        if here:
+            self._proc: subprocess.Popen[bytes] | ForkedChild = self._fork_here(
+                ours, theirs, entries, log_path
             )
+        else:
+            self._proc = self._spawn(theirs, entries, log_path)
         theirs.close()
         self.pid = self._proc.pid
         self._send_lock = threading.Lock()
@@ -131,6 +170,44 @@ class WarmServer:
         self._closed = False
         if wait:
             self.wait_ready()
+
+    @staticmethod
+    def _fork_here(
+        ours: socket.socket, theirs: socket.socket, entries: list[str], log_path: Path
+    ) -> ForkedChild:
+        from ideko.local.launch.fork_server import become_server
+
+        parent = os.getpid()
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            become_server(theirs, entries, str(log_path), parent)
+        return ForkedChild(pid)
+
+    def _spawn(
+        self, theirs: socket.socket, entries: list[str], log_path: Path
+    ) -> subprocess.Popen[bytes]:
+        with open(log_path, "ab") as log:
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ideko.local.launch.fork_server",
+                    "--fd",
+                    str(theirs.fileno()),
+                    "--parent",
+                    str(os.getpid()),
+                    *(f"--preload={entry}" for entry in entries),
+                ],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=self.env,
+                start_new_session=True,
+            )
 
     def wait_ready(self) -> None:
         """Block until the server has done its imports; OSError if it never gets there."""
@@ -154,11 +231,7 @@ class WarmServer:
 
     def accepts(self, env: dict[str, str]) -> bool:
         """Whether a fork computes as a fresh process would: no set-up variable differs."""
-        for key in {*env, *self.env} - {"PYTHONUNBUFFERED"}:
-            frozen = key in self.frozen_env or key.startswith(IMPORT_TIME_ENV)
-            if frozen and env.get(key) != self.env.get(key):
-                return False
-        return True
+        return same_setup(self.frozen_env, env, self.env)
 
     def fork(
         self, args: list[str], env: dict[str, str], stdout_fd: int, cwd: str | None = None
@@ -236,6 +309,14 @@ class WarmServer:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+
+
+def same_setup(frozen: frozenset[str], env: dict[str, str], other: dict[str, str]) -> bool:
+    """No variable that set-up reads (``frozen``) or an interpreter start reads differs."""
+    for key in {*env, *other} - {"PYTHONUNBUFFERED"}:
+        if (key in frozen or key.startswith(IMPORT_TIME_ENV)) and env.get(key) != other.get(key):
+            return False
+    return True
 
 
 def warm_plan(argv: list[str], container_env: dict[str, str]) -> WarmPlan | None:

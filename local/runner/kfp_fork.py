@@ -30,6 +30,7 @@ STEP_MODULES = tuple(
     f"ideko.runtime.steps.{name}"
     for name in ("preprocess", "tune", "train", "evaluate", "compare", "register")
 )
+TRACKING_CLIENT = "ideko.runtime.training.tracking:import_client"
 SCRIPT_HEAD = (
     "program_path=$(mktemp -d)",
     'printf "%s" "$0" > "$program_path/ephemeral_component.py"',
@@ -56,21 +57,24 @@ def kfp_component(command: list[str]) -> tuple[str, list[str]] | None:
     return command[3], list(command[4:])
 
 
-def runner_plan() -> WarmPlan | None:
-    """What a task server preloads: the train step's declared set-up, every step, KFP."""
+def runner_plan(tracking: bool = False) -> WarmPlan | None:
+    """What a task server preloads: the train step's declared set-up, every step, KFP, and
+    with ``tracking`` (some task logs to MLflow) the MLflow client: the server starts with
+    the first ready task's environment, which need not be a tracked one."""
     train = warm_plan([sys.executable, "-m", "ideko.runtime.steps.train"], {})
     if train is None:
         return None
-    return WarmPlan(EXECUTOR_MODULE, (*train.imports, *STEP_MODULES), train.env)
+    client = (TRACKING_CLIENT,) if tracking else ()
+    return WarmPlan(EXECUTOR_MODULE, (*train.imports, *client, *STEP_MODULES), train.env)
 
 
-def kfp_fork_rule() -> ForkRule:
+def kfp_fork_rule(tracking: bool = False) -> ForkRule:
     """The runner's fork rule: KFP's python-component launch, as ``kfp.dsl.executor_main``.
 
     The component source is written next to the attempt's log (where it stays as a record
     of what ran) just before the fork; any other command starts fresh.
     """
-    plan = runner_plan()
+    plan = runner_plan(tracking)
 
     def rule(
         command: list[str], env: dict[str, str], _container: dict[str, str], log_path: Path | None
@@ -94,12 +98,13 @@ def kfp_fork_rule() -> ForkRule:
     return rule
 
 
-def warm_task_launcher(log_dir: Path) -> Launcher:
-    """The launcher of one ``ideko run --launcher warm``: a server per set-up environment."""
+def warm_task_launcher(log_dir: Path, tracking: bool = False) -> Launcher:
+    """The launcher of one ``ideko run --launcher warm``: a server per set-up environment
+    (``tracking``: some task of the run logs to MLflow, see :func:`runner_plan`)."""
     return Launcher(
         "warm",
         log_dir,
-        fork_rule=kfp_fork_rule(),
+        fork_rule=kfp_fork_rule(tracking),
         per_setup=True,
         engine="ideko run",
         children="tasks",

@@ -72,7 +72,7 @@ from ideko.local.runner.state import (
 from ideko.local.runner.task_process import TaskProcess, log_tail, stop_leftover
 from ideko.local.runner.warm_need import only_while_tasks_remain
 from ideko.runtime.atomic import write_text
-from ideko.schema.env import RUN_ID, STEP_TIMEOUT_SECONDS
+from ideko.schema.env import MLFLOW_TRACKING_URI, RUN_ID, STEP_TIMEOUT_SECONDS, TRACKING_URI
 
 
 @dataclass
@@ -135,7 +135,7 @@ class LocalRunner:
         self.failure = ""
         self._stopping = False  # set while stopping: a failed state save must not raise
         self.launcher = (
-            warm_task_launcher(paths.run_dir / "warm")
+            warm_task_launcher(paths.run_dir / "warm", tracking=self._tracks(pipeline))
             if self.options.launcher == "warm"
             else Launcher("process", paths.run_dir, engine="ideko run", children="tasks")
         )
@@ -367,7 +367,7 @@ class LocalRunner:
                 del self.retry_at[path]
                 self.ready.append(path)
         started = False
-        self.ready.sort(key=lambda p: -self.priority[p])  # longest chain first, else IR order
+        self.ready.sort(key=self._rank)
         for path in list(self.ready):
             if self.failure:
                 self.ready.remove(path)  # after a failure nothing new starts
@@ -381,6 +381,13 @@ class LocalRunner:
             self._launch(node, request)
             started = True
         return started
+
+    def _rank(self, path: str) -> tuple[int, float, float]:
+        """Start order: the longest chain first; among equal chains the larger declared
+        request (cpu, then memory) first, as in largest-first packing: a model whose spec
+        asks for more (the demo's LSTM) is the likelier long pole; else IR order."""
+        request = Request.from_container(self.pipeline.nodes[path].executor or {})
+        return (-self.priority[path], -request.cpu, -request.memory)
 
     def _launch(self, node: TaskNode, request: Request) -> None:
         record = self.state.tasks[node.path]
@@ -413,6 +420,18 @@ class LocalRunner:
         self.pool.acquire(node.path, request)
         self.running[node.path] = _Attempt(process, prepared, inputs, request, record.cache_key)
         self._changed(node.path)
+
+    @staticmethod
+    def _tracks(pipeline: Pipeline) -> bool:
+        """Whether some task will log to MLflow (its env, or ours, names a tracking URI)."""
+        names = (MLFLOW_TRACKING_URI, TRACKING_URI)
+        if any(os.environ.get(name) for name in names):
+            return True
+        return any(
+            item.get("name") in names and item.get("value")
+            for node in pipeline.nodes.values()
+            for item in (node.executor or {}).get("env", [])
+        )
 
     def _environment(self, node: TaskNode, request: Request) -> dict[str, str]:
         """The current environment stands in for the image: its python3 runs the step."""

@@ -40,6 +40,7 @@ WARM_IMPORTS = (
     "ideko.runtime.training.layers",
     "ideko.runtime.training.plots",
     "ideko.runtime.training.trainer",
+    "ideko.runtime.training.tracking:preload",
 )
 # Literal strings: the warm server reads WARM_* without importing this module (ast); the
 # first two are ideko.schema.env.NUM_THREADS / OMP_NUM_THREADS (a test checks).

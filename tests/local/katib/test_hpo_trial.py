@@ -121,8 +121,9 @@ def test_rule_stops_the_running_trial_at_once(tmp_path):
 
 def test_a_trial_gets_the_thread_caps_of_its_cpu_request(tmp_path, monkeypatch):
     """Two parallel trials on two cores must not each size TensorFlow to both cores: a trial
-    process sees the thread caps of its container's cpu (limit, else request), while its
-    container env (what decides whether it may fork warm) stays the Job's own."""
+    process sees the thread caps of its container's cpu request (what the tune task was
+    admitted with, per trial; the limit only without a request), while its container env
+    (what decides whether it may fork warm) stays the Job's own."""
     from ideko.local.katib.trial import primary_container, trial_threads
     from ideko.schema.env import NUM_THREADS, OMP_NUM_THREADS
 
@@ -152,6 +153,8 @@ def test_a_trial_gets_the_thread_caps_of_its_cpu_request(tmp_path, monkeypatch):
     assert result.state == "Succeeded", (tmp_path / "1.log").read_text()
     assert "accuracy=0.5 1" in (tmp_path / "1.log").read_text()
 
-    container["resources"] = {"requests": {"cpu": "500m"}, "limits": {"cpu": "2"}}
+    container["resources"] = {"requests": {"cpu": "1"}, "limits": {"cpu": "2"}}
+    assert trial_threads(container)[NUM_THREADS] == "1"  # the request, as ideko run's tasks
+    container["resources"] = {"limits": {"cpu": "2"}}
     assert trial_threads(container)[NUM_THREADS] == "2"
     assert trial_threads({"name": "x"}) == {}

@@ -358,3 +358,70 @@ def test_sigterm_to_the_tuner_stops_its_trials_and_the_warm_server(modules, tmp_
     for server, trial in pids:
         for pid in (server, trial):
             assert not wait_gone({pid}, 10, poll=0.1)[1], f"process {pid} outlived the tuner"
+
+
+SERVE_HERE = """
+import json, os, sys
+from pathlib import Path
+
+from hpo_helpers import ScriptedSuggester
+from ideko.local.katib.tuner import TuneOptions, Tuner
+from ideko.runtime.katib.experiment import plan_from_dict
+
+document, out = json.loads(sys.argv[1]), Path(sys.argv[2])
+seen = {}
+for case, frozen in (("same", os.environ["FAKE_FROZEN"]), ("other", "b")):
+    containers = document["spec"]["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"]
+    containers["containers"][0]["env"] = [{"name": "FAKE_FROZEN", "value": frozen}]
+    options = TuneOptions(out_dir=out / case, show_progress=False, serve_here=True)
+    tuner = Tuner(plan_from_dict(document), options, ScriptedSuggester([{"q": "0.8"}] * 2))
+    launcher = tuner.launcher
+    servers = []
+    real = launcher._server
+
+    def spy(plan, env, real=real):
+        server = real(plan, env)
+        if server is not None:
+            status = Path(f"/proc/{server.pid}/status").read_text()
+            ppid = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid"))
+            cmdline = Path(f"/proc/{server.pid}/cmdline").read_bytes().split(b"\\0")
+            spawned = cmdline[1:3] == [b"-m", b"ideko.local.launch.fork_server"]
+            servers.append((server.pid, int(ppid), not spawned))
+        return server
+
+    launcher._server = spy
+    result = tuner.run()
+    seen[case] = {"states": [t.state for t in result.trials], "servers": sorted(set(servers))}
+print(json.dumps({"pid": os.getpid(), **seen}))
+"""
+
+
+def test_a_tune_steps_trial_server_is_a_fork_of_the_tuner_when_its_set_up_is_the_same(modules):
+    """``serve_here`` (the tune step inside ``ideko run``): the trials' server is forked from
+    the tuner process itself (its imports, here the fake's, kept: no second interpreter), so
+    long as the trials' set-up variables are the tuner's; otherwise a fresh server, started
+    with the first trial's environment, still serves every trial. Run in a child interpreter:
+    the tuner must be single-threaded when it forks, which pytest's process need not be."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    helpers = Path(__file__).resolve().parents[1] / "katib"
+    document = fake_manifest()
+    document["spec"]["parallelTrialCount"] = 1
+    document["spec"]["maxTrialCount"] = 2
+    env = {**os.environ, "PYTHONPATH": f"{modules}{os.pathsep}{helpers}"}
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_HERE, json.dumps(document), str(modules / "out")],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    for case in ("same", "other"):
+        assert seen[case]["states"] == ["Succeeded", "Succeeded"], done.stderr
+        [(server, parent, forked_here)] = seen[case]["servers"]  # one server for both trials
+        assert parent == seen["pid"]
+        assert forked_here is (case == "same")  # a fork keeps the tuner's `python -c`
+        for number in (1, 2):
+            log = (modules / "out" / case / "trials" / f"{number}.log").read_text()
+            assert f"ppid {server} " in log and "preloaded True" in log

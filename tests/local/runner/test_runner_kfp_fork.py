@@ -31,6 +31,27 @@ def test_every_compiled_task_is_recognised_as_a_kfp_python_component():
         assert args[:2] == ["--executor_input", "{{$}}"]
 
 
+def test_a_run_whose_tasks_log_to_mlflow_preloads_the_client_in_its_task_server(monkeypatch):
+    """The server starts with the first ready task's environment (preprocess: untracked), so
+    whether trainings will log is read from the pipeline: with it, they do not import MLflow."""
+    from ideko.local.runner.kfp_fork import TRACKING_CLIENT, runner_plan
+    from ideko.local.runner.run import LocalRunner
+    from ideko.schema.env import MLFLOW_TRACKING_URI, TRACKING_URI
+
+    monkeypatch.delenv(MLFLOW_TRACKING_URI, raising=False)
+    monkeypatch.delenv(TRACKING_URI, raising=False)
+    assert TRACKING_CLIENT in runner_plan(tracking=True).imports
+    assert TRACKING_CLIENT not in runner_plan().imports
+    assert LocalRunner._tracks(load_pipeline(GENERATED))  # the demo spec tracks into registry/
+    untracked = load_pipeline(GENERATED)
+    for node in untracked.nodes.values():
+        env = (node.executor or {}).get("env", [])
+        env[:] = [item for item in env if item["name"] != TRACKING_URI]
+    assert not LocalRunner._tracks(untracked)
+    monkeypatch.setenv(MLFLOW_TRACKING_URI, "http://mlflow.example:5000")  # a KFP plugin's
+    assert LocalRunner._tracks(untracked)
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -57,8 +78,8 @@ def test_warm_and_fresh_runs_give_the_same_outputs(
     real_launcher = run_module.warm_task_launcher
     warmed: list[bool] = []
 
-    def gated_launcher(log_dir: Path):
-        launcher = real_launcher(log_dir)
+    def gated_launcher(log_dir: Path, **options):
+        launcher = real_launcher(log_dir, **options)
         gate = Path(os.environ["TEST_TRAIN_GATE"])
 
         def open_gate() -> None:

@@ -75,6 +75,31 @@ def test_pool_admits_by_cpu_memory_and_parallelism():
         ResourcePool(Capacity(1, 1), parallelism=0)
 
 
+def test_ready_tasks_start_longest_chain_first_then_largest_request_then_ir_order():
+    """The demo's five tune tasks all head chains of five: the LSTM's (2Gi declared) starts
+    first instead of third in IR (name) order, so the longest pole is not started late."""
+    from types import SimpleNamespace
+
+    from ideko.local.runner.run import LocalRunner
+
+    def node(cpu: str, memory: str) -> SimpleNamespace:
+        resources = {"resourceCpuRequest": cpu, "resourceMemoryRequest": memory}
+        return SimpleNamespace(executor={"resources": resources})
+
+    nodes = {
+        "tune-cnn": node("1", "1Gi"),
+        "tune-fcn": node("1", "1Gi"),
+        "tune-lstm": node("1", "2Gi"),
+        "tune-wide": node("2", "1Gi"),
+        "train-cnn": node("2", "4Gi"),
+    }
+    runner = SimpleNamespace(
+        pipeline=SimpleNamespace(nodes=nodes), priority={p: 4 if "train" in p else 5 for p in nodes}
+    )
+    ready = sorted(nodes, key=lambda path: LocalRunner._rank(runner, path))
+    assert ready == ["tune-wide", "tune-lstm", "tune-cnn", "tune-fcn", "train-cnn"]
+
+
 def test_cel_conditions_are_evaluated_not_eval():
     values = {"pipelinechannel--p-Output": "PASS", "x": 0.7, "flag": True}
     gate = "inputs.parameter_values['pipelinechannel--p-Output'] == 'PASS'"
