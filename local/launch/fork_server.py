@@ -96,15 +96,7 @@ def become_server(sock: socket.socket, entries: list[str], log_path: str, parent
     try:
         os.setsid()
         die_with_parent(parent)
-        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-        sys.stdout = _line_writer(1)
-        sys.stderr = _line_writer(2)
+        _redirect_stdio(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
         preloaded, failed = preload(entries)
         send(sock, {"ready": True, "preloaded": preloaded, "failed": failed})
         serve(sock)
@@ -184,15 +176,8 @@ def child(request: dict[str, Any], out_fd: int, server_fds: list[int], server_pi
         for fd in server_fds:
             os.close(fd)
         os.setsid()
-        os.dup2(out_fd, 1)
-        os.dup2(out_fd, 2)
-        os.close(out_fd)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
+        _redirect_stdio(out_fd)
         sys.stdin = open(0, encoding="utf-8", closefd=False)
-        sys.stdout = _line_writer(1)
-        sys.stderr = _line_writer(2)
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
@@ -223,6 +208,18 @@ def run_module(module: str) -> int:
         print(exc.code, file=sys.stderr)
         return 1
     return 0
+
+
+def _redirect_stdio(out_fd: int) -> None:
+    """stdout and stderr to ``out_fd`` (closed here), stdin from /dev/null, line-buffered."""
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.close(out_fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    sys.stdout = _line_writer(1)
+    sys.stderr = _line_writer(2)
 
 
 def _line_writer(fd: int) -> io.TextIOWrapper:
