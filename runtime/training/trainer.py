@@ -285,16 +285,16 @@ def selection_key(
     does; a non-finite metric ranks below every finite one.
     """
     acc = val_accuracy if math.isfinite(val_accuracy) else -math.inf
-    train = loss
-    loss = val_loss if math.isfinite(val_loss) else math.inf
+    validation = val_loss if math.isfinite(val_loss) else math.inf
+    training = loss if math.isfinite(loss) else math.inf
     if rule == ORIGINAL_CHECKPOINT:
         return (acc, -epoch)
     if rule == "val_accuracy_then_loss":
-        return (acc, -loss, -epoch)
+        return (acc, -validation, -epoch)
     if rule == "val_loss":
-        return (-loss, -epoch)
+        return (-validation, -epoch)
     if rule == "loss":  # the training loss
-        return (-(train if math.isfinite(train) else math.inf), -epoch)
+        return (-training, -epoch)
     raise ValueError(f"training_parameters.checkpoint: unknown rule {rule!r}")
 
 
