@@ -13,8 +13,11 @@ if the engine itself is killed, its :mod:`~ideko.local.launch.watchdog` stops th
 Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
 with the first trial's environment (thread caps included) and waited for. ``ideko run`` gives tasks
 different thread budgets, so it keeps one server per set-up environment (``per_setup``),
-started with the first such task's environment and warmed in the background: tasks ready
-before their server start fresh instead of waiting.
+started with the first such task's environment and warmed in the background: the task whose
+launch starts a server runs fresh beside it; a caller that can hold later tasks back asks
+:meth:`Launcher.warming` and starts them once the server is ready (each fresh start beside a
+warming server pays the same imports a second time, on the same cores), for at most
+``WARM_WAIT_SECONDS`` after the server started.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ from ideko.local.launch.watchdog import Watchdog
 
 MODES = ("warm", "process")
 _POLL_SECONDS = 0.05
+# How long after a server started warming :meth:`Launcher.warming` still says "wait": its
+# imports take 5-10 s on a quiet 2-core machine; past this, something is slow and a task
+# is better started fresh than held.
+WARM_WAIT_SECONDS = 30.0
 
 
 class Launched(Protocol):
@@ -208,6 +215,7 @@ class Launcher:
         self._servers: dict[tuple[object, ...], WarmServer] = {}
         self._warming: dict[tuple[object, ...], threading.Thread] = {}
         self._warmed: set[tuple[object, ...]] = set()  # background warm-ups that finished
+        self._warm_since: dict[tuple[object, ...], float] = {}  # when each warm-up began
         self._closing = False
         self._lock = threading.Lock()
         self._warm_news = threading.Condition(self._lock)  # a warm-up finished, or gave up
@@ -228,6 +236,19 @@ class Launcher:
             fork = self.fork_rule(argv, env, container_env or {}, None)
         if fork is not None:
             self._server(fork.plan, env)
+
+    def warming(self, plan: WarmPlan, env: dict[str, str]) -> bool:
+        """Whether a child of ``plan`` with ``env`` would start fresh now only because its
+        set-up's server is still warming in the background, which began less than
+        ``WARM_WAIT_SECONDS`` ago: a caller that holds the child back until this is False
+        forks it instead (``ideko run`` does; see the module docstring)."""
+        key: tuple[object, ...] = (plan, setup_key(plan, env)) if self.per_setup else ()
+        with self._lock:
+            if self.notice is not None or self._closing or key not in self._warming:
+                return False
+            if key in self._warmed:
+                return False
+            return time.monotonic() - self._warm_since[key] < WARM_WAIT_SECONDS
 
     def launch(
         self,
@@ -334,6 +355,7 @@ class Launcher:
             self.watchdog.watch(server.pid)
             warming = threading.Thread(target=self._warm_up, args=(key, server), daemon=True)
             self._warming[key] = warming
+            self._warm_since[key] = time.monotonic()
             warming.start()
             return None
 
@@ -351,8 +373,8 @@ class Launcher:
         """Block until a server warming in the background is ready to fork (True), or warm
         starts were given up, the launcher closed or ``timeout`` passed (False).
 
-        The run itself never waits (a task ready before its server starts fresh); this is
-        for whoever needs to know when forks begin, e.g. a test that must see both kinds.
+        For whoever needs to know when forks begin, e.g. a test that must see both kinds;
+        ``ideko run`` polls :meth:`warming` instead, as its loop must not block.
         """
         with self._warm_news:
             self._warm_news.wait_for(

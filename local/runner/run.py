@@ -139,7 +139,8 @@ class LocalRunner:
             if self.options.launcher == "warm"
             else Launcher("process", paths.run_dir, engine="ideko run", children="tasks")
         )
-        self.launcher.fork_rule = only_while_tasks_remain(self.launcher.fork_rule, self._to_start)
+        self.fork_rule = self.launcher.fork_rule  # ungated: asking it starts nothing
+        self.launcher.fork_rule = only_while_tasks_remain(self.fork_rule, self._to_start)
         self.observer.start(state.run_id, self._container_records())
         try:
             self._restore_finished()
@@ -377,6 +378,8 @@ class LocalRunner:
             request = Request.from_container(node.executor or {})
             if not self.pool.can_admit(request):
                 break  # no overtaking: a big task is not starved by small ones
+            if self._held_for_server(node, request):
+                continue  # its resources stay free; it starts as a fork once warm
             self.ready.remove(path)
             self._launch(node, request)
             started = True
@@ -388,6 +391,19 @@ class LocalRunner:
         asks for more (the demo's LSTM) is the likelier long pole; else IR order."""
         request = Request.from_container(self.pipeline.nodes[path].executor or {})
         return (-self.priority[path], -request.cpu, -request.memory)
+
+    def _held_for_server(self, node: TaskNode, request: Request) -> bool:
+        """Whether ``node`` waits for the warm server of its set-up, still warming: started
+        fresh beside it, it would import TensorFlow and the steps a second time on the same
+        cores (the launch that started the server runs fresh; the wait is bounded, see
+        :meth:`Launcher.warming`)."""
+        container = node.executor or {}
+        command = [*container.get("command", []), *container.get("args", [])]
+        env = self._environment(node, request)
+        record = self.state.tasks[node.path]
+        log = self.paths.log_file(node.path, record.earlier_attempts + record.attempts + 1)
+        fork = self.fork_rule(command, env, {}, log)
+        return fork is not None and self.launcher.warming(fork.plan, env)
 
     def _launch(self, node: TaskNode, request: Request) -> None:
         record = self.state.tasks[node.path]

@@ -1,6 +1,5 @@
 """Warm task processes: KFP python components forked from a preloaded server."""
 
-import os
 import threading
 from pathlib import Path
 
@@ -67,35 +66,23 @@ def test_anything_else_starts_fresh(change):
     assert kfp_component(["python3", "-c", "print(1)"]) is None
 
 
-def test_warm_and_fresh_runs_give_the_same_outputs(
-    compiled, run_pipeline, run_root, monkeypatch, tmp_path
-):
-    """The server warms up in the background: tasks ready before it start fresh (make_data
-    and the two trainings, which wait until the launcher reports the server ready), later
-    ones (evaluations, pick_best) are forked."""
-    from ideko.local.runner import run as run_module
+def test_warm_and_fresh_runs_give_the_same_outputs(compiled, run_pipeline, monkeypatch):
+    """The launch that starts the server runs fresh (make_data); the tasks ready while it
+    warms up (the two trainings) are held until it is ready and forked, as are the later
+    ones: no task pays the imports a second time beside the server."""
+    from ideko.local.launch import launcher as launcher_module
 
-    real_launcher = run_module.warm_task_launcher
-    warmed: list[bool] = []
+    asked: list[bool] = []
+    real_warming = launcher_module.Launcher.warming
 
-    def gated_launcher(log_dir: Path, **options):
-        launcher = real_launcher(log_dir, **options)
-        gate = Path(os.environ["TEST_TRAIN_GATE"])
+    def warming(self, plan, env):  # the trainings must have been held at least once
+        answer = real_warming(self, plan, env)
+        asked.append(answer)
+        return answer
 
-        def open_gate() -> None:
-            warmed.append(launcher.wait_until_warm(timeout=600))
-            gate.touch()
-
-        threading.Thread(target=open_gate, daemon=True).start()
-        return launcher
-
-    monkeypatch.setattr(run_module, "warm_task_launcher", gated_launcher)
+    monkeypatch.setattr(launcher_module.Launcher, "warming", warming)
     outputs = {}
     for launcher in ("warm", "process"):
-        gate = tmp_path / f"gate-{launcher}"
-        if launcher == "process":
-            gate.touch()  # nothing to wait for
-        monkeypatch.setenv("TEST_TRAIN_GATE", str(gate))
         result = run_pipeline(
             compiled["fan"], parameters={"n": "3"}, use_cache=False, launcher=launcher
         )
@@ -109,17 +96,40 @@ def test_warm_and_fresh_runs_give_the_same_outputs(
         components = sorted((result.run_dir / "tasks").rglob("attempt-1.component.py"))
         servers = sorted((result.run_dir / "warm").glob("warm-server-*.log"))
         if launcher == "warm":
-            assert warmed == [True]
+            assert True in asked  # held while the server warmed
             forked = {c.parent.name for c in components}
-            assert forked == {"evaluate-model", "evaluate-model-2", "pick-best"}, forked
-            assert {"make-data", "train-model", "train-model-2"} <= {
-                log.parent.name for log in logs
-            }  # started while the server was warming up: fresh
+            assert forked == {
+                "train-model", "train-model-2", "evaluate-model", "evaluate-model-2", "pick-best"
+            }, forked  # fmt: skip
+            assert "make-data" in {log.parent.name for log in logs}  # fresh: started it
             assert len(servers) == 1
         else:
             assert logs and components == [] and servers == []
     assert outputs["warm"] == outputs["process"]
     assert outputs["warm"]["condition-1/pick-best"] == {"Output": "b"}
+
+
+def test_a_server_that_stays_warming_holds_tasks_only_for_the_bound(tmp_path, monkeypatch):
+    """A task waits for a warming server at most WARM_WAIT_SECONDS after it started; past
+    that (or once the server is ready, or gone) ``warming`` says start now."""
+    from ideko.local.launch import launcher as launcher_module
+    from ideko.local.runner.kfp_fork import runner_plan
+
+    plan = runner_plan()
+    launcher = launcher_module.Launcher("warm", tmp_path, per_setup=True)
+    env = {"IDEKO_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    key = (plan, launcher_module.setup_key(plan, env))
+    assert launcher.warming(plan, env) is False  # no server: nothing to wait for
+    launcher._warming[key] = threading.Thread(target=lambda: None)  # a warm-up under way
+    launcher._warm_since[key] = launcher_module.time.monotonic()
+    assert launcher.warming(plan, env) is True
+    other = {**env, "OMP_NUM_THREADS": "2"}
+    assert launcher.warming(plan, other) is False  # another set-up has no server yet
+    launcher._warm_since[key] -= launcher_module.WARM_WAIT_SECONDS
+    assert launcher.warming(plan, env) is False  # held long enough: start fresh
+    launcher._warm_since[key] = launcher_module.time.monotonic()
+    launcher._warmed.add(key)
+    assert launcher.warming(plan, env) is False  # ready: fork now
 
 
 def test_tasks_with_other_thread_budgets_get_their_own_server(compiled, run_pipeline):
