@@ -343,8 +343,23 @@ def warm_plan(argv: list[str], container_env: dict[str, str]) -> WarmPlan | None
     return WarmPlan(module, declared["WARM_IMPORTS"], declared.get("WARM_ENV", ()))
 
 
+# CPython 3.11's AST constructor keeps its recursion depth in per-interpreter state, so two
+# threads parsing at once can fail with "SystemError: AST constructor recursion depth
+# mismatch" (a tuner's trial threads each ask for a plan; seen in the suite): one parse at a
+# time, and each source parsed once.
+_PARSE_LOCK = threading.Lock()
+_DECLARED: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
 def declared_tuples(source: str) -> dict[str, tuple[str, ...]]:
     """Top-level ``NAME = ("a", "b")`` assignments of ``WARM_*`` names, read without running."""
+    with _PARSE_LOCK:
+        if source not in _DECLARED:
+            _DECLARED[source] = _declared(source)
+        return dict(_DECLARED[source])
+
+
+def _declared(source: str) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {}
     for node in ast.parse(source).body:
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:

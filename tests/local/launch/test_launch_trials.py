@@ -202,6 +202,46 @@ def test_declarations_must_be_literal_string_tuples():
     assert declared_tuples('WARM_IMPORTS = ("a", 1)') == {}
 
 
+def test_trial_threads_asking_for_plans_at_once_parse_one_at_a_time(monkeypatch):
+    """A tuner's trial threads each read the trial module's declarations; CPython 3.11's
+    AST constructor is not safe to run from two threads at once (``SystemError: AST
+    constructor recursion depth mismatch`` in the suite), so parses are serialised and a
+    source is parsed once."""
+    import ast
+    import threading
+
+    from ideko.local.launch import warm_server
+
+    inside, most, calls = [0], [0], []
+    real_parse = ast.parse
+
+    def slow_parse(source: str, *args, **kwargs):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        calls.append(source)
+        time.sleep(0.02)  # a thread switch mid-parse, as a collection's finalizer makes
+        try:
+            return real_parse(source, *args, **kwargs)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(warm_server.ast, "parse", slow_parse)
+    sources = [f'WARM_IMPORTS = ("m{n % 3}",)\n' for n in range(12)]
+    seen: list[dict[str, tuple[str, ...]]] = [{}] * len(sources)
+
+    def ask(n: int) -> None:
+        seen[n] = declared_tuples(sources[n])
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(sources))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [{"WARM_IMPORTS": (f"m{n % 3}",)} for n in range(len(sources))]
+    assert most[0] == 1  # never two parses at once
+    assert sorted(calls) == sorted(set(sources))  # each source once
+
+
 def test_a_server_that_dies_mid_experiment_hands_over_to_fresh_processes(modules, capsys):
     launcher = Launcher("warm", modules)
     try:
