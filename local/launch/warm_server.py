@@ -346,9 +346,10 @@ def warm_plan(argv: list[str], container_env: dict[str, str]) -> WarmPlan | None
 # CPython 3.11's AST constructor keeps its recursion depth in per-interpreter state, so two
 # threads parsing at once can fail with "SystemError: AST constructor recursion depth
 # mismatch" (a tuner's trial threads each ask for a plan; seen in the suite): one parse at a
-# time, and each source parsed once.
+# time (declarations and imports alike), and each source parsed once.
 _PARSE_LOCK = threading.Lock()
 _DECLARED: dict[str, dict[str, tuple[str, ...]]] = {}
+_IMPORTED: dict[str, frozenset[str]] = {}
 
 
 def declared_tuples(source: str) -> dict[str, tuple[str, ...]]:
@@ -357,6 +358,26 @@ def declared_tuples(source: str) -> dict[str, tuple[str, ...]]:
         if source not in _DECLARED:
             _DECLARED[source] = _declared(source)
         return dict(_DECLARED[source])
+
+
+def imported_modules(source: str) -> frozenset[str]:
+    """Every module ``source`` imports anywhere (``import a.b`` gives ``a.b``; ``from a
+    import b`` gives ``a`` and ``a.b``, as ``b`` may be a submodule), read without running."""
+    with _PARSE_LOCK:
+        if source not in _IMPORTED:
+            _IMPORTED[source] = _imported(source)
+        return _IMPORTED[source]
+
+
+def _imported(source: str) -> frozenset[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return frozenset(found)
 
 
 def _declared(source: str) -> dict[str, tuple[str, ...]]:

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from ideko.local.launch.launcher import Fork, ForkRule, Launcher
-from ideko.local.launch.warm_server import WarmPlan, warm_plan
+from ideko.local.launch.warm_server import WarmPlan, imported_modules, warm_plan
 
 EXECUTOR_MODULE = "kfp.dsl.executor_main"
 STEP_MODULES = tuple(
@@ -69,6 +69,14 @@ def runner_plan(tracking: bool = False) -> WarmPlan | None:
     return WarmPlan(EXECUTOR_MODULE, (*train.imports, *client, *STEP_MODULES), train.env)
 
 
+def uses_preloads(source: str, plan: WarmPlan) -> bool:
+    """Whether a component imports a module the server preloads beyond KFP, which every
+    component imports (an ideko step: yes; a stdlib-only component: no)."""
+    preloaded = {entry.partition(":")[0] for entry in plan.imports} - {plan.module}
+    own = {name for name in preloaded if name != "kfp" and not name.startswith("kfp.")}
+    return not own.isdisjoint(imported_modules(source))
+
+
 def kfp_fork_rule(tracking: bool = False) -> ForkRule:
     """The runner's fork rule: KFP's python-component launch, as ``kfp.dsl.executor_main``.
 
@@ -94,6 +102,7 @@ def kfp_fork_rule(tracking: bool = False) -> ForkRule:
             ["--component_module_path", str(component), *args],
             {**env, "_KFP_RUNTIME": "true"},
             prepare=write_component,
+            uses_preloads=uses_preloads(source, plan),
         )
 
     return rule

@@ -403,7 +403,7 @@ class LocalRunner:
         record = self.state.tasks[node.path]
         log = self.paths.log_file(node.path, record.earlier_attempts + record.attempts + 1)
         fork = self.fork_rule(command, env, {}, log)
-        return fork is not None and self.launcher.warming(fork.plan, env)
+        return fork is not None and fork.uses_preloads and self.launcher.warming(fork.plan, env)
 
     def _launch(self, node: TaskNode, request: Request) -> None:
         record = self.state.tasks[node.path]

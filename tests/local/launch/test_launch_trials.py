@@ -419,8 +419,8 @@ for case, frozen in (("same", os.environ["FAKE_FROZEN"]), ("other", "b")):
     servers = []
     real = launcher._server
 
-    def spy(plan, env, real=real):
-        server = real(plan, env)
+    def spy(plan, env, start=True, real=real):
+        server = real(plan, env, start)
         if server is not None:
             status = Path(f"/proc/{server.pid}/status").read_text()
             ppid = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid"))

@@ -66,7 +66,38 @@ def test_anything_else_starts_fresh(change):
     assert kfp_component(["python3", "-c", "print(1)"]) is None
 
 
-def test_warm_and_fresh_runs_give_the_same_outputs(compiled, run_pipeline, monkeypatch):
+@pytest.fixture
+def as_ideko_steps(monkeypatch):
+    """The tiny stdlib-only components stand in for ideko's steps, which import what the
+    task server preloads (a stdlib-only component starts no server: the test below)."""
+    from ideko.local.runner import kfp_fork
+
+    monkeypatch.setattr(kfp_fork, "uses_preloads", lambda source, plan: True)
+
+
+def test_only_components_that_import_what_the_server_preloads_start_or_wait_for_one(
+    compiled, run_pipeline
+):
+    """Every compiled ideko step imports its step module (preloaded); a stdlib-only
+    component would be held for, and pay, a TensorFlow import it never uses: it starts
+    fresh, and a run of such components starts no server."""
+    from ideko.local.runner.kfp_fork import runner_plan, uses_preloads
+
+    plan = runner_plan(tracking=True)
+    assert plan is not None
+    for name, command in executor_commands().items():
+        assert uses_preloads(command[3], plan), name
+    assert not uses_preloads("import kfp\nfrom kfp import dsl\ndef f():\n    import os\n", plan)
+    assert uses_preloads("def f():\n    from ideko.runtime.training import trainer\n", plan)
+    result = run_pipeline(compiled["fan"], parameters={"n": "3"}, launcher="warm")
+    assert result.status == "succeeded", result.failure
+    assert not list((result.run_dir / "tasks").rglob("*.component.py"))  # no fork
+    assert not list((result.run_dir / "warm").glob("warm-server-*.log"))  # no server
+
+
+def test_warm_and_fresh_runs_give_the_same_outputs(
+    compiled, run_pipeline, monkeypatch, as_ideko_steps
+):
     """The launch that starts the server runs fresh (make_data); the tasks ready while it
     warms up (the two trainings) are held until it is ready and forked, as are the later
     ones: no task pays the imports a second time beside the server."""
@@ -132,7 +163,9 @@ def test_a_server_that_stays_warming_holds_tasks_only_for_the_bound(tmp_path, mo
     assert launcher.warming(plan, env) is False  # ready: fork now
 
 
-def test_tasks_with_other_thread_budgets_get_their_own_server(compiled, run_pipeline):
+def test_tasks_with_other_thread_budgets_get_their_own_server(
+    compiled, run_pipeline, as_ideko_steps
+):
     result = run_pipeline(compiled["threads"], launcher="warm")
     seen = {p: r.outputs.parameters["Output"] for p, r in result.records.items()}
     assert seen["threads-seen"] == seen["threads-seen-3"] == "2,2,2"
@@ -140,7 +173,9 @@ def test_tasks_with_other_thread_budgets_get_their_own_server(compiled, run_pipe
     assert len(list((result.run_dir / "warm").glob("warm-server-*.log"))) == 2
 
 
-def test_the_last_task_to_start_starts_no_server(compiled, run_pipeline, tmp_path):
+def test_the_last_task_to_start_starts_no_server(
+    compiled, run_pipeline, tmp_path, as_ideko_steps
+):
     """A re-run where every task but the uncached register is a cache hit: a server for it
     alone would import TensorFlow for nothing, so the task starts fresh and no server."""
     registry = str(tmp_path / "registry")
