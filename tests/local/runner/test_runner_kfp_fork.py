@@ -67,11 +67,25 @@ def test_anything_else_starts_fresh(change):
 
 
 @pytest.fixture
-def as_ideko_steps(monkeypatch):
+def as_ideko_steps(monkeypatch, tmp_path):
     """The tiny stdlib-only components stand in for ideko's steps, which import what the
-    task server preloads (a stdlib-only component starts no server: the test below)."""
+    task server preloads (a stdlib-only component starts no server: the test below), and
+    the server's preload is a module that takes 3 s to import, without CPU: what these
+    tests check is which task forks from which server, with which set-up, and a task that
+    is ready while its server warms must see it warming; a TensorFlow import per server
+    (~8 s of CPU, two servers in the thread-budget test) would check nothing more
+    (test_runner_ideko.py runs the real preloads)."""
+    from ideko.local.launch.warm_server import WarmPlan
     from ideko.local.runner import kfp_fork
 
+    preloads = tmp_path / "preloads"
+    preloads.mkdir()
+    (preloads / "slow_preload.py").write_text("import time\n\ntime.sleep(3)\n")
+    monkeypatch.setenv("PYTHONPATH", str(preloads))  # the tasks' env, hence the servers'
+    real = kfp_fork.runner_plan(tracking=False)
+    assert real is not None
+    light = WarmPlan(real.module, ("slow_preload",), real.env)  # the same set-up variables
+    monkeypatch.setattr(kfp_fork, "runner_plan", lambda tracking=False: light)
     monkeypatch.setattr(kfp_fork, "uses_preloads", lambda source, plan: True)
 
 
