@@ -173,6 +173,10 @@ class Fork:
     # that does not (a stdlib-only component) forks from a ready server, but starts none and
     # is never held for one: fresh, it starts in a fraction of a second.
     uses_preloads: bool = True
+    # The child's own fresh start costs about what the server's warm-up does (its module
+    # declares warm imports, as the train step does): even the launch that would start the
+    # server is better held for it, on the same cores, than run beside it.
+    warm_first: bool = False
 
 
 # (argv, full env, the container's own env, the child's log path) -> a Fork, or None: fresh
@@ -240,6 +244,19 @@ class Launcher:
             fork = self.fork_rule(argv, env, container_env or {}, None)
         if fork is not None:
             self._server(fork.plan, env)
+
+    def start_warming(self, plan: WarmPlan, env: dict[str, str]) -> bool:
+        """Start warming the server for ``plan`` and ``env``'s set-up in the background, if
+        this per-set-up launcher has none: True when a warm-up began now (the caller then
+        holds its child while :meth:`warming` says so)."""
+        if self.mode != "warm" or not self.per_setup or self.notice is not None:
+            return False
+        key = (plan, setup_key(plan, env))
+        with self._lock:
+            if key in self._servers or self._closing:
+                return False
+        self._server(plan, env)
+        return self.warming(plan, env)
 
     def warming(self, plan: WarmPlan, env: dict[str, str]) -> bool:
         """Whether a child of ``plan`` with ``env`` would start fresh now only because its

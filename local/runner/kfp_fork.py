@@ -20,6 +20,7 @@ it (a bounded wait, :meth:`~ideko.local.launch.launcher.Launcher.warming`) and f
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -77,6 +78,16 @@ def uses_preloads(source: str, plan: WarmPlan) -> bool:
     return not own.isdisjoint(imported_modules(source))
 
 
+@functools.lru_cache(maxsize=64)
+def starts_heavy(source: str, plan: WarmPlan) -> bool:
+    """Whether a component imports a preloaded module that itself declares warm imports
+    (the train step: TensorFlow, Keras): started fresh, it pays what the server's warm-up
+    pays, so even the launch that would start the server is held for it."""
+    preloaded = {entry.partition(":")[0] for entry in plan.imports}
+    candidates = sorted(preloaded & imported_modules(source))
+    return any(warm_plan([sys.executable, "-m", name], {}) is not None for name in candidates)
+
+
 def kfp_fork_rule(tracking: bool = False) -> ForkRule:
     """The runner's fork rule: KFP's python-component launch, as ``kfp.dsl.executor_main``.
 
@@ -103,6 +114,7 @@ def kfp_fork_rule(tracking: bool = False) -> ForkRule:
             {**env, "_KFP_RUNTIME": "true"},
             prepare=write_component,
             uses_preloads=uses_preloads(source, plan),
+            warm_first=starts_heavy(source, plan),
         )
 
     return rule

@@ -395,15 +395,25 @@ class LocalRunner:
     def _held_for_server(self, node: TaskNode, request: Request) -> bool:
         """Whether ``node`` waits for the warm server of its set-up, still warming: started
         fresh beside it, it would import TensorFlow and the steps a second time on the same
-        cores (the launch that started the server runs fresh; the wait is bounded, see
-        :meth:`Launcher.warming`)."""
+        cores. A light task (preprocess) whose launch would start the server runs fresh
+        beside it; a heavy one (a training: ``Fork.warm_first``) starts the warm-up and
+        waits too, unless no other task is left to use the server. The wait is bounded
+        (:meth:`Launcher.warming`)."""
         container = node.executor or {}
         command = [*container.get("command", []), *container.get("args", [])]
         env = self._environment(node, request)
         record = self.state.tasks[node.path]
         log = self.paths.log_file(node.path, record.earlier_attempts + record.attempts + 1)
         fork = self.fork_rule(command, env, {}, log)
-        return fork is not None and fork.uses_preloads and self.launcher.warming(fork.plan, env)
+        if fork is None or not fork.uses_preloads:
+            return False
+        if self.launcher.warming(fork.plan, env):
+            return True
+        return (
+            fork.warm_first
+            and self._others_to_start(node.path)
+            and self.launcher.start_warming(fork.plan, env)
+        )
 
     def _launch(self, node: TaskNode, request: Request) -> None:
         record = self.state.tasks[node.path]
@@ -540,6 +550,15 @@ class LocalRunner:
             self.pool.release(path)
             self._finish(path, INTERRUPTED, why)
         self.running.clear()
+
+    def _others_to_start(self, path: str) -> bool:
+        """Whether a container task other than ``path`` and the ones started may still
+        start (``_to_start`` as seen before ``path`` itself starts)."""
+        return any(
+            self.state.tasks[other].state in (PENDING, RETRYING)
+            for other, node in self.pipeline.nodes.items()
+            if not node.is_dag and other != path
+        )
 
     def _to_start(self) -> bool:
         """Whether a container task other than the ones started may still start."""

@@ -154,6 +154,29 @@ def test_warm_and_fresh_runs_give_the_same_outputs(
     assert outputs["warm"]["condition-1/pick-best"] == {"Output": "b"}
 
 
+def test_a_heavy_task_whose_launch_would_start_the_server_waits_for_it_too(
+    compiled, run_pipeline, monkeypatch, as_ideko_steps
+):
+    """A task whose own fresh start costs what the server's warm-up does (``warm_first``:
+    the train step, whose module declares warm imports) starts the warm-up and is held too,
+    while another task may still use the server: every task of the fan run forks."""
+    from ideko.local.launch.warm_server import WarmPlan
+    from ideko.local.runner import kfp_fork
+
+    train = "def train():\n    from ideko.runtime.steps import train\n"
+    plan = kfp_fork.runner_plan(tracking=False)  # the fixture's light plan
+    real = WarmPlan(plan.module, ("ideko.runtime.steps.train", "ideko.runtime.steps.compare"))
+    assert kfp_fork.starts_heavy(train, real)
+    assert not kfp_fork.starts_heavy(train.replace("train\n", "compare\n"), real)
+    monkeypatch.setattr(kfp_fork, "starts_heavy", lambda source, plan: True)
+    result = run_pipeline(compiled["fan"], parameters={"n": "3"}, use_cache=False, launcher="warm")
+    assert result.status == "succeeded", result.failure
+    tasks = result.run_dir / "tasks"
+    forked = {c.parent.name for c in tasks.rglob("attempt-1.component.py")}
+    assert "make-data" in forked and forked == {log.parent.name for log in tasks.rglob("*.log")}
+    assert len(list((result.run_dir / "warm").glob("warm-server-*.log"))) == 1
+
+
 def test_a_server_that_stays_warming_holds_tasks_only_for_the_bound(tmp_path, monkeypatch):
     """A task waits for a warming server at most WARM_WAIT_SECONDS after it started; past
     that (or once the server is ready, or gone) ``warming`` says start now."""
@@ -187,11 +210,16 @@ def test_tasks_with_other_thread_budgets_get_their_own_server(
     assert len(list((result.run_dir / "warm").glob("warm-server-*.log"))) == 2
 
 
+@pytest.mark.parametrize("heavy", [False, True])
 def test_the_last_task_to_start_starts_no_server(
-    compiled, run_pipeline, tmp_path, as_ideko_steps
+    compiled, run_pipeline, tmp_path, as_ideko_steps, monkeypatch, heavy
 ):
     """A re-run where every task but the uncached register is a cache hit: a server for it
-    alone would import TensorFlow for nothing, so the task starts fresh and no server."""
+    alone would import TensorFlow for nothing, so the task starts fresh and no server (and
+    a heavy task is not held for a server no other task would use)."""
+    from ideko.local.runner import kfp_fork
+
+    monkeypatch.setattr(kfp_fork, "starts_heavy", lambda source, plan: heavy)
     registry = str(tmp_path / "registry")
     first = run_pipeline(compiled["lineage"], parameters={"registry": registry}, launcher="process")
     assert first.status == "succeeded", first.failure
