@@ -70,10 +70,15 @@ def runner_plan(tracking: bool = False) -> WarmPlan | None:
     return WarmPlan(EXECUTOR_MODULE, (*train.imports, *client, *STEP_MODULES), train.env)
 
 
+def preloaded_modules(plan: WarmPlan) -> set[str]:
+    """The modules a server for ``plan`` imports (``module:setup`` entries name a module)."""
+    return {entry.partition(":")[0] for entry in plan.imports}
+
+
 def uses_preloads(source: str, plan: WarmPlan) -> bool:
     """Whether a component imports a module the server preloads beyond KFP, which every
     component imports (an ideko step: yes; a stdlib-only component: no)."""
-    preloaded = {entry.partition(":")[0] for entry in plan.imports} - {plan.module}
+    preloaded = preloaded_modules(plan) - {plan.module}
     own = {name for name in preloaded if name != "kfp" and not name.startswith("kfp.")}
     return not own.isdisjoint(imported_modules(source))
 
@@ -83,8 +88,7 @@ def starts_heavy(source: str, plan: WarmPlan) -> bool:
     """Whether a component imports a preloaded module that itself declares warm imports
     (the train step: TensorFlow, Keras): started fresh, it pays what the server's warm-up
     pays, so even the launch that would start the server is held for it."""
-    preloaded = {entry.partition(":")[0] for entry in plan.imports}
-    candidates = sorted(preloaded & imported_modules(source))
+    candidates = sorted(preloaded_modules(plan) & imported_modules(source))
     return any(warm_plan([sys.executable, "-m", name], {}) is not None for name in candidates)
 
 
