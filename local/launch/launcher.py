@@ -13,8 +13,9 @@ if the engine itself is killed, its :mod:`~ideko.local.launch.watchdog` stops th
 Servers: ``ideko tune`` runs one trial module per experiment, so it has one server, started
 with the first trial's environment (thread caps included) and waited for. ``ideko run`` gives tasks
 different thread budgets, so it keeps one server per set-up environment (``per_setup``),
-started with the first such task's environment and warmed in the background: the task whose
-launch starts a server runs fresh beside it; a caller that can hold later tasks back asks
+started with the first such task's environment and warmed in the background: a light task
+whose launch starts a server runs fresh beside it (a heavy one, ``Fork.warm_first``, may ask
+:meth:`Launcher.start_warming` and wait); a caller that can hold later tasks back asks
 :meth:`Launcher.warming` and starts them once the server is ready (each fresh start beside a
 warming server pays the same imports a second time, on the same cores), for at most
 ``WARM_WAIT_SECONDS`` after the server started.
@@ -431,6 +432,7 @@ class Launcher:
             warming = list(self._warming.values())
             self._servers.clear()
             self._warming.clear()
+            self._warm_since.clear()
             self._warm_news.notify_all()
         for server in servers:
             server.close()

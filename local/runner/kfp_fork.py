@@ -13,9 +13,10 @@ script, a ``pip install`` line, another program — starts fresh, as before.
 Servers are keyed by the variables TensorFlow's set-up reads (the runner gives tasks
 different thread budgets) and started with the first such task's environment, which holds
 the run's marker: a fork's ``/proc/PID/environ`` is its server's, which is what
-``stop_leftover`` checks when a run is resumed. A server warms up in the background: the
-task whose launch starts it runs fresh, and tasks that become ready while it warms wait for
-it (a bounded wait, :meth:`~ideko.local.launch.launcher.Launcher.warming`) and fork.
+``stop_leftover`` checks when a run is resumed. A server warms up in the background: a light
+task whose launch starts it runs fresh, a training (``starts_heavy``) waits for it, and tasks
+that become ready while it warms wait too (a bounded wait,
+:meth:`~ideko.local.launch.launcher.Launcher.warming`) and fork.
 """
 
 from __future__ import annotations

@@ -411,7 +411,7 @@ class LocalRunner:
             return True
         return (
             fork.warm_first
-            and self._others_to_start(node.path)
+            and self._to_start(besides=node.path)
             and self.launcher.start_warming(fork.plan, env)
         )
 
@@ -551,21 +551,13 @@ class LocalRunner:
             self._finish(path, INTERRUPTED, why)
         self.running.clear()
 
-    def _others_to_start(self, path: str) -> bool:
-        """Whether a container task other than ``path`` and the ones started may still
-        start (``_to_start`` as seen before ``path`` itself starts)."""
-        return any(
-            self.state.tasks[other].state in (PENDING, RETRYING)
-            for other, node in self.pipeline.nodes.items()
-            if not node.is_dag and other != path
-        )
-
-    def _to_start(self) -> bool:
-        """Whether a container task other than the ones started may still start."""
+    def _to_start(self, besides: str | None = None) -> bool:
+        """Whether a container task other than the ones started (and other than
+        ``besides``, a ready task asking before it starts) may still start."""
         return any(
             self.state.tasks[path].state in (PENDING, RETRYING)
             for path, node in self.pipeline.nodes.items()
-            if not node.is_dag
+            if not node.is_dag and path != besides
         )
 
     # --- records ----------------------------------------------------------------------
