@@ -203,7 +203,9 @@ def test_full_run_matches_kfp_local_on_deterministic_steps(cold, tmp_path: Path,
     shared run's folder with its registry (task environments are part of a cache key), so
     the tasks it shares with that run (preprocess, the dense model's training and evaluation)
     are cache hits: outputs our engine produced. The gate of 0.7 keeps both engines from
-    registering, as each would number its version differently."""
+    registering, as each would number its version differently. Ours starts its tasks fresh
+    (``launcher="process"``), as kfp.local does: warm forks are compared with fresh starts in
+    test_runner_kfp_fork, and a warm server here would be paid for to run one compare."""
     shared, root, _ = cold
     registry = {"registry.uri": str(shared.parent / "registry")}
     spec = write_spec(tmp_path, data, "one", only=("NeuralNetwork",), **registry)  # sequential
@@ -214,7 +216,8 @@ def test_full_run_matches_kfp_local_on_deterministic_steps(cold, tmp_path: Path,
     variant.write_text(kfp_local_variant(text))
     reference = run_with_kfp_local(variant, tmp_path / "kfp-local")
     assert "register-model" not in reference  # the tiny model stays below the gate
-    ours = LocalRunner(RunOptions(run_root=root), LineProgress()).run(pipeline)
+    ours = LocalRunner(RunOptions(run_root=root, launcher="process"), LineProgress()).run(pipeline)
+    assert executed(ours) == {"condition-1/compare-models"}  # the rest are the shared run's
     assert ours.status == "succeeded", ours.failure
     ran = {p.rsplit("/", 1)[-1]: r for p, r in ours.records.items() if r.state == "succeeded"}
     assert set(ran) == set(reference)
