@@ -217,8 +217,8 @@ def test_full_run_matches_kfp_local_on_deterministic_steps(cold, tmp_path: Path,
     reference = run_with_kfp_local(variant, tmp_path / "kfp-local")
     assert "register-model" not in reference  # the tiny model stays below the gate
     ours = LocalRunner(RunOptions(run_root=root, launcher="process"), LineProgress()).run(pipeline)
-    assert executed(ours) == {"condition-1/compare-models"}  # the rest are the shared run's
     assert ours.status == "succeeded", ours.failure
+    assert executed(ours) == {"condition-1/compare-models"}  # the rest are the shared run's
     ran = {p.rsplit("/", 1)[-1]: r for p, r in ours.records.items() if r.state == "succeeded"}
     assert set(ran) == set(reference)
     assert {"preprocess", "train-neural-network", "evaluate-neural-network"} <= set(ran)
