@@ -402,9 +402,7 @@ class LocalRunner:
         container = node.executor or {}
         command = [*container.get("command", []), *container.get("args", [])]
         env = self._environment(node, request)
-        record = self.state.tasks[node.path]
-        log = self.paths.log_file(node.path, record.earlier_attempts + record.attempts + 1)
-        fork = self.fork_rule(command, env, {}, log)
+        fork = self.fork_rule(command, env, {}, self._next_log(node.path))
         if fork is None or not fork.uses_preloads:
             return False
         if self.launcher.warming(fork.plan, env):
@@ -415,8 +413,14 @@ class LocalRunner:
             and self.launcher.start_warming(fork.plan, env)
         )
 
+    def _next_log(self, path: str) -> Path:
+        """The log file of ``path``'s next attempt (numbered across resumed runs)."""
+        record = self.state.tasks[path]
+        return self.paths.log_file(path, record.earlier_attempts + record.attempts + 1)
+
     def _launch(self, node: TaskNode, request: Request) -> None:
         record = self.state.tasks[node.path]
+        log = self._next_log(node.path)
         record.attempts += 1
         record.state = RUNNING
         record.started = record.started or time.time()
@@ -435,7 +439,7 @@ class LocalRunner:
             process = TaskProcess(
                 prepared.command,
                 env,
-                self.paths.log_file(node.path, record.earlier_attempts + record.attempts),
+                log,
                 timeout=timeout,
                 cwd=Path.cwd(),
                 launcher=self.launcher,
